@@ -1,0 +1,120 @@
+/// Reverse-mode differentiation over recorded graphs. Eager `backward()`
+/// and symbolic `grad` share it: the vjp rules compute values when their
+/// operands have values and build graph nodes when they are symbolic.
+enum Autodiff {
+    /// The tensors `roots` depend on, each after all of its inputs; the
+    /// inputs of tensors that `expands` rejects are not visited. The walk
+    /// keeps its own stack, so deep graphs cannot overflow the call stack.
+    static func topologicalOrder(_ roots: [Tensor], expands: (Tensor) -> Bool = { _ in true }) -> [Tensor] {
+        var order = [Tensor](), visited = Set<ObjectIdentifier>()
+        var stack = [(tensor: Tensor, next: Int)]()
+        for root in roots where visited.insert(ObjectIdentifier(root)).inserted {
+            stack.append((root, 0))
+            while let (tensor, next) = stack.last {
+                let inputs = expands(tensor) ? tensor.node?.inputs ?? [] : []
+                if next < inputs.count {
+                    stack[stack.count - 1].next += 1
+                    let input = inputs[next]
+                    if visited.insert(ObjectIdentifier(input)).inserted { stack.append((input, 0)) }
+                } else {
+                    order.append(tensor)
+                    stack.removeLast()
+                }
+            }
+        }
+        return order
+    }
+
+    /// The gradients of the tensors that `isTarget` picks out, when `root`
+    /// receives `seed`. Contributions of several consumers are summed; only
+    /// paths that reach a target are followed.
+    static func gradients(of root: Tensor, seed: Tensor,
+                          isTarget: (Tensor) -> Bool) throws -> [(tensor: Tensor, gradient: Tensor)] {
+        let order = topologicalOrder([root])
+        var needed = Set<ObjectIdentifier>()
+        for tensor in order {
+            let reachesTarget = tensor.node?.inputs.contains { needed.contains(ObjectIdentifier($0)) } ?? false
+            if isTarget(tensor) || reachesTarget { needed.insert(ObjectIdentifier(tensor)) }
+        }
+        var pending = [ObjectIdentifier(root): seed]
+        var result = [(tensor: Tensor, gradient: Tensor)]()
+        for tensor in order.reversed() {
+            guard needed.contains(ObjectIdentifier(tensor)),
+                  let g = pending.removeValue(forKey: ObjectIdentifier(tensor)) else { continue }
+            if isTarget(tensor) { result.append((tensor, g)) }
+            guard let node = tensor.node else { continue }
+            for (i, input) in node.inputs.enumerated() where needed.contains(ObjectIdentifier(input)) {
+                guard let contribution = try node.primitive.vjp(node.inputs, tensor, g, wrt: i) else { continue }
+                let id = ObjectIdentifier(input)
+                pending[id] = try pending[id].map { try $0 + contribution } ?? contribution
+            }
+        }
+        return result
+    }
+}
+
+extension Tensor {
+    /// Back-propagates from this tensor and adds the gradients to the
+    /// `grad` of every leaf that requires grad. `seed` is this tensor's own
+    /// gradient; nil means 1 and needs a one-element tensor.
+    public func backward(seed: Tensor? = nil) throws {
+        guard let value = storedValue, kind == .value else {
+            throw SwiftGradError.type("backward", "a symbolic tensor has no value; differentiate graphs with grad(_:wrt:)")
+        }
+        guard requiresGrad else {
+            throw SwiftGradError.value("backward", "the tensor does not require grad: no tensor it was computed from requires grad")
+        }
+        let seed = try seed ?? {
+            guard value.count == 1 else {
+                throw SwiftGradError.value("backward", "a seed gradient is needed for a tensor of shape \(describe(value.shape)); only one-element tensors default to 1")
+            }
+            return Tensor(try NDArray.filled(1, dtype, value.shape, "backward"))
+        }()
+        guard seed.kind == .value, seed.type.shape == type.shape else {
+            throw SwiftGradError.value("backward", "seed of shape \(describe(seed.shape)) does not match the tensor's shape \(describe(value.shape))")
+        }
+        try GradMode.withDisabled {
+            let seed = try seed.cast(to: dtype)
+            for (leaf, g) in try Autodiff.gradients(of: self, seed: seed, isTarget: { $0.node == nil && $0.requiresGrad }) {
+                leaf.grad = try leaf.grad.map { try $0 + g } ?? g
+            }
+        }
+    }
+
+    /// How errors name a tensor: `float64 placeholder 'x' of shape (?,2)`.
+    var summary: String {
+        let kindName: String
+        switch kind {
+        case .value: kindName = "tensor"
+        case .placeholder: kindName = "placeholder"
+        case .shared: kindName = "shared variable"
+        case .symbolic: kindName = "symbolic tensor"
+        }
+        return "\(dtype) \(kindName)\(name.map { " '\($0)'" } ?? "") of shape \(describe(shape))"
+    }
+}
+
+/// The gradients of the one-element tensor `cost` with respect to `wrt`
+/// (Theano's `T.grad`). For a symbolic cost they are symbolic tensors,
+/// graphs a ``Function`` can compile; for an eager cost they are values,
+/// and with `createGraph` they record graphs of their own, so they can be
+/// differentiated again.
+public func grad(_ cost: Tensor, wrt: [Tensor], createGraph: Bool = false) throws -> [Tensor] {
+    guard cost.type.shape.allSatisfy({ $0 == 1 }) else {
+        throw SwiftGradError.value("grad", "the cost must be a scalar, got shape \(describe(cost.type.shape))")
+    }
+    if cost.kind == .value && !cost.requiresGrad {
+        throw SwiftGradError.value("grad", "the cost has no recorded graph: set requires_grad on the tensors to differentiate before computing it")
+    }
+    let seed = Tensor(try NDArray.filled(1, cost.dtype, cost.type.shape.map { $0 ?? 1 }, "grad"))
+    let targets = Set(wrt.map(ObjectIdentifier.init))
+    let differentiate = { try Autodiff.gradients(of: cost, seed: seed) { targets.contains(ObjectIdentifier($0)) } }
+    let found = createGraph ? try differentiate() : try GradMode.withDisabled(differentiate)
+    let byTensor = Dictionary(found.map { (ObjectIdentifier($0.tensor), $0.gradient) }, uniquingKeysWith: { a, _ in a })
+    return try wrt.enumerated().map { i, x in
+        guard let g = byTensor[ObjectIdentifier(x)] else {
+            throw SwiftGradError.value("grad", "the cost does not depend on wrt[\(i)], a \(x.summary)")
+        }
+        return g
+    }
+}

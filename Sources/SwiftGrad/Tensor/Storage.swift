@@ -1,0 +1,35 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reference-counted memory behind one or more array views.
+///
+/// Memory is either allocated here (64-byte aligned, freed on deinit) or
+/// borrowed from a caller, who is told through `release` when the last view
+/// of it goes.
+public final class Storage {
+    let base: UnsafeMutableRawPointer
+    private let release: (() -> Void)?
+
+    /// Allocates `byteCount` uninitialized bytes.
+    init(byteCount: Int, op: String) throws {
+        var pointer: UnsafeMutableRawPointer?
+        guard posix_memalign(&pointer, 64, max(byteCount, 1)) == 0, let pointer else {
+            throw SwiftGradError(.memory, op, "cannot allocate \(byteCount) bytes")
+        }
+        base = pointer
+        release = nil
+    }
+
+    /// Wraps memory owned elsewhere; `release` runs when the storage dies.
+    init(borrowing base: UnsafeMutableRawPointer, release: (() -> Void)?) {
+        self.base = base
+        self.release = release ?? {}
+    }
+
+    deinit {
+        if let release { release() } else { free(base) }
+    }
+}

@@ -1,0 +1,143 @@
+// The public operations. Each checks its arguments, then applies
+// primitives; composites such as `mean` and `dot` are written here over
+// primitives and need no gradient of their own.
+
+extension Tensor {
+    // MARK: Elementwise
+
+    public static func unary(_ op: UnaryOp, _ x: Tensor) throws -> Tensor {
+        try apply(op.primitive, x)
+    }
+
+    /// `op` on `a` and `b` broadcast together, after promoting them to a
+    /// common dtype.
+    public static func binary(_ op: BinaryOp, _ a: Tensor, _ b: Tensor) throws -> Tensor {
+        let dtype = DType.promoted(a.dtype, b.dtype)
+        return try apply(op.primitive, a.cast(to: dtype), b.cast(to: dtype))
+    }
+
+    public static func + (a: Tensor, b: Tensor) throws -> Tensor { try binary(.add, a, b) }
+    public static func - (a: Tensor, b: Tensor) throws -> Tensor { try binary(.sub, a, b) }
+    public static func * (a: Tensor, b: Tensor) throws -> Tensor { try binary(.mul, a, b) }
+    public static func / (a: Tensor, b: Tensor) throws -> Tensor { try binary(.div, a, b) }
+    public static prefix func - (x: Tensor) throws -> Tensor { try unary(.neg, x) }
+
+    // A scalar operand takes the tensor's dtype, as Python scalars do in
+    // the Array API.
+    public static func + (a: Tensor, b: Double) throws -> Tensor { try a + Tensor(b, dtype: a.dtype) }
+    public static func + (a: Double, b: Tensor) throws -> Tensor { try Tensor(a, dtype: b.dtype) + b }
+    public static func - (a: Tensor, b: Double) throws -> Tensor { try a - Tensor(b, dtype: a.dtype) }
+    public static func - (a: Double, b: Tensor) throws -> Tensor { try Tensor(a, dtype: b.dtype) - b }
+    public static func * (a: Tensor, b: Double) throws -> Tensor { try a * Tensor(b, dtype: a.dtype) }
+    public static func * (a: Double, b: Tensor) throws -> Tensor { try Tensor(a, dtype: b.dtype) * b }
+    public static func / (a: Tensor, b: Double) throws -> Tensor { try a / Tensor(b, dtype: a.dtype) }
+    public static func / (a: Double, b: Tensor) throws -> Tensor { try Tensor(a, dtype: b.dtype) / b }
+
+    public func pow(_ exponent: Tensor) throws -> Tensor { try Tensor.binary(.pow, self, exponent) }
+    public func pow(_ exponent: Double) throws -> Tensor { try pow(Tensor(exponent, dtype: dtype)) }
+    public func exp() throws -> Tensor { try Tensor.unary(.exp, self) }
+    public func log() throws -> Tensor { try Tensor.unary(.log, self) }
+    /// 1 / (1 + e^-x).
+    public func sigmoid() throws -> Tensor { try Tensor.unary(.sigmoid, self) }
+
+    // MARK: Reductions
+
+    /// The sum over `axes` (negative ones count from the end), or over
+    /// all axes when `axes` is nil.
+    public func sum(axes: [Int]? = nil, keepDims: Bool = false) throws -> Tensor {
+        let axes = try normalizeAxes(axes ?? Array(0..<rank), rank: rank, "sum")
+        return try Tensor.apply(Sum(axes: axes, keepDims: keepDims), self)
+    }
+
+    /// The mean over `axes`, or over all axes when `axes` is nil.
+    public func mean(axes: [Int]? = nil, keepDims: Bool = false) throws -> Tensor {
+        let axes = try normalizeAxes(axes ?? Array(0..<rank), rank: rank, "mean")
+        let total = try sum(axes: axes, keepDims: keepDims)
+        let lengths = axes.map { type.shape[$0] }
+        if lengths.allSatisfy({ $0 != nil }) {
+            return try total / Double(lengths.reduce(1) { $0 * ($1 ?? 1) })
+        }
+        return try total / Tensor.apply(ElementCount(axes: axes), self)
+    }
+
+    // MARK: Products
+
+    /// The matrix product with NumPy's rules for 1-D operands.
+    public func matmul(_ other: Tensor) throws -> Tensor {
+        guard rank >= 1, other.rank >= 1 else {
+            throw SwiftGradError.value("matmul", "0-dimensional operands are not allowed, got shapes \(describe(shape)) and \(describe(other.shape)); use *")
+        }
+        return try Tensor.product(self, other, "matmul")
+    }
+
+    /// `numpy.dot` for operands of up to two dimensions.
+    public func dot(_ other: Tensor) throws -> Tensor {
+        if rank == 0 || other.rank == 0 { return try self * other }
+        return try Tensor.product(self, other, "dot")
+    }
+
+    private static func product(_ a: Tensor, _ b: Tensor, _ op: String) throws -> Tensor {
+        guard a.rank <= 2, b.rank <= 2 else {
+            throw SwiftGradError.value(op, "operands of more than 2 dimensions are not supported yet, got shapes \(describe(a.shape)) and \(describe(b.shape))")
+        }
+        // Checked here too, so the message shows the caller's shapes.
+        if let k = a.type.shape[a.rank - 1], let l = b.type.shape[0], k != l {
+            throw notAligned(op, a.type.shape, b.type.shape)
+        }
+        let dtype = DType.promoted(a.dtype, b.dtype)
+        let a2 = a.rank == 1 ? try a.expandingDims([0]) : a
+        let b2 = b.rank == 1 ? try b.expandingDims([1]) : b
+        let y = try apply(Matmul(), a2.cast(to: dtype), b2.cast(to: dtype))
+        switch (a.rank, b.rank) {
+        case (1, 1): return try y.squeezing([0, 1])
+        case (1, _): return try y.squeezing([0])
+        case (_, 1): return try y.squeezing([1])
+        default: return y
+        }
+    }
+
+    // MARK: Layout
+
+    /// Output axis i is axis `axes[i]` of this tensor.
+    public func permuted(_ axes: [Int]) throws -> Tensor {
+        let normalized = try normalizeAxes(axes, rank: rank, "permute_dims")
+        guard axes.count == rank, normalized.count == rank else {
+            throw SwiftGradError.value("permute_dims", "axes \(axes) are not a permutation of \(rank) axes")
+        }
+        return try Tensor.apply(PermuteDims(axes: axes.map { $0 < 0 ? $0 + rank : $0 }), self)
+    }
+
+    /// The axes in reverse order (a matrix's transpose).
+    public func transposed() throws -> Tensor { try permuted(Array((0..<rank).reversed())) }
+
+    public func cast(to dtype: DType) throws -> Tensor {
+        dtype == self.dtype ? self : try Tensor.apply(AsType(dtype: dtype), self)
+    }
+
+    // MARK: Helpers of vjp rules
+
+    func expandingDims(_ axes: [Int]) throws -> Tensor { try Tensor.apply(ExpandDims(axes: axes), self) }
+    func squeezing(_ axes: [Int]) throws -> Tensor { try Tensor.apply(Squeeze(axes: axes), self) }
+
+    /// This gradient summed to `x`'s shape (undoing broadcasting).
+    func sum(toShapeOf x: Tensor) throws -> Tensor {
+        if hasSameKnownShape(as: x) { return self }
+        return try Tensor.apply(SumTo(), self, x)
+    }
+
+    /// This gradient broadcast to `x`'s shape.
+    func broadcast(toShapeOf x: Tensor) throws -> Tensor {
+        if hasSameKnownShape(as: x) { return self }
+        return try Tensor.apply(BroadcastTo(), self, x)
+    }
+
+    private func hasSameKnownShape(as x: Tensor) -> Bool {
+        type.shape == x.type.shape && !type.shape.contains(nil)
+    }
+}
+
+public func sigmoid(_ x: Tensor) throws -> Tensor { try x.sigmoid() }
+public func exp(_ x: Tensor) throws -> Tensor { try x.exp() }
+public func log(_ x: Tensor) throws -> Tensor { try x.log() }
+public func matmul(_ a: Tensor, _ b: Tensor) throws -> Tensor { try a.matmul(b) }
+public func dot(_ a: Tensor, _ b: Tensor) throws -> Tensor { try a.dot(b) }

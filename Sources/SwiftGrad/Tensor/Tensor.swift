@@ -1,0 +1,148 @@
+/// A float32 or float64 array that is either concrete (it has a value, as a
+/// NumPy array does) or symbolic (an expression over placeholders and shared
+/// variables, given values by a compiled ``Function``).
+///
+/// A tensor made by an operation records a node (the primitive and its
+/// inputs) when it is symbolic or when an input requires grad; that node is
+/// the computation graph that `backward()` and ``grad(_:wrt:)`` walk. Nodes
+/// hold their inputs, never their consumers, so graphs free themselves when
+/// their last tensor goes.
+public final class Tensor {
+    /// The dtype and shape known when the tensor was made.
+    public let type: TensorType
+    /// The name of a placeholder or shared variable.
+    public let name: String?
+    let origin: Origin
+    /// The value; for a shared variable, its current value.
+    var storedValue: NDArray?
+    /// Whether operations on this tensor record graphs for `backward()`.
+    public private(set) var requiresGrad: Bool
+    /// The gradient that `backward()` accumulated into this leaf.
+    public var grad: Tensor?
+
+    enum Origin {
+        case constant
+        case placeholder
+        case shared
+        case node(Node)
+    }
+
+    /// What a tensor is, as callers see it.
+    public enum Kind: Sendable {
+        case value, placeholder, shared, symbolic
+    }
+
+    init(type: TensorType, origin: Origin, value: NDArray?, name: String? = nil, requiresGrad: Bool = false) {
+        self.type = type
+        self.origin = origin
+        self.storedValue = value
+        self.name = name
+        self.requiresGrad = requiresGrad
+    }
+
+    /// A concrete tensor holding `value`.
+    public convenience init(_ value: NDArray) {
+        self.init(type: TensorType(value.dtype, value.shape), origin: .constant, value: value)
+    }
+
+    /// A concrete tensor holding `scalars` in row-major order.
+    public convenience init(_ scalars: [Double], shape: [Int], dtype: DType = .float64) throws {
+        self.init(try NDArray(scalars, shape: shape, dtype: dtype))
+    }
+
+    /// A concrete 0-dimensional tensor.
+    public convenience init(_ scalar: Double, dtype: DType = .float64) throws {
+        self.init(try NDArray(scalar: scalar, dtype: dtype))
+    }
+
+    /// A symbolic input of a compiled function; `nil` lengths are fixed by
+    /// each call.
+    public static func placeholder(_ dtype: DType, shape: [Int?], name: String? = nil) throws -> Tensor {
+        if shape.contains(where: { ($0 ?? 0) < 0 }) {
+            throw SwiftGradError.value("placeholder", "negative length in shape \(describe(shape))")
+        }
+        return Tensor(type: TensorType(dtype, shape), origin: .placeholder, value: nil, name: name)
+    }
+
+    /// A shared variable starting at `value`: operations on it build
+    /// symbolic graphs that read its value when a function runs, and
+    /// functions may update it.
+    public static func shared(_ value: NDArray, name: String? = nil) -> Tensor {
+        let type = TensorType(value.dtype, [Int?](repeating: nil, count: value.shape.count))
+        return Tensor(type: type, origin: .shared, value: value, name: name)
+    }
+
+    public var kind: Kind {
+        switch origin {
+        case .placeholder: return .placeholder
+        case .shared: return .shared
+        case .constant, .node: return storedValue == nil ? .symbolic : .value
+        }
+    }
+
+    /// Whether the tensor has no value of its own until a function runs.
+    var isSymbolic: Bool { kind != .value }
+
+    var node: Node? {
+        if case .node(let node) = origin { return node }
+        return nil
+    }
+
+    public var dtype: DType { type.dtype }
+    public var rank: Int { type.rank }
+
+    /// The lengths: those of the value where there is one.
+    public var shape: [Int?] { storedValue?.shape.map(Optional.some) ?? type.shape }
+
+    /// The concrete value (a shared variable's current one), if any.
+    public var value: NDArray? { storedValue }
+
+    /// The elements in row-major order, or nil for a symbolic tensor.
+    public var scalars: [Double]? { storedValue?.scalars }
+
+    /// The only element of a one-element tensor.
+    public func item() throws -> Double {
+        guard let value = storedValue else {
+            throw SwiftGradError.type("item", "a symbolic tensor has no value")
+        }
+        guard value.count == 1, let x = value.scalars.first else {
+            throw SwiftGradError.value("item", "tensor of shape \(describe(value.shape)) is not one element")
+        }
+        return x
+    }
+
+    /// Replaces a shared variable's value; dtype and rank must stay.
+    public func setValue(_ value: NDArray) throws {
+        guard case .shared = origin else {
+            throw SwiftGradError.type("set_value", "only shared variables can be set")
+        }
+        guard value.dtype == dtype, value.shape.count == rank else {
+            throw SwiftGradError.type(
+                "set_value", "value of \(value.dtype) \(describe(value.shape)) does not fit a \(dtype) shared variable of \(rank) dimensions")
+        }
+        storedValue = value
+    }
+
+    /// Marks a concrete leaf as a parameter for `backward()`.
+    public func setRequiresGrad(_ flag: Bool) throws {
+        guard case .constant = origin, storedValue != nil else {
+            throw SwiftGradError.type(
+                "requires_grad", "only concrete leaf tensors can change requires_grad (this one is \(kind == .value ? "the result of an operation" : "symbolic"))")
+        }
+        requiresGrad = flag
+    }
+
+    /// The same value, without graph history and not requiring grad.
+    public func detached() throws -> Tensor {
+        guard let value = storedValue else {
+            throw SwiftGradError.type("detach", "a symbolic tensor has no value")
+        }
+        return Tensor(value)
+    }
+}
+
+/// A recorded operation: the primitive and the tensors it read.
+struct Node {
+    let primitive: any Primitive
+    let inputs: [Tensor]
+}

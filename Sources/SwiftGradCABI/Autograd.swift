@@ -1,0 +1,73 @@
+import CSwiftGrad
+import SwiftGrad
+
+@_cdecl("sg_tensor_set_requires_grad")
+public func sgTensorSetRequiresGrad(_ tensor: OpaquePointer?, _ flag: Bool) -> sg_status {
+    guarded("sg_tensor_set_requires_grad") { call in
+        try call.tensor(tensor, "tensor").setRequiresGrad(flag)
+    }
+}
+
+@_cdecl("sg_tensor_requires_grad")
+public func sgTensorRequiresGrad(_ tensor: OpaquePointer?, _ out: UnsafeMutablePointer<Bool>?) -> sg_status {
+    guarded("sg_tensor_requires_grad") { call in
+        let out = try call.pointer(out, "out")
+        out.pointee = try call.tensor(tensor, "tensor").requiresGrad
+    }
+}
+
+@_cdecl("sg_tensor_backward")
+public func sgTensorBackward(_ tensor: OpaquePointer?, _ seed: OpaquePointer?) -> sg_status {
+    guarded("sg_tensor_backward") { call in
+        let tensor = try call.tensor(tensor, "tensor")
+        try tensor.backward(seed: seed == nil ? nil : call.tensor(seed, "seed"))
+    }
+}
+
+@_cdecl("sg_tensor_grad")
+public func sgTensorGrad(_ tensor: OpaquePointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
+    guarded("sg_tensor_grad") { call in
+        let out = try call.pointer(out, "out")
+        out.pointee = try call.tensor(tensor, "tensor").grad?.retainedHandle
+    }
+}
+
+@_cdecl("sg_tensor_set_grad")
+public func sgTensorSetGrad(_ tensor: OpaquePointer?, _ grad: OpaquePointer?) -> sg_status {
+    guarded("sg_tensor_set_grad") { call in
+        let tensor = try call.tensor(tensor, "tensor")
+        guard let grad else { return tensor.grad = nil }
+        let value = try call.tensor(grad, "grad")
+        guard value.kind == .value, value.dtype == tensor.dtype, value.shape == tensor.shape else {
+            throw SwiftGradError(.value, call.function, "a gradient for a \(tensor.dtype) tensor of shape \(tensor.shape) must be a \(tensor.dtype) value of that shape")
+        }
+        tensor.grad = value
+    }
+}
+
+@_cdecl("sg_tensor_detach")
+public func sgTensorDetach(_ tensor: OpaquePointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
+    guarded("sg_tensor_detach") { call in
+        let out = try call.pointer(out, "out")
+        out.pointee = try call.tensor(tensor, "tensor").detached().retainedHandle
+    }
+}
+
+@_cdecl("sg_grad")
+public func sgGrad(_ cost: OpaquePointer?, _ wrt: UnsafePointer<OpaquePointer?>?, _ count: Int,
+                   _ grads: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
+    guarded("sg_grad") { call in
+        let cost = try call.tensor(cost, "cost")
+        let wrt = try call.tensors(wrt, count, "wrt")
+        guard count > 0 else { return }
+        let grads = try call.pointer(grads, "grads")
+        for (i, g) in try grad(cost, wrt: wrt).enumerated() { grads[i] = g.retainedHandle }
+    }
+}
+
+@_cdecl("sg_autograd_set_enabled")
+public func sgAutogradSetEnabled(_ enabled: Bool, _ previous: UnsafeMutablePointer<Bool>?) -> sg_status {
+    previous?.pointee = GradMode.isEnabled
+    GradMode.isEnabled = enabled
+    return SG_OK
+}

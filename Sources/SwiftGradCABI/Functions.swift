@@ -1,0 +1,69 @@
+import CSwiftGrad
+import SwiftGrad
+
+@_cdecl("sg_function_new")
+public func sgFunctionNew(_ inputs: UnsafePointer<OpaquePointer?>?, _ inputCount: Int,
+                          _ outputs: UnsafePointer<OpaquePointer?>?, _ outputCount: Int,
+                          _ updateVariables: UnsafePointer<OpaquePointer?>?,
+                          _ updateValues: UnsafePointer<OpaquePointer?>?, _ updateCount: Int,
+                          _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
+    guarded("sg_function_new") { call in
+        let out = try call.pointer(out, "out")
+        let function = try Function(
+            inputs: call.tensors(inputs, inputCount, "inputs"),
+            outputs: call.tensors(outputs, outputCount, "outputs"),
+            updates: Array(zip(call.tensors(updateVariables, updateCount, "update_vars"),
+                               call.tensors(updateValues, updateCount, "update_values"))))
+        out.pointee = OpaquePointer(Unmanaged.passRetained(function).toOpaque())
+    }
+}
+
+@_cdecl("sg_function_call")
+public func sgFunctionCall(_ function: OpaquePointer?, _ args: UnsafePointer<OpaquePointer?>?, _ argCount: Int,
+                           _ results: UnsafeMutablePointer<OpaquePointer?>?, _ resultCount: Int) -> sg_status {
+    guarded("sg_function_call") { call in
+        let function = try call.function(function)
+        guard resultCount == function.outputCount else {
+            throw SwiftGradError(.value, call.function, "room for \(resultCount) results; the function has \(function.outputCount) outputs")
+        }
+        let outputs = try function(call.tensors(args, argCount, "args"))
+        guard resultCount > 0 else { return }
+        let results = try call.pointer(results, "results")
+        for (i, output) in outputs.enumerated() { results[i] = output.retainedHandle }
+    }
+}
+
+@_cdecl("sg_function_num_inputs")
+public func sgFunctionNumInputs(_ function: OpaquePointer?, _ out: UnsafeMutablePointer<Int>?) -> sg_status {
+    guarded("sg_function_num_inputs") { call in
+        let out = try call.pointer(out, "out")
+        out.pointee = try call.function(function).inputs.count
+    }
+}
+
+@_cdecl("sg_function_num_outputs")
+public func sgFunctionNumOutputs(_ function: OpaquePointer?, _ out: UnsafeMutablePointer<Int>?) -> sg_status {
+    guarded("sg_function_num_outputs") { call in
+        let out = try call.pointer(out, "out")
+        out.pointee = try call.function(function).outputCount
+    }
+}
+
+@_cdecl("sg_function_input")
+public func sgFunctionInput(_ function: OpaquePointer?, _ index: Int,
+                            _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
+    guarded("sg_function_input") { call in
+        let out = try call.pointer(out, "out")
+        let inputs = try call.function(function).inputs
+        guard inputs.indices.contains(index) else {
+            throw SwiftGradError(.index, call.function, "input \(index) is out of range for a function of \(inputs.count) inputs")
+        }
+        out.pointee = inputs[index].retainedHandle
+    }
+}
+
+@_cdecl("sg_function_free")
+public func sgFunctionFree(_ function: OpaquePointer?) {
+    guard let function else { return }
+    Unmanaged<Function>.fromOpaque(UnsafeRawPointer(function)).release()
+}

@@ -1,0 +1,53 @@
+import CSwiftGrad
+
+// The compiler checks each wrapper against the header's declaration:
+// a signature that drifts from swiftgrad.h does not build.
+
+private func same<T>(_ declared: T, _ defined: T) {}
+
+private func checkSignatures() {
+    same(sg_version, sgVersion)
+    same(sg_abi_version, sgABIVersion)
+    same(sg_last_error, sgLastError)
+    same(sg_tensor_from_data, sgTensorFromData)
+    same(sg_tensor_from_buffer, sgTensorFromBuffer)
+    same(sg_tensor_from_scalar, sgTensorFromScalar)
+    same(sg_tensor_new_placeholder, sgTensorNewPlaceholder)
+    same(sg_tensor_new_shared, sgTensorNewShared)
+    same(sg_tensor_free, sgTensorFree)
+    same(sg_tensor_kind, sgTensorKind)
+    same(sg_tensor_dtype, sgTensorDType)
+    same(sg_tensor_ndim, sgTensorNDim)
+    same(sg_tensor_shape, sgTensorShape)
+    same(sg_tensor_name, sgTensorName)
+    same(sg_tensor_strides, sgTensorStrides)
+    same(sg_tensor_data, sgTensorData)
+    same(sg_tensor_copy_data, sgTensorCopyData)
+    same(sg_tensor_item, sgTensorItem)
+    same(sg_tensor_get_value, sgTensorGetValue)
+    same(sg_tensor_set_value, sgTensorSetValue)
+    same(sg_tensor_set_requires_grad, sgTensorSetRequiresGrad)
+    same(sg_tensor_requires_grad, sgTensorRequiresGrad)
+    same(sg_tensor_backward, sgTensorBackward)
+    same(sg_tensor_grad, sgTensorGrad)
+    same(sg_tensor_set_grad, sgTensorSetGrad)
+    same(sg_tensor_detach, sgTensorDetach)
+    same(sg_grad, sgGrad)
+    same(sg_autograd_set_enabled, sgAutogradSetEnabled)
+    same(sg_unary_op_name, sgUnaryOpName)
+    same(sg_binary_op_name, sgBinaryOpName)
+    same(sg_unary, sgUnary)
+    same(sg_binary, sgBinary)
+    same(sg_matmul, sgMatmul)
+    same(sg_dot, sgDot)
+    same(sg_sum, sgSum)
+    same(sg_mean, sgMean)
+    same(sg_permute_dims, sgPermuteDims)
+    same(sg_astype, sgAsType)
+    same(sg_function_new, sgFunctionNew)
+    same(sg_function_call, sgFunctionCall)
+    same(sg_function_num_inputs, sgFunctionNumInputs)
+    same(sg_function_num_outputs, sgFunctionNumOutputs)
+    same(sg_function_input, sgFunctionInput)
+    same(sg_function_free, sgFunctionFree)
+}

@@ -1,0 +1,72 @@
+import CSwiftGrad
+import SwiftGrad
+
+/// The shared shape of operation wrappers: check `out`, compute, hand back
+/// a new reference.
+private func operation(_ function: String, _ out: UnsafeMutablePointer<OpaquePointer?>?,
+                       _ body: (Call) throws -> Tensor) -> sg_status {
+    guarded(function) { call in
+        let out = try call.pointer(out, "out")
+        out.pointee = try body(call).retainedHandle
+    }
+}
+
+@_cdecl("sg_unary")
+public func sgUnary(_ op: sg_unary_op, _ x: OpaquePointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
+    operation("sg_unary", out) { call in
+        guard let op = UnaryOp(rawValue: Int(op.rawValue)) else {
+            throw SwiftGradError(.value, call.function, "unknown operation \(op.rawValue)")
+        }
+        return try Tensor.unary(op, call.tensor(x, "x"))
+    }
+}
+
+@_cdecl("sg_binary")
+public func sgBinary(_ op: sg_binary_op, _ a: OpaquePointer?, _ b: OpaquePointer?,
+                     _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
+    operation("sg_binary", out) { call in
+        guard let op = BinaryOp(rawValue: Int(op.rawValue)) else {
+            throw SwiftGradError(.value, call.function, "unknown operation \(op.rawValue)")
+        }
+        return try Tensor.binary(op, call.tensor(a, "a"), call.tensor(b, "b"))
+    }
+}
+
+@_cdecl("sg_matmul")
+public func sgMatmul(_ a: OpaquePointer?, _ b: OpaquePointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
+    operation("sg_matmul", out) { call in try call.tensor(a, "a").matmul(call.tensor(b, "b")) }
+}
+
+@_cdecl("sg_dot")
+public func sgDot(_ a: OpaquePointer?, _ b: OpaquePointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
+    operation("sg_dot", out) { call in try call.tensor(a, "a").dot(call.tensor(b, "b")) }
+}
+
+@_cdecl("sg_sum")
+public func sgSum(_ x: OpaquePointer?, _ axes: UnsafePointer<Int64>?, _ count: Int, _ keepDims: Bool,
+                  _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
+    operation("sg_sum", out) { call in
+        try call.tensor(x, "x").sum(axes: axes == nil ? nil : call.integers(axes, count, "axes"), keepDims: keepDims)
+    }
+}
+
+@_cdecl("sg_mean")
+public func sgMean(_ x: OpaquePointer?, _ axes: UnsafePointer<Int64>?, _ count: Int, _ keepDims: Bool,
+                   _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
+    operation("sg_mean", out) { call in
+        try call.tensor(x, "x").mean(axes: axes == nil ? nil : call.integers(axes, count, "axes"), keepDims: keepDims)
+    }
+}
+
+@_cdecl("sg_permute_dims")
+public func sgPermuteDims(_ x: OpaquePointer?, _ axes: UnsafePointer<Int64>?, _ count: Int,
+                          _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
+    operation("sg_permute_dims", out) { call in
+        try call.tensor(x, "x").permuted(call.integers(axes, count, "axes"))
+    }
+}
+
+@_cdecl("sg_astype")
+public func sgAsType(_ x: OpaquePointer?, _ dtype: sg_dtype, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
+    operation("sg_astype", out) { call in try call.tensor(x, "x").cast(to: call.dtype(dtype)) }
+}

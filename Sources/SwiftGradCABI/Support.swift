@@ -1,0 +1,127 @@
+import CSwiftGrad
+import SwiftGrad
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// What every wrapper shares: turning thrown errors into a status and a
+// per-thread message, and checked conversions of C arguments. No wrapper
+// traps on anything a caller passes.
+
+/// A per-thread C string the library owns (sqlite3_errmsg's contract).
+struct ThreadLocalString {
+    private let key: pthread_key_t
+
+    init() {
+        var key = pthread_key_t()
+        pthread_key_create(&key) { free($0) }
+        self.key = key
+    }
+
+    var pointer: UnsafePointer<CChar>? {
+        pthread_getspecific(key).map { UnsafePointer($0.assumingMemoryBound(to: CChar.self)) }
+    }
+
+    func set(_ text: String) {
+        let old = pthread_getspecific(key)
+        pthread_setspecific(key, strdup(text))
+        free(old)
+    }
+}
+
+let lastError = ThreadLocalString()
+
+/// A NULL where a pointer is required.
+struct NullArgument: Error {
+    let message: String
+}
+
+/// One C call: its name, for messages, and checked argument conversions.
+struct Call {
+    let function: String
+
+    func tensor(_ handle: OpaquePointer?, _ argument: String) throws -> Tensor {
+        guard let handle else { throw NullArgument(message: "[\(function)] \(argument) is NULL") }
+        return Unmanaged<Tensor>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
+    }
+
+    func function(_ handle: OpaquePointer?) throws -> Function {
+        guard let handle else { throw NullArgument(message: "[\(function)] function is NULL") }
+        return Unmanaged<Function>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
+    }
+
+    func pointer<T>(_ pointer: UnsafeMutablePointer<T>?, _ argument: String) throws -> UnsafeMutablePointer<T> {
+        guard let pointer else { throw NullArgument(message: "[\(function)] \(argument) is NULL") }
+        return pointer
+    }
+
+    /// `count` tensors from a C array of handles.
+    func tensors(_ handles: UnsafePointer<OpaquePointer?>?, _ count: Int, _ argument: String) throws -> [Tensor] {
+        guard count > 0 else { return [] }
+        guard let handles else { throw NullArgument(message: "[\(function)] \(argument) is NULL") }
+        return try (0..<count).map { try tensor(handles[$0], "\(argument)[\($0)]") }
+    }
+
+    /// `count` 64-bit integers, at most 64 of them (NumPy's limit on dimensions).
+    func integers(_ values: UnsafePointer<Int64>?, _ count: Int, _ argument: String) throws -> [Int] {
+        guard count <= 64 else {
+            throw SwiftGradError(.value, function, "\(argument) has \(count) entries; at most 64 are supported")
+        }
+        guard count > 0 else { return [] }
+        guard let values else { throw NullArgument(message: "[\(function)] \(argument) is NULL") }
+        return (0..<count).map { Int(values[$0]) }
+    }
+
+    func dtype(_ dtype: sg_dtype) throws -> DType {
+        switch dtype {
+        case SG_DTYPE_FLOAT32: return .float32
+        case SG_DTYPE_FLOAT64: return .float64
+        default: throw SwiftGradError(.type, function, "unknown dtype \(dtype.rawValue)")
+        }
+    }
+}
+
+/// Runs one C call: a thrown error becomes a status and the thread's last
+/// error message.
+func guarded(_ function: String, _ body: (Call) throws -> Void) -> sg_status {
+    do {
+        try body(Call(function: function))
+        return SG_OK
+    } catch let error as SwiftGradError {
+        lastError.set(error.message)
+        switch error.kind {
+        case .value: return SG_ERROR_VALUE
+        case .type: return SG_ERROR_TYPE
+        case .index: return SG_ERROR_INDEX
+        case .memory: return SG_ERROR_MEMORY
+        case .internal: return SG_ERROR_INTERNAL
+        }
+    } catch let error as NullArgument {
+        lastError.set(error.message)
+        return SG_ERROR_NULL
+    } catch {
+        lastError.set("[\(function)] \(error)")
+        return SG_ERROR_INTERNAL
+    }
+}
+
+extension DType {
+    var c: sg_dtype {
+        switch self {
+        case .float32: return SG_DTYPE_FLOAT32
+        case .float64: return SG_DTYPE_FLOAT64
+        }
+    }
+}
+
+extension Tensor {
+    /// A new reference for the caller to free.
+    var retainedHandle: OpaquePointer { OpaquePointer(Unmanaged.passRetained(self).toOpaque()) }
+}
+
+/// A static C string.
+func cString(_ text: StaticString) -> UnsafePointer<CChar> {
+    UnsafeRawPointer(text.utf8Start).assumingMemoryBound(to: CChar.self)
+}

@@ -1,0 +1,296 @@
+/*
+ * swiftgrad.h — the C interface to swiftgrad, an automatic-differentiation
+ * library built on computation graphs.
+ *
+ * A tutorial
+ * ----------
+ * Everything is a tensor (sg_tensor*): an opaque handle to a float32 or
+ * float64 array with a shape. A tensor either holds a value (a concrete,
+ * NumPy-like array) or is symbolic: an expression over placeholders and
+ * shared variables, evaluated later by a compiled function.
+ *
+ *     sg_tensor *x, *w, *y;
+ *     double xs[] = {1, 0}, ws[] = {3, 2, 4, 3};
+ *     int64_t xshape[] = {2}, wshape[] = {2, 2};
+ *     sg_tensor_from_data(xs, xshape, 1, SG_DTYPE_FLOAT64, &x);
+ *     sg_tensor_from_data(ws, wshape, 2, SG_DTYPE_FLOAT64, &w);
+ *     sg_tensor_set_requires_grad(w, true);
+ *     if (sg_dot(x, w, &y) != SG_OK)          // y = x · w, computed now
+ *         fprintf(stderr, "%s\n", sg_last_error());
+ *
+ * Eager autograd (PyTorch style): operations on tensors that require grad
+ * record the graph; sg_tensor_backward() walks it and accumulates into the
+ * leaves' gradients, read with sg_tensor_grad().
+ *
+ * Symbolic graphs (Theano style): sg_tensor_new_placeholder() and
+ * sg_tensor_new_shared() make leaves without a fixed value; the same
+ * operations then build graph nodes; sg_grad() differentiates a graph into
+ * new graph nodes; sg_function_new() compiles inputs, outputs and updates
+ * into a function that sg_function_call() runs in one call.
+ *
+ * The rules
+ * ---------
+ * - Every call that can fail returns sg_status; results come back through
+ *   out-pointers, written only on success. On failure sg_last_error() gives
+ *   a message that names the operation and the shapes, e.g.
+ *   "[matmul] shapes (2,3) and (4,5) are not aligned".
+ * - Every sg_tensor* or sg_function* that a call writes to an out-pointer is
+ *   a new reference owned by the caller, released with exactly one
+ *   sg_tensor_free() / sg_function_free(). Freeing NULL does nothing.
+ *   Arguments are borrowed: a call never takes over the caller's reference.
+ * - Tensors are immutable values (shared variables aside), so one tensor may
+ *   be an input to many calls. A graph and its tensors may be used from one
+ *   thread at a time; different graphs may be used from different threads.
+ * - Bad arguments (NULL handles, wrong shapes or dtypes, out-of-range axes)
+ *   give an error status, never an abort.
+ */
+#ifndef SWIFTGRAD_H
+#define SWIFTGRAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The version of this interface; sg_abi_version() gives the library's. A
+ * signature never changes once released: new behaviour gets a new name. */
+#define SG_ABI_VERSION 1
+
+/* ---------------------------------------------------------------- Basics */
+
+typedef enum sg_status {
+    SG_OK = 0,
+    SG_ERROR_VALUE = 1,    /* bad value or shape (Python: ValueError) */
+    SG_ERROR_TYPE = 2,     /* wrong dtype or kind of tensor (TypeError) */
+    SG_ERROR_INDEX = 3,    /* axis or index out of range (IndexError) */
+    SG_ERROR_MEMORY = 4,   /* an allocation failed (MemoryError) */
+    SG_ERROR_NULL = 5,     /* a required pointer argument was NULL */
+    SG_ERROR_INTERNAL = 6  /* a bug in swiftgrad: please report it */
+} sg_status;
+
+typedef enum sg_dtype {
+    SG_DTYPE_FLOAT32 = 0,
+    SG_DTYPE_FLOAT64 = 1
+} sg_dtype;
+
+/* The library's version string, e.g. "0.1.0". Static; never NULL. */
+const char *sg_version(void);
+
+/* The library's ABI version; compare with SG_ABI_VERSION. */
+int sg_abi_version(void);
+
+/* The message of the last failed call on this thread; "" if none failed.
+ * Owned by the library, valid until the next failed call on this thread. */
+const char *sg_last_error(void);
+
+/* ------------------------------------------------------- Making tensors */
+
+typedef struct sg_tensor sg_tensor;
+
+/* A new tensor holding a copy of `data`: prod(shape) elements of `dtype` in
+ * C (row-major) order. `shape` may be NULL when ndim is 0 (a scalar). */
+sg_status sg_tensor_from_data(const void *data, const int64_t *shape,
+                              size_t ndim, sg_dtype dtype, sg_tensor **out);
+
+/* A new tensor over the caller's memory, without a copy. `strides` counts
+ * elements per step along each axis (NULL: C order); they may be zero or
+ * negative. The library calls release(context) once, when the last tensor
+ * using the memory is freed; release may be NULL. On failure release is not
+ * called and the memory stays the caller's. The memory must stay valid and
+ * unchanged until release is called. */
+sg_status sg_tensor_from_buffer(void *data, const int64_t *shape,
+                                const int64_t *strides, size_t ndim,
+                                sg_dtype dtype, void (*release)(void *),
+                                void *context, sg_tensor **out);
+
+/* A new 0-dimensional tensor holding `value` converted to `dtype`. */
+sg_status sg_tensor_from_scalar(double value, sg_dtype dtype, sg_tensor **out);
+
+/* A new symbolic input of a compiled function (Theano's T.dmatrix('x')).
+ * shape[i] == -1 leaves axis i's length open until the function is called.
+ * `name` is copied and may be NULL. */
+sg_status sg_tensor_new_placeholder(sg_dtype dtype, const int64_t *shape,
+                                    size_t ndim, const char *name,
+                                    sg_tensor **out);
+
+/* A new shared variable (Theano's theano.shared) starting at the value of
+ * the concrete tensor `value`. Operations on it build symbolic graphs that
+ * read its current value when a function runs; functions may update it.
+ * `name` is copied and may be NULL. */
+sg_status sg_tensor_new_shared(const sg_tensor *value, const char *name,
+                               sg_tensor **out);
+
+/* Releases a reference. NULL does nothing. */
+void sg_tensor_free(sg_tensor *tensor);
+
+/* ---------------------------------------------------- Reading tensors */
+
+typedef enum sg_kind {
+    SG_KIND_VALUE = 0,        /* a concrete array */
+    SG_KIND_PLACEHOLDER = 1,  /* a symbolic input */
+    SG_KIND_SHARED = 2,       /* a shared variable */
+    SG_KIND_SYMBOLIC = 3      /* an expression with no value yet */
+} sg_kind;
+
+sg_status sg_tensor_kind(const sg_tensor *tensor, sg_kind *out);
+sg_status sg_tensor_dtype(const sg_tensor *tensor, sg_dtype *out);
+sg_status sg_tensor_ndim(const sg_tensor *tensor, size_t *out);
+
+/* Writes ndim lengths to `shape`, which holds `capacity` entries; -1 marks
+ * a length a symbolic tensor does not know yet. */
+sg_status sg_tensor_shape(const sg_tensor *tensor, int64_t *shape,
+                          size_t capacity);
+
+/* The name given to a placeholder or shared variable, or NULL. Owned by the
+ * library; valid until the next sg_tensor_name call on this thread. */
+sg_status sg_tensor_name(const sg_tensor *tensor, const char **out);
+
+/* Writes ndim strides, in elements, of a tensor with a value (a shared
+ * variable gives its current value's). */
+sg_status sg_tensor_strides(const sg_tensor *tensor, int64_t *strides,
+                            size_t capacity);
+
+/* A pointer to the element at index (0, …, 0) of a tensor with a value;
+ * with sg_tensor_shape and sg_tensor_strides it reads every element. Owned by
+ * the tensor: valid while `tensor` lives (for a shared variable, until its
+ * value is next set) and read-only. */
+sg_status sg_tensor_data(const sg_tensor *tensor, const void **out);
+
+/* Copies the value in C order into `dst`, which holds `nbytes` bytes; nbytes
+ * must be the element count times the element size. */
+sg_status sg_tensor_copy_data(const sg_tensor *tensor, void *dst,
+                              size_t nbytes);
+
+/* The only element of a one-element tensor, as a double. */
+sg_status sg_tensor_item(const sg_tensor *tensor, double *out);
+
+/* A shared variable's current value, or the value of a concrete tensor, as
+ * a new concrete tensor without graph history. */
+sg_status sg_tensor_get_value(const sg_tensor *tensor, sg_tensor **out);
+
+/* Replaces a shared variable's value with the concrete tensor `value`, which
+ * must have the variable's dtype and number of dimensions. */
+sg_status sg_tensor_set_value(sg_tensor *shared, const sg_tensor *value);
+
+/* ------------------------------------------------------------- Autograd */
+
+/* Marks a concrete leaf tensor as a parameter: operations on it are then
+ * recorded for sg_tensor_backward(). */
+sg_status sg_tensor_set_requires_grad(sg_tensor *tensor, bool requires_grad);
+sg_status sg_tensor_requires_grad(const sg_tensor *tensor, bool *out);
+
+/* Back-propagates from `tensor` and adds the gradients to those of the leaf
+ * tensors that require grad. `seed` is the gradient of `tensor` itself; NULL
+ * means 1 and needs a one-element tensor. */
+sg_status sg_tensor_backward(const sg_tensor *tensor, const sg_tensor *seed);
+
+/* The gradient accumulated in a leaf, or NULL in *out if there is none. */
+sg_status sg_tensor_grad(const sg_tensor *tensor, sg_tensor **out);
+
+/* Replaces the accumulated gradient; NULL clears it. */
+sg_status sg_tensor_set_grad(sg_tensor *tensor, const sg_tensor *grad);
+
+/* The same value without graph history and not requiring grad. */
+sg_status sg_tensor_detach(const sg_tensor *tensor, sg_tensor **out);
+
+/* The gradients of the one-element tensor `cost` with respect to each of
+ * wrt[0 … n-1], written to grads[0 … n-1]. Symbolic graphs give symbolic
+ * gradients (Theano's T.grad); eager graphs give values. Fails if cost does
+ * not depend on one of wrt. */
+sg_status sg_grad(const sg_tensor *cost, const sg_tensor *const *wrt,
+                  size_t n, sg_tensor **grads);
+
+/* Turns recording of eager graphs on or off for this thread (PyTorch's
+ * no_grad); writes the previous setting to `previous` unless it is NULL. */
+sg_status sg_autograd_set_enabled(bool enabled, bool *previous);
+
+/* ----------------------------------------------------------- Operations */
+
+/* Each operation writes a new tensor to *out. Binary operations broadcast
+ * as NumPy does and promote float32 with float64 to float64. */
+
+typedef enum sg_unary_op {
+    SG_UNARY_NEG = 0,
+    SG_UNARY_EXP = 1,
+    SG_UNARY_LOG = 2,
+    SG_UNARY_SIGMOID = 3,
+    SG_UNARY_OP_COUNT = 4
+} sg_unary_op;
+
+typedef enum sg_binary_op {
+    SG_BINARY_ADD = 0,
+    SG_BINARY_SUB = 1,
+    SG_BINARY_MUL = 2,
+    SG_BINARY_DIV = 3,
+    SG_BINARY_POW = 4,
+    SG_BINARY_OP_COUNT = 5
+} sg_binary_op;
+
+/* The operation's name ("sigmoid", "add", …), or NULL if out of range. */
+const char *sg_unary_op_name(sg_unary_op op);
+const char *sg_binary_op_name(sg_binary_op op);
+
+sg_status sg_unary(sg_unary_op op, const sg_tensor *x, sg_tensor **out);
+sg_status sg_binary(sg_binary_op op, const sg_tensor *a, const sg_tensor *b,
+                    sg_tensor **out);
+
+/* Matrix product with NumPy's rules for 1-D operands (numpy.matmul; 0-D and
+ * batched operands are not supported yet). */
+sg_status sg_matmul(const sg_tensor *a, const sg_tensor *b, sg_tensor **out);
+
+/* numpy.dot for operands of up to two dimensions; 0-D operands multiply. */
+sg_status sg_dot(const sg_tensor *a, const sg_tensor *b, sg_tensor **out);
+
+/* Sum or mean over `axes` (negative counts from the end), or over all axes
+ * when `axes` is NULL. keepdims keeps reduced axes with length 1. */
+sg_status sg_sum(const sg_tensor *x, const int64_t *axes, size_t naxes,
+                 bool keepdims, sg_tensor **out);
+sg_status sg_mean(const sg_tensor *x, const int64_t *axes, size_t naxes,
+                  bool keepdims, sg_tensor **out);
+
+/* Reorders the axes: output axis i is input axis axes[i]. A view. */
+sg_status sg_permute_dims(const sg_tensor *x, const int64_t *axes,
+                          size_t naxes, sg_tensor **out);
+
+/* Converts to another dtype. */
+sg_status sg_astype(const sg_tensor *x, sg_dtype dtype, sg_tensor **out);
+
+/* ---------------------------------------------------- Compiled functions */
+
+typedef struct sg_function sg_function;
+
+/* Compiles a function (Theano's theano.function) from placeholders
+ * inputs[0 … ninputs-1] to outputs[0 … noutputs-1]. Each call also sets
+ * shared variable update_vars[i] to update_values[i]; all outputs and update
+ * values are computed from the values before the call, then written. */
+sg_status sg_function_new(const sg_tensor *const *inputs, size_t ninputs,
+                          const sg_tensor *const *outputs, size_t noutputs,
+                          const sg_tensor *const *update_vars,
+                          const sg_tensor *const *update_values,
+                          size_t nupdates, sg_function **out);
+
+/* Runs the function on concrete tensors args[0 … nargs-1], whose dtypes must
+ * match the placeholders', and writes noutputs new tensors to results. On
+ * failure nothing is written and no shared variable changes. */
+sg_status sg_function_call(sg_function *function,
+                           const sg_tensor *const *args, size_t nargs,
+                           sg_tensor **results, size_t nresults);
+
+sg_status sg_function_num_inputs(const sg_function *function, size_t *out);
+sg_status sg_function_num_outputs(const sg_function *function, size_t *out);
+
+/* The placeholder of input i, as a new reference. */
+sg_status sg_function_input(const sg_function *function, size_t i,
+                            sg_tensor **out);
+
+/* Releases a function. NULL does nothing. */
+void sg_function_free(sg_function *function);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SWIFTGRAD_H */
