@@ -1,0 +1,69 @@
+# swiftgrad: `make demo` builds everything and trains the seed's network;
+# `make test` runs every test (XCTest, the C ABI programs, pytest).
+
+PYTHON ?= python3
+CC ?= cc
+CXX ?= c++
+LIBDIR := .build/release
+LIB := $(LIBDIR)/libswiftgrad.so
+OUT := .build/c
+STRICT := -Wall -Wextra -pedantic -Werror -Iinclude
+LINK := -L$(LIBDIR) -lswiftgrad -Wl,-rpath,$(abspath $(LIBDIR))
+C_TESTS := $(patsubst Tests/CABI/%.c,%,$(wildcard Tests/CABI/test_*.c))
+# Allocations inside OpenBLAS threads confuse leak checkers; one thread is enough.
+export OPENBLAS_NUM_THREADS ?= 1
+
+.PHONY: all deps lib python demo test test-swift test-c test-python clean
+
+all: lib
+
+# What a fresh machine lacks: OpenBLAS, valgrind, and Python's build and test tools.
+deps:
+	@pkg-config --exists openblas && command -v valgrind >/dev/null || \
+	  { apt-get update -qq && apt-get install -y -qq libopenblas-dev pkg-config valgrind; }
+	@$(PYTHON) -c 'import setuptools, numpy, pytest, hypothesis' 2>/dev/null || \
+	  $(PYTHON) -m pip install -q setuptools numpy pytest hypothesis
+
+lib: deps
+	swift build -c release
+
+python: lib
+	$(PYTHON) -m pip install -q --no-build-isolation ./python
+
+demo: python
+	@echo "== The chapter's Theano listing, run by swiftgrad (Python)"
+	$(PYTHON) examples/seed_theano.py
+	@echo "== XOR from C"
+	@mkdir -p $(OUT)
+	$(CC) -std=c99 $(STRICT) examples/c/seed_xor.c $(LINK) -o $(OUT)/seed_xor
+	$(OUT)/seed_xor
+	@echo "== XOR from Swift"
+	swift run -c release seed-xor
+
+test: test-swift test-c test-python
+
+test-swift: deps
+	swift test --disable-swift-testing
+
+# Each C test builds with -Werror, then runs plainly, under AddressSanitizer
+# and under valgrind; the header must also compile as C++.
+test-c: lib
+	@mkdir -p $(OUT)
+	$(CXX) -std=c++11 -x c++ $(STRICT) -fsyntax-only include/swiftgrad.h
+	@set -e; for t in $(C_TESTS); do \
+	  echo "== $$t"; \
+	  $(CC) -std=c99 -g $(STRICT) Tests/CABI/$$t.c $(LINK) -o $(OUT)/$$t; \
+	  $(OUT)/$$t; \
+	  $(CC) -std=c99 -g $(STRICT) -fsanitize=address,undefined -fno-omit-frame-pointer \
+	    Tests/CABI/$$t.c $(LINK) -o $(OUT)/$$t-asan; \
+	  ASAN_OPTIONS=detect_leaks=1 $(OUT)/$$t-asan; \
+	  valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+	    $(OUT)/$$t; \
+	done
+
+# From outside the tree, so the installed package is what gets imported.
+test-python: python
+	cd /tmp && $(PYTHON) -m pytest -q -p no:cacheprovider $(CURDIR)/python/tests
+
+clean:
+	rm -rf .build python/build python/*.egg-info
