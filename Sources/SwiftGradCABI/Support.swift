@@ -59,6 +59,7 @@ struct Call {
 
     /// `count` tensors from a C array of handles.
     func tensors(_ handles: UnsafePointer<OpaquePointer?>?, _ count: Int, _ argument: String) throws -> [Tensor] {
+        try checkCount(count, argument)
         guard count > 0 else { return [] }
         guard let handles else { throw NullArgument(message: "[\(function)] \(argument) is NULL") }
         return try (0..<count).map { try tensor(handles[$0], "\(argument)[\($0)]") }
@@ -66,12 +67,20 @@ struct Call {
 
     /// `count` 64-bit integers, at most 64 of them (NumPy's limit on dimensions).
     func integers(_ values: UnsafePointer<Int64>?, _ count: Int, _ argument: String) throws -> [Int] {
+        try checkCount(count, argument)
         guard count <= 64 else {
             throw SwiftGradError(.value, function, "\(argument) has \(count) entries; at most 64 are supported")
         }
         guard count > 0 else { return [] }
         guard let values else { throw NullArgument(message: "[\(function)] \(argument) is NULL") }
         return (0..<count).map { Int(values[$0]) }
+    }
+
+    /// A size_t count above Int.max arrives negative.
+    private func checkCount(_ count: Int, _ argument: String) throws {
+        guard count >= 0 else {
+            throw SwiftGradError(.value, function, "the length of \(argument) is too large: \(UInt(bitPattern: count))")
+        }
     }
 
     func dtype(_ dtype: sg_dtype) throws -> DType {

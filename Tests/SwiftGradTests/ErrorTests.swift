@@ -78,3 +78,27 @@ final class ErrorTests: XCTestCase {
         XCTAssertTrue(GradMode.isEnabled)
     }
 }
+
+/// Graphs deeper than the call stack could hold in recursion.
+final class DeepGraphTests: XCTestCase {
+    func testLongChainDifferentiatesAndFrees() throws {
+        let x = try Tensor([1], shape: [1])
+        try x.setRequiresGrad(true)
+        var y = x
+        for _ in 0..<100_000 { y = try y + 1 }
+        try y.sum().backward()
+        assertClose(x.grad, [1])
+        assertClose(y, [100_001])
+        y = x // the chain is freed here
+    }
+
+    func testLongSymbolicChainCompiles() throws {
+        let x = try Tensor.placeholder(.float64, shape: [])
+        var y = x
+        for _ in 0..<50_000 { y = try y * 1.0 + 1 }
+        let f = try Function(inputs: [x], outputs: [y, grad(y, wrt: [x])[0]])
+        let out = try f(Tensor(0))
+        assertClose(out[0], [50_000])
+        assertClose(out[1], [1])
+    }
+}

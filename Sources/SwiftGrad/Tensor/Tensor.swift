@@ -12,7 +12,7 @@ public final class Tensor {
     public let type: TensorType
     /// The name of a placeholder or shared variable.
     public let name: String?
-    let origin: Origin
+    private(set) var origin: Origin
     /// The value; for a shared variable, its current value.
     var storedValue: NDArray?
     /// Whether operations on this tensor record graphs for `backward()`.
@@ -38,6 +38,19 @@ public final class Tensor {
         self.storedValue = value
         self.name = name
         self.requiresGrad = requiresGrad
+    }
+
+    // Releasing a long chain recursively would overflow the stack: take
+    // apart the inputs that only this graph holds, one at a time.
+    deinit {
+        var pending = [Tensor]()
+        if case .node(let node) = origin { pending = node.inputs }
+        origin = .constant
+        while var tensor = pending.popLast() {
+            guard isKnownUniquelyReferenced(&tensor) else { continue }
+            if case .node(let node) = tensor.origin { pending += node.inputs }
+            tensor.origin = .constant
+        }
     }
 
     /// A concrete tensor holding `value`.
