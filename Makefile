@@ -21,8 +21,8 @@ all: lib
 deps:
 	@pkg-config --exists openblas && command -v valgrind >/dev/null || \
 	  { apt-get update -qq && apt-get install -y -qq libopenblas-dev pkg-config valgrind; }
-	@$(PYTHON) -c 'import setuptools, numpy, pytest, hypothesis' 2>/dev/null || \
-	  $(PYTHON) -m pip install -q setuptools numpy pytest hypothesis
+	@$(PYTHON) -c 'import setuptools, wheel, numpy, pytest, hypothesis' 2>/dev/null || \
+	  $(PYTHON) -m pip install -q setuptools wheel numpy pytest hypothesis
 
 lib: deps
 	swift build -c release

@@ -26,7 +26,7 @@ public final class Function {
         }
         var values = [NDArray]()
         for (i, (argument, input)) in zip(arguments, inputs).enumerated() {
-            guard let value = argument.storedValue else {
+            guard let value = argument.value else {
                 throw SwiftGradError.type("function", "argument \(i) is symbolic; calls take tensors with values")
             }
             guard value.dtype == input.dtype else {
@@ -135,11 +135,13 @@ private struct Program {
 
     func run(_ arguments: [NDArray]) throws -> [Tensor] {
         var slots = [NDArray?](repeating: nil, count: slotCount)
-        for (slot, source) in leaves {
-            switch source {
-            case .argument(let i): slots[slot] = arguments[i]
-            case .shared(let variable): slots[slot] = variable.storedValue
-            case .constant(let value): slots[slot] = value
+        SharedValues.withLock {
+            for (slot, source) in leaves {
+                switch source {
+                case .argument(let i): slots[slot] = arguments[i]
+                case .shared(let variable): slots[slot] = variable.storedValue
+                case .constant(let value): slots[slot] = value
+                }
             }
         }
         func value(_ slot: Int) throws -> NDArray {
@@ -162,7 +164,9 @@ private struct Program {
         }
         let results = try outputs.map { Tensor(try value($0)) }
         let newValues = try updates.map { try value($0.slot) }
-        for (update, newValue) in zip(updates, newValues) { update.variable.storedValue = newValue }
+        SharedValues.withLock {
+            for (update, newValue) in zip(updates, newValues) { update.variable.storedValue = newValue }
+        }
         return results
     }
 }

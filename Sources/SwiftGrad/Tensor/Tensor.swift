@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A float32 or float64 array that is either concrete (it has a value, as a
 /// NumPy array does) or symbolic (an expression over placeholders and shared
 /// variables, given values by a compiled ``Function``).
@@ -105,17 +111,20 @@ public final class Tensor {
     public var rank: Int { type.rank }
 
     /// The lengths: those of the value where there is one.
-    public var shape: [Int?] { storedValue?.shape.map(Optional.some) ?? type.shape }
+    public var shape: [Int?] { value?.shape.map(Optional.some) ?? type.shape }
 
     /// The concrete value (a shared variable's current one), if any.
-    public var value: NDArray? { storedValue }
+    public var value: NDArray? {
+        guard case .shared = origin else { return storedValue }
+        return SharedValues.withLock { storedValue }
+    }
 
     /// The elements in row-major order, or nil for a symbolic tensor.
-    public var scalars: [Double]? { storedValue?.scalars }
+    public var scalars: [Double]? { value?.scalars }
 
     /// The only element of a one-element tensor.
     public func item() throws -> Double {
-        guard let value = storedValue else {
+        guard let value else {
             throw SwiftGradError.type("item", "a symbolic tensor has no value")
         }
         guard value.count == 1, let x = value.scalars.first else {
@@ -133,7 +142,7 @@ public final class Tensor {
             throw SwiftGradError.type(
                 "set_value", "value of \(value.dtype) \(describe(value.shape)) does not fit a \(dtype) shared variable of \(rank) dimensions")
         }
-        storedValue = value
+        SharedValues.withLock { storedValue = value }
     }
 
     /// Marks a concrete leaf as a parameter for `backward()`.
@@ -147,7 +156,7 @@ public final class Tensor {
 
     /// The same value, without graph history and not requiring grad.
     public func detached() throws -> Tensor {
-        guard let value = storedValue else {
+        guard let value else {
             throw SwiftGradError.type("detach", "a symbolic tensor has no value")
         }
         return Tensor(value)
@@ -158,4 +167,20 @@ public final class Tensor {
 struct Node {
     let primitive: any Primitive
     let inputs: [Tensor]
+}
+
+/// Guards the values of shared variables, which compiled functions running
+/// on several threads read and update.
+enum SharedValues {
+    private static let mutex: UnsafeMutablePointer<pthread_mutex_t> = {
+        let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+        pthread_mutex_init(mutex, nil)
+        return mutex
+    }()
+
+    static func withLock<R>(_ body: () throws -> R) rethrows -> R {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body()
+    }
 }

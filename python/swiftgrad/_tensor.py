@@ -1,0 +1,135 @@
+"""swiftgrad.Tensor: the Python face of the C type _swiftgrad._Tensor."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from . import _dtypes, _printing
+from . import _swiftgrad as _C
+from ._dtypes import DType
+
+_KIND_NAMES = {
+    _C.KIND_PLACEHOLDER: "symbolic",
+    _C.KIND_SYMBOLIC: "symbolic",
+    _C.KIND_SHARED: "shared",
+}
+
+
+class Tensor(_C._Tensor):
+    """An n-dimensional array of float32 or float64.
+
+    A tensor either holds a value (a NumPy-like array) or is symbolic: an
+    expression over placeholders and shared variables that a compiled
+    function evaluates. Operators, broadcasting and dtype promotion follow
+    NumPy; Python numbers take the dtype of the tensor they meet.
+
+        >>> x = swiftgrad.asarray([[1.0, 2.0], [3.0, 4.0]])
+        >>> x.requires_grad = True
+        >>> (x * x).sum().backward()
+        >>> x.grad
+        array([[2., 4.],
+               [6., 8.]])
+
+    Tensors are immutable (shared variables change only through set_value
+    and function updates), so numpy.asarray(t) shares their memory
+    read-only.
+    """
+
+    __slots__ = ()
+
+    # ndarray + tensor and numpy ufuncs defer to the tensor's operators.
+    __array_ufunc__ = None
+
+    def __new__(cls, data: Any, dtype: Any = None) -> Tensor:
+        return super().__new__(cls, data, _dtypes.code(dtype))
+
+    # ---- attributes
+
+    @property
+    def dtype(self) -> DType:
+        """The element type, swiftgrad.float32 or swiftgrad.float64."""
+        return _dtypes.from_code(self._dtype)
+
+    @property
+    def size(self) -> int | None:
+        """The number of elements; None if a length is not known yet."""
+        shape = self.shape
+        return None if None in shape else math.prod(shape)
+
+    @property
+    def T(self) -> Tensor:
+        """The tensor with its axes reversed (the transpose of a matrix)."""
+        return _C.permute_dims(self, tuple(range(self.ndim - 1, -1, -1)))
+
+    @property
+    def device(self) -> str:
+        return "cpu"
+
+    # ---- methods
+
+    def sum(self, axis: int | tuple[int, ...] | None = None,
+            keepdims: bool = False) -> Tensor:
+        """The sum over `axis` (all axes by default)."""
+        return _C.sum(self, axis, keepdims)
+
+    def mean(self, axis: int | tuple[int, ...] | None = None,
+             keepdims: bool = False) -> Tensor:
+        """The mean over `axis` (all axes by default)."""
+        return _C.mean(self, axis, keepdims)
+
+    def astype(self, dtype: Any, /, *, copy: bool = True) -> Tensor:
+        """The tensor converted to `dtype`."""
+        return _C.astype(self, _dtypes.code(dtype))
+
+    def tolist(self) -> Any:
+        """The values as nested Python lists (a float for a 0-d tensor)."""
+        return memoryview(self).tolist()
+
+    def numpy(self) -> Any:
+        """A read-only NumPy array sharing the tensor's memory."""
+        return self.__array__()
+
+    # ---- interoperability
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> Any:
+        import numpy
+
+        array = numpy.asarray(memoryview(self))
+        if dtype is not None and array.dtype != dtype:
+            if copy is False:
+                raise ValueError(
+                    f"converting {self.dtype} to {dtype} needs a copy")
+            return array.astype(dtype)
+        return array.copy() if copy else array
+
+    def __array_namespace__(self, *, api_version: str | None = None) -> Any:
+        import swiftgrad
+
+        return swiftgrad
+
+    # ---- printing
+
+    def __repr__(self) -> str:
+        if self._kind == _C.KIND_VALUE:
+            return _printing.array_repr(self.tolist(), self.shape,
+                                        self._dtype == _C.DTYPE_FLOAT32,
+                                        self.requires_grad)
+        return self._describe()
+
+    def __str__(self) -> str:
+        if self._kind == _C.KIND_VALUE:
+            return _printing.array_str(self.tolist(), self.shape,
+                                       self._dtype == _C.DTYPE_FLOAT32)
+        return self._describe()
+
+    def _describe(self) -> str:
+        shape = "(" + ", ".join(map(str, self.shape)) + ("," if self.ndim == 1 else "") + ")"
+        text = (f"Tensor({_KIND_NAMES[self._kind]}, shape={shape}, "
+                f"dtype={self.dtype}")
+        if self.name is not None:
+            text += f", name={self.name!r}"
+        return text + ")"
+
+
+_C._set_tensor_class(Tensor)
