@@ -63,8 +63,13 @@ extern "C" {
 
 typedef enum sg_status {
     SG_OK = 0,
-    SG_ERROR_VALUE = 1,    /* bad value or shape (Python: ValueError) */
-    SG_ERROR_TYPE = 2,     /* wrong dtype or kind of tensor (TypeError) */
+    /* A bad value or shape: shapes that do not match, an unknown operation
+     * enum, a size that does not fit (Python: ValueError). */
+    SG_ERROR_VALUE = 1,
+    /* A wrong dtype (or an unknown dtype enum), the wrong kind of tensor (a
+     * symbolic one where a value is needed, a non-leaf where a leaf is), or
+     * the wrong number of arguments to a function (TypeError). */
+    SG_ERROR_TYPE = 2,
     SG_ERROR_INDEX = 3,    /* axis or index out of range (IndexError) */
     SG_ERROR_MEMORY = 4,   /* an allocation failed (MemoryError) */
     SG_ERROR_NULL = 5,     /* a required pointer argument was NULL */

@@ -36,12 +36,7 @@ public func sgTensorGrad(_ tensor: OpaquePointer?, _ out: UnsafeMutablePointer<O
 public func sgTensorSetGrad(_ tensor: OpaquePointer?, _ grad: OpaquePointer?) -> sg_status {
     guarded("sg_tensor_set_grad") { call in
         let tensor = try call.tensor(tensor, "tensor")
-        guard let grad else { return tensor.grad = nil }
-        let value = try call.tensor(grad, "grad")
-        guard value.kind == .value, value.dtype == tensor.dtype, value.shape == tensor.shape else {
-            throw SwiftGradError(.value, call.function, "a gradient for a \(tensor.dtype) tensor of shape \(tensor.shape) must be a \(tensor.dtype) value of that shape")
-        }
-        tensor.grad = value
+        try tensor.setGrad(grad == nil ? nil : call.tensor(grad, "grad"))
     }
 }
 

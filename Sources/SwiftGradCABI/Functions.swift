@@ -56,7 +56,7 @@ public func sgFunctionInput(_ function: OpaquePointer?, _ index: Int,
         let out = try call.pointer(out, "out")
         let inputs = try call.function(function).inputs
         guard inputs.indices.contains(index) else {
-            throw SwiftGradError(.index, call.function, "input \(index) is out of range for a function of \(inputs.count) inputs")
+            throw SwiftGradError(.index, call.function, "input \(UInt(bitPattern: index)) is out of range for a function of \(inputs.count) inputs")
         }
         out.pointee = inputs[index].retainedHandle
     }

@@ -143,7 +143,7 @@ public func sgTensorCopyData(_ tensor: OpaquePointer?, _ destination: UnsafeMuta
         let value = try concreteValue(call.tensor(tensor, "tensor"), call)
         let needed = value.count * value.dtype.itemSize
         guard byteCount == needed else {
-            throw SwiftGradError(.value, call.function, "the destination holds \(byteCount) bytes; the tensor has \(needed)")
+            throw SwiftGradError(.value, call.function, "the destination holds \(UInt(bitPattern: byteCount)) bytes; the tensor has \(needed)")
         }
         guard needed > 0 else { return }
         try value.copyBytes(to: call.pointer(destination?.assumingMemoryBound(to: UInt8.self), "dst"))
@@ -184,7 +184,8 @@ func concreteValue(_ tensor: Tensor, _ call: Call) throws -> NDArray {
 
 /// Writes `values` to a caller's array of `capacity` entries.
 private func write(_ values: [Int64], to destination: UnsafeMutablePointer<Int64>?, capacity: Int, _ call: Call) throws {
-    guard capacity >= values.count else {
+    // A size_t capacity above Int.max arrives negative; it is large enough.
+    guard capacity < 0 || capacity >= values.count else {
         throw SwiftGradError(.value, call.function, "capacity \(capacity) is less than the \(values.count) dimensions")
     }
     guard !values.isEmpty else { return }

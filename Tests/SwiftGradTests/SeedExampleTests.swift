@@ -75,7 +75,8 @@ final class SeedExampleTests: XCTestCase {
         assertClose(second[1], [0.06923194])
     }
 
-    /// Training longer learns XOR.
+    /// Training longer learns XOR: every prediction ends within 0.1 of its
+    /// target (rounding alone holds from the start).
     func testTrainingLearnsXOR() throws {
         let x = try Tensor.placeholder(.float64, shape: [nil, 2])
         let y = try Tensor.placeholder(.float64, shape: [nil])
@@ -87,6 +88,7 @@ final class SeedExampleTests: XCTestCase {
         let inputs = try Tensor(dataX, shape: [4, 2]), targets = try Tensor(dataY, shape: [4])
         var predictions = [Double]()
         for _ in 0..<300 { predictions = try train(inputs, targets)[0].scalars ?? [] }
-        XCTAssertEqual(predictions.map { $0.rounded() }, dataY, "\(predictions)")
+        XCTAssertEqual(predictions.count, 4)
+        for (p, t) in zip(predictions, dataY) { XCTAssertEqual(p, t, accuracy: 0.1, "\(predictions)") }
     }
 }

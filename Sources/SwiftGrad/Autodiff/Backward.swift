@@ -71,10 +71,11 @@ extension Tensor {
             return Tensor(try NDArray.filled(1, dtype, value.shape, "backward"))
         }()
         guard seed.kind == .value, seed.type.shape == type.shape else {
-            throw SwiftGradError.value("backward", "seed of shape \(describe(seed.shape)) does not match the tensor's shape \(describe(value.shape))")
+            throw SwiftGradError.value("backward", "a \(seed.summary) cannot seed a \(summary)")
         }
         try GradMode.withDisabled {
-            let seed = try seed.cast(to: dtype)
+            // Detached, so no leaf's grad can hold the seed's own graph.
+            let seed = try seed.detached().cast(to: dtype)
             for (leaf, g) in try Autodiff.gradients(of: self, seed: seed, isTarget: { $0.node == nil && $0.requiresGrad }) {
                 leaf.grad = try leaf.grad.map { try $0 + g } ?? g
             }

@@ -29,6 +29,8 @@ private func reduceSum<T: FloatElement>(
             var total = T(0)
             for e in 0..<n { total += src[i + e * si] }
             dst[o] += total
+        } else if so == 1 && si == 1 {
+            for e in 0..<n { dst[o + e] += src[i + e] }
         } else {
             for e in 0..<n { dst[o + e * so] += src[i + e * si] }
         }

@@ -84,8 +84,8 @@ struct AsType: Primitive {
         let x = inputs[0]
         switch (x.dtype, dtype) {
         case (.float32, .float32), (.float64, .float64): return x
-        case (.float32, .float64): return try map(x, name) { (v: Float) in Double(v) }
-        case (.float64, .float32): return try map(x, name) { (v: Double) in Float(v) }
+        case (.float32, .float64): return try convert(x, Float.self, to: Double.self, name)
+        case (.float64, .float32): return try convert(x, Double.self, to: Float.self, name)
         }
     }
 

@@ -120,8 +120,8 @@ public struct NDArray {
     func contiguous(_ op: String) throws -> NDArray {
         if isContiguous { return self }
         switch dtype {
-        case .float32: return try map(self, op) { (x: Float) in x }
-        case .float64: return try map(self, op) { (x: Double) in x }
+        case .float32: return try convert(self, Float.self, to: Float.self, op)
+        case .float64: return try convert(self, Double.self, to: Double.self, op)
         }
     }
 

@@ -23,8 +23,9 @@ public final class Tensor {
     var storedValue: NDArray?
     /// Whether operations on this tensor record graphs for `backward()`.
     public private(set) var requiresGrad: Bool
-    /// The gradient that `backward()` accumulated into this leaf.
-    public var grad: Tensor?
+    /// The gradient that `backward()` accumulated into this leaf. It never
+    /// has graph history: a leaf holding its own graph would never be freed.
+    public internal(set) var grad: Tensor?
 
     enum Origin {
         case constant
@@ -152,6 +153,17 @@ public final class Tensor {
                 "requires_grad", "only concrete leaf tensors can change requires_grad (this one is \(kind == .value ? "the result of an operation" : "symbolic"))")
         }
         requiresGrad = flag
+    }
+
+    /// Replaces the accumulated gradient with the value of `grad` (nil
+    /// clears it), which must have this tensor's dtype and shape.
+    public func setGrad(_ grad: Tensor?) throws {
+        guard let grad else { return self.grad = nil }
+        guard grad.kind == .value, grad.dtype == dtype, grad.shape == shape else {
+            throw SwiftGradError.value(
+                "set_grad", "a \(grad.summary) cannot be the gradient of a \(summary)")
+        }
+        self.grad = try grad.detached()
     }
 
     /// The same value, without graph history and not requiring grad.
