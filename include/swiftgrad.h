@@ -39,8 +39,9 @@
  *   sg_tensor_free() / sg_function_free(). Freeing NULL does nothing.
  *   Arguments are borrowed: a call never takes over the caller's reference.
  * - Tensors are immutable values (shared variables aside), so one tensor may
- *   be an input to many calls. A graph and its tensors may be used from one
- *   thread at a time; different graphs may be used from different threads.
+ *   be an input to many calls. Compiled functions may run on several threads
+ *   at once: shared variables are read and updated under a lock. Otherwise a
+ *   graph and its tensors belong to one thread at a time.
  * - Bad arguments (NULL handles, wrong shapes or dtypes, out-of-range axes)
  *   give an error status, never an abort.
  */

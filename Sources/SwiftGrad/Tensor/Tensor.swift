@@ -100,9 +100,6 @@ public final class Tensor {
         }
     }
 
-    /// Whether the tensor has no value of its own until a function runs.
-    var isSymbolic: Bool { kind != .value }
-
     var node: Node? {
         if case .node(let node) = origin { return node }
         return nil
