@@ -9,6 +9,10 @@ let package = Package(
         // libswiftgrad.so: the C ABI declared in include/swiftgrad.h.
         .library(name: "swiftgrad", type: .dynamic, targets: ["SwiftGradCABI"]),
     ],
+    dependencies: [
+        // Complex numbers and the elementary functions of real and complex types.
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+    ],
     targets: [
         .systemLibrary(
             name: "COpenBLAS",
@@ -18,7 +22,14 @@ let package = Package(
         // The header as a Clang module, so the compiler checks the wrappers
         // against the declarations C programs see.
         .systemLibrary(name: "CSwiftGrad", path: "include"),
-        .target(name: "SwiftGrad", dependencies: ["COpenBLAS"]),
+        .target(
+            name: "SwiftGrad",
+            dependencies: [
+                "COpenBLAS",
+                .product(name: "RealModule", package: "swift-numerics"),
+                .product(name: "ComplexModule", package: "swift-numerics"),
+            ]
+        ),
         .target(
             name: "SwiftGradCABI",
             dependencies: ["SwiftGrad", "CSwiftGrad"],

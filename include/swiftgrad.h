@@ -4,8 +4,9 @@
  *
  * A tutorial
  * ----------
- * Everything is a tensor (sg_tensor*): an opaque handle to a float32 or
- * float64 array with a shape. A tensor either holds a value (a concrete,
+ * Everything is a tensor (sg_tensor*): an opaque handle to an array of one
+ * of thirteen dtypes (bool, signed and unsigned integers of 8 to 64 bits,
+ * float32, float64, complex64, complex128) with a shape. A tensor either holds a value (a concrete,
  * NumPy-like array) or is symbolic: an expression over placeholders and
  * shared variables, evaluated later by a compiled function.
  *
@@ -58,7 +59,7 @@ extern "C" {
 
 /* The version of this interface; sg_abi_version() gives the library's. A
  * signature never changes once released: new behaviour gets a new name. */
-#define SG_ABI_VERSION 1
+#define SG_ABI_VERSION 2
 
 /* ---------------------------------------------------------------- Basics */
 
@@ -77,10 +78,33 @@ typedef enum sg_status {
     SG_ERROR_INTERNAL = 6  /* a bug in swiftgrad: please report it */
 } sg_status;
 
+/* Element types. Complex elements are pairs (real, imaginary) of floats,
+ * laid out as C99's float _Complex and double _Complex. */
 typedef enum sg_dtype {
     SG_DTYPE_FLOAT32 = 0,
-    SG_DTYPE_FLOAT64 = 1
+    SG_DTYPE_FLOAT64 = 1,
+    SG_DTYPE_BOOL = 2,        /* one byte, 0 or 1 */
+    SG_DTYPE_INT8 = 3,
+    SG_DTYPE_INT16 = 4,
+    SG_DTYPE_INT32 = 5,
+    SG_DTYPE_INT64 = 6,
+    SG_DTYPE_UINT8 = 7,
+    SG_DTYPE_UINT16 = 8,
+    SG_DTYPE_UINT32 = 9,
+    SG_DTYPE_UINT64 = 10,
+    SG_DTYPE_COMPLEX64 = 11,
+    SG_DTYPE_COMPLEX128 = 12,
+    SG_DTYPE_COUNT = 13
 } sg_dtype;
+
+/* The families of dtypes (the Array API's kinds). */
+typedef enum sg_dtype_kind {
+    SG_DTYPE_KIND_BOOL = 0,
+    SG_DTYPE_KIND_SIGNED_INTEGER = 1,
+    SG_DTYPE_KIND_UNSIGNED_INTEGER = 2,
+    SG_DTYPE_KIND_REAL_FLOATING = 3,
+    SG_DTYPE_KIND_COMPLEX_FLOATING = 4
+} sg_dtype_kind;
 
 /* The library's version string, e.g. "0.1.0". Static; never NULL. */
 const char *sg_version(void);
@@ -91,6 +115,45 @@ int sg_abi_version(void);
 /* The message of the last failed call on this thread; "" if none failed.
  * Owned by the library, valid until the next failed call on this thread. */
 const char *sg_last_error(void);
+
+/* ---------------------------------------------------------------- Dtypes */
+
+/* The dtype's name ("float32", "int64", …), or NULL for an unknown value. */
+const char *sg_dtype_name(sg_dtype dtype);
+
+/* Bytes per element, or 0 for an unknown value. */
+size_t sg_dtype_itemsize(sg_dtype dtype);
+
+sg_status sg_dtype_kind_of(sg_dtype dtype, sg_dtype_kind *out);
+
+/* The dtype two operands promote to, by the Array API 2023.12 table;
+ * SG_ERROR_TYPE where the standard leaves it undefined (mixed kinds such
+ * as int32 with float32, or int64 with uint64). */
+sg_status sg_dtype_promote(sg_dtype a, sg_dtype b, sg_dtype *out);
+
+/* Whether `from` casts to `to` without loss by the promotion rules (the
+ * Array API's can_cast). sg_astype converts between any two dtypes. */
+sg_status sg_dtype_can_cast(sg_dtype from, sg_dtype to, bool *out);
+
+/* Limits of a floating dtype; a complex dtype gives those of its parts. */
+typedef struct sg_finfo {
+    int bits;
+    double eps;             /* the gap between 1 and the next value */
+    double max;             /* the largest finite value */
+    double min;             /* the most negative finite value */
+    double smallest_normal; /* the smallest positive normal value */
+} sg_finfo;
+
+sg_status sg_dtype_finfo(sg_dtype dtype, sg_finfo *out);
+
+/* Limits of an integer dtype. */
+typedef struct sg_iinfo {
+    int bits;
+    int64_t min;
+    uint64_t max;
+} sg_iinfo;
+
+sg_status sg_dtype_iinfo(sg_dtype dtype, sg_iinfo *out);
 
 /* ------------------------------------------------------- Making tensors */
 
@@ -112,8 +175,16 @@ sg_status sg_tensor_from_buffer(void *data, const int64_t *shape,
                                 sg_dtype dtype, void (*release)(void *),
                                 void *context, sg_tensor **out);
 
-/* A new 0-dimensional tensor holding `value` converted to `dtype`. */
+/* A new 0-dimensional tensor holding `value` converted to `dtype`. For a
+ * scalar of any dtype without going through double (an int64 above 2^53,
+ * a complex number), call sg_tensor_from_data with ndim 0, or
+ * sg_tensor_full. */
 sg_status sg_tensor_from_scalar(double value, sg_dtype dtype, sg_tensor **out);
+
+/* A new tensor of `shape` whose every element is *value, one element of
+ * `dtype` (read as that C type: int64_t, double _Complex, …). */
+sg_status sg_tensor_full(const int64_t *shape, size_t ndim, const void *value,
+                         sg_dtype dtype, sg_tensor **out);
 
 /* A new symbolic input of a compiled function (Theano's T.dmatrix('x')).
  * shape[i] == -1 leaves axis i's length open until the function is called.
@@ -170,8 +241,15 @@ sg_status sg_tensor_data(const sg_tensor *tensor, const void **out);
 sg_status sg_tensor_copy_data(const sg_tensor *tensor, void *dst,
                               size_t nbytes);
 
-/* The only element of a one-element tensor, as a double. */
+/* The only element of a one-element tensor, as a double (a complex
+ * tensor gives its real part). */
 sg_status sg_tensor_item(const sg_tensor *tensor, double *out);
+
+/* The only element of a one-element tensor converted to `dtype` (by
+ * sg_astype's rules) and written to `out`, which holds one element of
+ * `dtype`: exact for every dtype. */
+sg_status sg_tensor_item_as(const sg_tensor *tensor, sg_dtype dtype,
+                            void *out);
 
 /* A shared variable's current value, or the value of a concrete tensor, as
  * a new concrete tensor without graph history. */
@@ -216,24 +294,99 @@ sg_status sg_autograd_set_enabled(bool enabled, bool *previous);
 /* ----------------------------------------------------------- Operations */
 
 /* Each operation writes a new tensor to *out. Binary operations broadcast
- * as NumPy does and promote float32 with float64 to float64. */
+ * as NumPy does and promote their operands by sg_dtype_promote (divide
+ * computes integers in float64). An operation given a dtype it does not
+ * define fails with SG_ERROR_TYPE: "[sin] integer inputs are not
+ * supported (got int32)". Comparisons and predicates give bool tensors.
+ *
+ * The operations are numbered in the order the library declares them;
+ * numbers are never reused or reordered. sg_unary_op_name() and
+ * sg_binary_op_name() give their names (the Array API's), and NULL past
+ * the last one. */
 
+/* BEGIN GENERATED: ops (tools/gen_ops.py; make check-generated) */
 typedef enum sg_unary_op {
-    SG_UNARY_NEG = 0,
+    SG_UNARY_NEGATIVE = 0,
     SG_UNARY_EXP = 1,
     SG_UNARY_LOG = 2,
     SG_UNARY_SIGMOID = 3,
-    SG_UNARY_OP_COUNT = 4
+    SG_UNARY_ABS = 4,
+    SG_UNARY_ACOS = 5,
+    SG_UNARY_ACOSH = 6,
+    SG_UNARY_ASIN = 7,
+    SG_UNARY_ASINH = 8,
+    SG_UNARY_ATAN = 9,
+    SG_UNARY_ATANH = 10,
+    SG_UNARY_BITWISE_INVERT = 11,
+    SG_UNARY_CEIL = 12,
+    SG_UNARY_CONJ = 13,
+    SG_UNARY_COS = 14,
+    SG_UNARY_COSH = 15,
+    SG_UNARY_EXPM1 = 16,
+    SG_UNARY_FLOOR = 17,
+    SG_UNARY_IMAG = 18,
+    SG_UNARY_ISFINITE = 19,
+    SG_UNARY_ISINF = 20,
+    SG_UNARY_ISNAN = 21,
+    SG_UNARY_LOG1P = 22,
+    SG_UNARY_LOG2 = 23,
+    SG_UNARY_LOG10 = 24,
+    SG_UNARY_LOGICAL_NOT = 25,
+    SG_UNARY_POSITIVE = 26,
+    SG_UNARY_REAL = 27,
+    SG_UNARY_RELU = 28,
+    SG_UNARY_ROUND = 29,
+    SG_UNARY_SIGN = 30,
+    SG_UNARY_SIGNBIT = 31,
+    SG_UNARY_SIN = 32,
+    SG_UNARY_SINH = 33,
+    SG_UNARY_SOFTPLUS = 34,
+    SG_UNARY_SQRT = 35,
+    SG_UNARY_SQUARE = 36,
+    SG_UNARY_TAN = 37,
+    SG_UNARY_TANH = 38,
+    SG_UNARY_TRUNC = 39,
+    SG_UNARY_OP_COUNT = 40
 } sg_unary_op;
 
 typedef enum sg_binary_op {
     SG_BINARY_ADD = 0,
-    SG_BINARY_SUB = 1,
-    SG_BINARY_MUL = 2,
-    SG_BINARY_DIV = 3,
+    SG_BINARY_SUBTRACT = 1,
+    SG_BINARY_MULTIPLY = 2,
+    SG_BINARY_DIVIDE = 3,
     SG_BINARY_POW = 4,
-    SG_BINARY_OP_COUNT = 5
+    SG_BINARY_ATAN2 = 5,
+    SG_BINARY_BITWISE_AND = 6,
+    SG_BINARY_BITWISE_LEFT_SHIFT = 7,
+    SG_BINARY_BITWISE_OR = 8,
+    SG_BINARY_BITWISE_RIGHT_SHIFT = 9,
+    SG_BINARY_BITWISE_XOR = 10,
+    SG_BINARY_COPYSIGN = 11,
+    SG_BINARY_EQUAL = 12,
+    SG_BINARY_FLOOR_DIVIDE = 13,
+    SG_BINARY_GREATER = 14,
+    SG_BINARY_GREATER_EQUAL = 15,
+    SG_BINARY_HYPOT = 16,
+    SG_BINARY_LESS = 17,
+    SG_BINARY_LESS_EQUAL = 18,
+    SG_BINARY_LOGADDEXP = 19,
+    SG_BINARY_LOGICAL_AND = 20,
+    SG_BINARY_LOGICAL_OR = 21,
+    SG_BINARY_LOGICAL_XOR = 22,
+    SG_BINARY_MAXIMUM = 23,
+    SG_BINARY_MINIMUM = 24,
+    SG_BINARY_NEXTAFTER = 25,
+    SG_BINARY_NOT_EQUAL = 26,
+    SG_BINARY_REMAINDER = 27,
+    SG_BINARY_OP_COUNT = 28
 } sg_binary_op;
+/* END GENERATED: ops */
+
+/* The names of ABI version 1. */
+#define SG_UNARY_NEG SG_UNARY_NEGATIVE
+#define SG_BINARY_SUB SG_BINARY_SUBTRACT
+#define SG_BINARY_MUL SG_BINARY_MULTIPLY
+#define SG_BINARY_DIV SG_BINARY_DIVIDE
 
 /* The operation's name ("sigmoid", "add", …), or NULL if out of range. */
 const char *sg_unary_op_name(sg_unary_op op);
@@ -242,6 +395,12 @@ const char *sg_binary_op_name(sg_binary_op op);
 sg_status sg_unary(sg_unary_op op, const sg_tensor *x, sg_tensor **out);
 sg_status sg_binary(sg_binary_op op, const sg_tensor *a, const sg_tensor *b,
                     sg_tensor **out);
+
+/* Each element of x limited to [min, max] (the Array API's clip); either
+ * bound may be NULL for none. Bounds broadcast against x and are
+ * converted to x's dtype. */
+sg_status sg_clip(const sg_tensor *x, const sg_tensor *min,
+                  const sg_tensor *max, sg_tensor **out);
 
 /* Matrix product with NumPy's rules for 1-D operands (numpy.matmul; 0-D and
  * batched operands are not supported yet). */

@@ -2,10 +2,10 @@ import CSwiftGrad
 import SwiftGrad
 
 @_cdecl("sg_version")
-public func sgVersion() -> UnsafePointer<CChar>? { cString("0.1.0") }
+public func sgVersion() -> UnsafePointer<CChar>? { cString("0.2.0") }
 
 @_cdecl("sg_abi_version")
-public func sgABIVersion() -> Int32 { 1 }
+public func sgABIVersion() -> Int32 { SG_ABI_VERSION }
 
 @_cdecl("sg_last_error")
 public func sgLastError() -> UnsafePointer<CChar>? { lastError.pointer ?? cString("") }

@@ -14,7 +14,7 @@ private func operation(_ function: String, _ out: UnsafeMutablePointer<OpaquePoi
 @_cdecl("sg_unary")
 public func sgUnary(_ op: sg_unary_op, _ x: OpaquePointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
     operation("sg_unary", out) { call in
-        guard let op = UnaryOp(rawValue: Int(op.rawValue)) else {
+        guard op.rawValue <= UInt32(Int32.max), let op = UnaryOp(rawValue: Int32(op.rawValue)) else {
             throw SwiftGradError(.value, call.function, "unknown operation \(op.rawValue)")
         }
         return try Tensor.unary(op, call.tensor(x, "x"))
@@ -25,10 +25,19 @@ public func sgUnary(_ op: sg_unary_op, _ x: OpaquePointer?, _ out: UnsafeMutable
 public func sgBinary(_ op: sg_binary_op, _ a: OpaquePointer?, _ b: OpaquePointer?,
                      _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
     operation("sg_binary", out) { call in
-        guard let op = BinaryOp(rawValue: Int(op.rawValue)) else {
+        guard op.rawValue <= UInt32(Int32.max), let op = BinaryOp(rawValue: Int32(op.rawValue)) else {
             throw SwiftGradError(.value, call.function, "unknown operation \(op.rawValue)")
         }
         return try Tensor.binary(op, call.tensor(a, "a"), call.tensor(b, "b"))
+    }
+}
+
+@_cdecl("sg_clip")
+public func sgClip(_ x: OpaquePointer?, _ min: OpaquePointer?, _ max: OpaquePointer?,
+                   _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
+    operation("sg_clip", out) { call in
+        try call.tensor(x, "x").clipped(min: min == nil ? nil : call.tensor(min, "min"),
+                                        max: max == nil ? nil : call.tensor(max, "max"))
     }
 }
 

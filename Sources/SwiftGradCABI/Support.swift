@@ -84,11 +84,10 @@ struct Call {
     }
 
     func dtype(_ dtype: sg_dtype) throws -> DType {
-        switch dtype {
-        case SG_DTYPE_FLOAT32: return .float32
-        case SG_DTYPE_FLOAT64: return .float64
-        default: throw SwiftGradError(.type, function, "unknown dtype \(dtype.rawValue)")
+        guard let value = DType(c: dtype) else {
+            throw SwiftGradError(.type, function, "unknown dtype \(dtype.rawValue)")
         }
+        return value
     }
 }
 
@@ -117,11 +116,12 @@ func guarded(_ function: String, _ body: (Call) throws -> Void) -> sg_status {
 }
 
 extension DType {
-    var c: sg_dtype {
-        switch self {
-        case .float32: return SG_DTYPE_FLOAT32
-        case .float64: return SG_DTYPE_FLOAT64
-        }
+    // The core's raw values are the header's numbers.
+    var c: sg_dtype { sg_dtype(rawValue: UInt32(rawValue)) }
+
+    init?(c: sg_dtype) {
+        guard c.rawValue <= UInt32(Int32.max) else { return nil }
+        self.init(rawValue: Int32(c.rawValue))
     }
 }
 

@@ -42,6 +42,18 @@ public func sgTensorFromScalar(_ value: Double, _ dtype: sg_dtype,
     }
 }
 
+@_cdecl("sg_tensor_full")
+public func sgTensorFull(_ shape: UnsafePointer<Int64>?, _ ndim: Int, _ value: UnsafeRawPointer?,
+                         _ dtype: sg_dtype, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
+    guarded("sg_tensor_full") { call in
+        let out = try call.pointer(out, "out")
+        let dtype = try call.dtype(dtype), shape = try call.integers(shape, ndim, "shape")
+        let value = try call.pointer(value.map { UnsafeMutablePointer(mutating: $0.assumingMemoryBound(to: UInt8.self)) }, "value")
+        let scalar = try NDArray(copying: value, dtype: dtype, shape: []).elements[0]
+        out.pointee = Tensor(try NDArray.filled(scalar, dtype, shape)).retainedHandle
+    }
+}
+
 @_cdecl("sg_tensor_new_placeholder")
 public func sgTensorNewPlaceholder(_ dtype: sg_dtype, _ shape: UnsafePointer<Int64>?, _ ndim: Int,
                                    _ name: UnsafePointer<CChar>?,
@@ -155,6 +167,15 @@ public func sgTensorItem(_ tensor: OpaquePointer?, _ out: UnsafeMutablePointer<D
     guarded("sg_tensor_item") { call in
         let out = try call.pointer(out, "out")
         out.pointee = try call.tensor(tensor, "tensor").item()
+    }
+}
+
+@_cdecl("sg_tensor_item_as")
+public func sgTensorItemAs(_ tensor: OpaquePointer?, _ dtype: sg_dtype, _ out: UnsafeMutableRawPointer?) -> sg_status {
+    guarded("sg_tensor_item_as") { call in
+        let out = try call.pointer(out?.assumingMemoryBound(to: UInt8.self), "out")
+        let element = try call.tensor(tensor, "tensor").element()
+        try NDArray(scalar: element, dtype: call.dtype(dtype)).copyBytes(to: out)
     }
 }
 

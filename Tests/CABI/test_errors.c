@@ -267,7 +267,7 @@ static void test_products(void) {
     CHECK_ERROR_HAS("(2,3)");
     CHECK_PREFIX("[pow]");
     EXPECT_FAIL(sg_binary(SG_BINARY_DIV, n, v3, &out), SG_ERROR_VALUE, "(3,4)");
-    CHECK_PREFIX("[div]");
+    CHECK_PREFIX("[divide]");
     CHECK(out == SENTINEL_T);
     CHECK_OK(sg_binary(SG_BINARY_ADD, a, v3, &out));
     CHECK_CLOSE(sum_of(out), 10.5 + 2 * 3, 1e-12);
@@ -282,7 +282,7 @@ static void test_products(void) {
         EXPECT_FAIL(sg_matmul(p, b, &out), SG_ERROR_VALUE, "(?,3) and (4,5)");
         CHECK_PREFIX("[matmul]");
         EXPECT_FAIL(sg_binary(SG_BINARY_SUB, p, v4, &out), SG_ERROR_VALUE, "(?,3)");
-        CHECK_PREFIX("[sub]");
+        CHECK_PREFIX("[subtract]");
         CHECK(out == SENTINEL_T);
         sg_tensor_free(p);
     }
@@ -301,7 +301,7 @@ static void test_enums(void) {
     sg_dtype dtype;
     double d = 1;
     int released = 0;
-    const sg_dtype bad_dtypes[] = {(sg_dtype)7, (sg_dtype)2, (sg_dtype)-1};
+    const sg_dtype bad_dtypes[] = {SG_DTYPE_COUNT, (sg_dtype)1000, (sg_dtype)-1};
     size_t i;
 
     for (i = 0; i < 3; i++) {
@@ -314,13 +314,13 @@ static void test_enums(void) {
         EXPECT_FAIL(sg_astype(t, bad, &out), SG_ERROR_TYPE, "sg_astype");
         CHECK_ERROR_HAS("dtype");
     }
-    EXPECT_FAIL(sg_tensor_from_data(M23, S23, 2, (sg_dtype)7, &out), SG_ERROR_TYPE, "7");
+    EXPECT_FAIL(sg_tensor_from_data(M23, S23, 2, (sg_dtype)13, &out), SG_ERROR_TYPE, "13");
 
     EXPECT_FAIL(sg_unary(SG_UNARY_OP_COUNT, t, &out), SG_ERROR_VALUE, "sg_unary");
-    CHECK_ERROR_HAS("4");
+    CHECK(sg_unary_op_name(SG_UNARY_OP_COUNT) == NULL);
     EXPECT_FAIL(sg_unary((sg_unary_op)-1, t, &out), SG_ERROR_VALUE, "sg_unary");
     EXPECT_FAIL(sg_binary(SG_BINARY_OP_COUNT, t, t, &out), SG_ERROR_VALUE, "sg_binary");
-    CHECK_ERROR_HAS("5");
+    CHECK(sg_binary_op_name(SG_BINARY_OP_COUNT) == NULL);
     EXPECT_FAIL(sg_binary((sg_binary_op)1000, t, t, &out), SG_ERROR_VALUE, "1000");
     CHECK(out == SENTINEL_T);
     CHECK(released == 0);
@@ -773,7 +773,7 @@ static void test_memory(void) {
     sg_tensor *t = NULL, *out = SENTINEL_T;
     /* every element is `one`: no memory behind it but one double */
     CHECK_OK(sg_tensor_from_buffer(&one, huge, zero_stride, 1, SG_DTYPE_FLOAT64, NULL, NULL, &t));
-    EXPECT_FAIL(sg_unary(SG_UNARY_NEG, t, &out), SG_ERROR_MEMORY, "[neg]");
+    EXPECT_FAIL(sg_unary(SG_UNARY_NEG, t, &out), SG_ERROR_MEMORY, "[negative]");
     CHECK_ERROR_HAS("4611686018427387904");
     EXPECT_FAIL(sg_tensor_from_data(&one, huge, 1, SG_DTYPE_FLOAT64, &out), SG_ERROR_MEMORY, "4611686018427387904");
     CHECK(out == SENTINEL_T);

@@ -63,7 +63,7 @@ let opTable: [OpRow] = [
 final class OpTableTests: XCTestCase {
     func testForwardValues() throws {
         for row in opTable {
-            for dtype in DType.allCases {
+            for dtype in [DType.float32, .float64] {
                 let inputs = try row.inputs.map { try Tensor($0.0, shape: $0.1, dtype: dtype) }
                 let y = try row.apply(inputs)
                 XCTAssertEqual(y.dtype, dtype, row.name)
@@ -143,7 +143,7 @@ final class OpTableTests: XCTestCase {
         let b = (0..<(k * n)).map { _ in Double.random(in: -1...1, using: &random) }
         var expected = [Double](repeating: 0, count: m * n)
         for i in 0..<m { for j in 0..<n { for p in 0..<k { expected[i * n + j] += a[i * k + p] * b[p * n + j] } } }
-        for dtype in DType.allCases {
+        for dtype in [DType.float32, .float64] {
             let ta = try Tensor(a, shape: [m, k], dtype: dtype), tb = try Tensor(b, shape: [k, n], dtype: dtype)
             let tolerance = dtype == .float32 ? 1e-5 : 1e-12
             assertClose(try matmul(ta, tb), expected, tolerance: tolerance, "\(dtype)")

@@ -68,7 +68,7 @@ extension Tensor {
             guard value.count == 1 else {
                 throw SwiftGradError.value("backward", "a seed gradient is needed for a tensor of shape \(describe(value.shape)); only one-element tensors default to 1")
             }
-            return Tensor(try NDArray.filled(1, dtype, value.shape, "backward"))
+            return Tensor(try NDArray.filled(.int(1), dtype, value.shape, "backward"))
         }()
         guard seed.kind == .value, seed.type.shape == type.shape else {
             throw SwiftGradError.value("backward", "a \(seed.summary) cannot seed a \(summary)")
@@ -107,7 +107,7 @@ public func grad(_ cost: Tensor, wrt: [Tensor], createGraph: Bool = false) throw
     if cost.kind == .value && !cost.requiresGrad {
         throw SwiftGradError.value("grad", "the cost has no recorded graph: set requires_grad on the tensors to differentiate before computing it")
     }
-    let seed = Tensor(try NDArray.filled(1, cost.dtype, cost.type.shape.map { $0 ?? 1 }, "grad"))
+    let seed = Tensor(try NDArray.filled(.int(1), cost.dtype, cost.type.shape.map { $0 ?? 1 }, "grad"))
     let targets = Set(wrt.map(ObjectIdentifier.init))
     let differentiate = { try Autodiff.gradients(of: cost, seed: seed) { targets.contains(ObjectIdentifier($0)) } }
     let found = createGraph ? try differentiate() : try GradMode.withDisabled(differentiate)

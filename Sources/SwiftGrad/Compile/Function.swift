@@ -159,7 +159,7 @@ private struct Program {
                 values.append(v)
                 types.append(TensorType(v.dtype, v.shape))
             }
-            slots[step.output] = try step.primitive.evaluate(values, step.primitive.outputType(types))
+            slots[step.output] = try step.primitive.value(of: values, step.primitive.outputType(types))
             for slot in step.releases { slots[slot] = nil }
         }
         let results = try outputs.map { Tensor(try value($0)) }

@@ -1,33 +1,26 @@
 import COpenBLAS
 
-/// The matrix product of `a` (m×k) and `b` (k×n) into a new m×n array.
-/// Small products run a plain loop (BLAS call overhead dominates there);
-/// the rest go to OpenBLAS.
-func gemm(_ a: NDArray, _ b: NDArray, _ op: String) throws -> NDArray {
+/// The matrix product of `a` (m×k) and `b` (k×n) into `out` (m×n).
+/// Large float products go to OpenBLAS; small ones (where the call's
+/// overhead dominates) and other dtypes run a plain loop.
+func gemm(_ a: NDArray, _ b: NDArray, into out: NDArray, _ op: String) throws {
     let m = a.shape[0], k = a.shape[1], n = b.shape[1]
-    guard m <= Int(Int32.max), n <= Int(Int32.max), k <= Int(Int32.max) else {
-        throw SwiftGradError.value(op, "dimensions over \(Int32.max) are not supported")
-    }
-    if Double(m) * Double(n) * Double(k) <= 4096 || k == 0 {
-        switch a.dtype {
-        case .float32: return try naiveGemm(a, b, Float.self, op)
-        case .float64: return try naiveGemm(a, b, Double.self, op)
-        }
+    let small = Double(m) * Double(n) * Double(k) <= 4096 || k == 0
+    guard !small, a.dtype == .float32 || a.dtype == .float64,
+          m <= Int(Int32.max), n <= Int(Int32.max), k <= Int(Int32.max) else {
+        return try a.dtype.dispatchNumber(NaiveGemm(a: a, b: b, out: out), op)
     }
     let (a, ta, lda) = try blasOperand(a, op)
     let (b, tb, ldb) = try blasOperand(b, op)
-    let out = try NDArray.uninitialized(a.dtype, [m, n], op)
-    switch a.dtype {
-    case .float32:
+    if a.dtype == .float32 {
         cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1,
                     a.pointer(Float.self), Int32(lda), b.pointer(Float.self), Int32(ldb),
                     0, out.pointer(Float.self), Int32(n))
-    case .float64:
+    } else {
         cblas_dgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1,
                     a.pointer(Double.self), Int32(lda), b.pointer(Double.self), Int32(ldb),
                     0, out.pointer(Double.self), Int32(n))
     }
-    return out
 }
 
 /// A matrix as BLAS takes it: row-major or transposed with a leading
@@ -43,17 +36,19 @@ private func blasOperand(_ x: NDArray, _ op: String) throws -> (NDArray, CBLAS_T
     return (try x.contiguous(op), CblasNoTrans, cols)
 }
 
-private func naiveGemm<T: FloatElement>(_ a: NDArray, _ b: NDArray, _: T.Type, _ op: String) throws -> NDArray {
-    let m = a.shape[0], k = a.shape[1], n = b.shape[1]
-    let out = try NDArray.uninitialized(T.dtype, [m, n], op)
-    let pa = a.pointer(T.self), pb = b.pointer(T.self), dst = out.pointer(T.self)
-    let (a0, a1, b0, b1) = (a.strides[0], a.strides[1], b.strides[0], b.strides[1])
-    for i in 0..<m {
-        for j in 0..<n {
-            var total = T(0)
-            for p in 0..<k { total += pa[i * a0 + p * a1] * pb[p * b0 + j * b1] }
-            dst[i * n + j] = total
+private struct NaiveGemm: NumberVisitor {
+    let a: NDArray, b: NDArray, out: NDArray
+
+    func visit<T: NumberElement>(_: T.Type) {
+        let m = a.shape[0], k = a.shape[1], n = b.shape[1]
+        let pa = a.pointer(T.self), pb = b.pointer(T.self), dst = out.pointer(T.self)
+        let (a0, a1, b0, b1) = (a.strides[0], a.strides[1], b.strides[0], b.strides[1])
+        for i in 0..<m {
+            for j in 0..<n {
+                var total = T.zero
+                for p in 0..<k { total = T.plus(total, T.times(pa[i &* a0 &+ p &* a1], pb[p &* b0 &+ j &* b1])) }
+                dst[i &* n &+ j] = total
+            }
         }
     }
-    return out
 }

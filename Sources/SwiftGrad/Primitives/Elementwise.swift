@@ -1,155 +1,325 @@
-// Elementwise primitives. Each is one small type holding its scalar kernel
-// and its vjp, the way derivatives.yaml gives one formula per input: `x`,
-// `a`, `b` are the inputs, `y` the result, `g` the result's gradient.
+import ComplexModule
 
-/// A primitive applying a scalar function to each element.
-protocol UnaryPrimitive: Primitive, ScalarFunction {
-    func vjp(_ x: Tensor, _ y: Tensor, _ g: Tensor) throws -> Tensor
+// The elementwise primitives: `UnaryOp` and `BinaryOp` list them (in the
+// order of the C enums), and each case's definition gives its name, one
+// kernel per accepted dtype, and its derivative. A kernel is made from a
+// scalar function generic over an element family (`FloatingMap`: real and
+// complex floats, `IntegerMap`, …) by the family's maker, which is the
+// only place a dtype becomes a Swift type.
+
+/// How the gradient flows through an elementwise op. Written out for every
+/// op, so none lacks a rule by omission.
+enum Derivative<Rule> {
+    /// A formula in tensor operations (PyTorch's convention for complex
+    /// inputs: the cotangent times the conjugate derivative).
+    case rule(Rule)
+    /// Piecewise constant (floor, sign): the gradient is zero.
+    case zero
+    /// Not differentiable (integer and boolean results): cuts the gradient.
+    case none
 }
 
-extension UnaryPrimitive {
-    func outputType(_ inputs: [TensorType]) throws -> TensorType { inputs[0] }
+/// A loop over one dtype: reads the inputs and writes `out`.
+struct ElementwiseKernel {
+    let output: DType
+    let run: ([NDArray], NDArray) -> Void
+}
 
-    func evaluate(_ inputs: [NDArray], _ output: TensorType) throws -> NDArray {
-        switch inputs[0].dtype {
-        case .float32: return try map(inputs[0], Float.self, self, name)
-        case .float64: return try map(inputs[0], Double.self, self, name)
+/// Kernels indexed by the input dtype's raw value.
+struct KernelTable {
+    var kernels = [ElementwiseKernel?](repeating: nil, count: DType.allCases.count)
+
+    subscript(dtype: DType) -> ElementwiseKernel? {
+        get { kernels[Int(dtype.rawValue)] }
+        set { kernels[Int(dtype.rawValue)] = newValue }
+    }
+
+    /// The dtypes with a kernel.
+    var dtypes: [DType] { DType.allCases.filter { self[$0] != nil } }
+
+    /// This table with `other`'s kernels added.
+    func merging(_ other: KernelTable) -> KernelTable {
+        var result = self
+        for dtype in other.dtypes where result[dtype] == nil { result[dtype] = other[dtype] }
+        return result
+    }
+
+    static func + (a: KernelTable, b: KernelTable) -> KernelTable { a.merging(b) }
+}
+
+/// Why an elementwise op refuses a dtype: `[sin] integer inputs are not supported`.
+func unsupported(_ op: String, _ dtype: DType) -> SwiftGradError {
+    let what: String
+    switch dtype.kind {
+    case .bool: what = "boolean"
+    case .signedInteger, .unsignedInteger: what = "integer"
+    case .realFloating: what = "real floating-point"
+    case .complexFloating: what = "complex"
+    }
+    return SwiftGradError.type(op, "\(what) inputs are not supported (got \(dtype))")
+}
+
+/// The zeros of `x`'s shape and dtype (the gradient of a piecewise constant op).
+func zerosGradient(like x: Tensor) throws -> Tensor {
+    try Tensor.apply(FullLike(value: .int(0), dtype: x.dtype), x)
+}
+
+// MARK: Primitives
+
+/// A unary elementwise primitive.
+struct Unary: Primitive {
+    let op: UnaryOp
+    var name: String { op.name }
+
+    func outputType(_ inputs: [TensorType]) throws -> TensorType {
+        let x = inputs[0]
+        guard let kernel = op.definition.kernels[x.dtype] else { throw unsupported(name, x.dtype) }
+        return TensorType(kernel.output, x.shape)
+    }
+
+    func evaluate(_ inputs: [NDArray], into out: NDArray) throws {
+        guard let kernel = op.definition.kernels[inputs[0].dtype] else { throw unsupported(name, inputs[0].dtype) }
+        kernel.run(inputs, out)
+    }
+
+    func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
+        switch op.definition.derivative {
+        case .rule(let rule): return try rule(inputs[0], result, g)
+        case .zero: return try zerosGradient(like: inputs[0])
+        case .none: return nil
         }
     }
-
-    func vjp(_ inputs: [Tensor], _ result: Tensor, _ cotangent: Tensor, wrt i: Int) throws -> Tensor? {
-        try vjp(inputs[0], result, cotangent)
-    }
 }
 
-struct Negate: UnaryPrimitive {
-    var name: String { "neg" }
-    func apply<T: FloatElement>(_ x: T) -> T { -x }
-    func vjp(_ x: Tensor, _ y: Tensor, _ g: Tensor) throws -> Tensor { try -g }
-}
-
-struct Exp: UnaryPrimitive {
-    var name: String { "exp" }
-    func apply<T: FloatElement>(_ x: T) -> T { T.exponential(x) }
-    func vjp(_ x: Tensor, _ y: Tensor, _ g: Tensor) throws -> Tensor { try g * y }
-}
-
-struct Log: UnaryPrimitive {
-    var name: String { "log" }
-    func apply<T: FloatElement>(_ x: T) -> T { T.logarithm(x) }
-    func vjp(_ x: Tensor, _ y: Tensor, _ g: Tensor) throws -> Tensor { try g / x }
-}
-
-struct Sigmoid: UnaryPrimitive {
-    var name: String { "sigmoid" }
-    func apply<T: FloatElement>(_ x: T) -> T {
-        // Two forms, so exp never overflows.
-        if x >= 0 { return 1 / (1 + T.exponential(-x)) }
-        let e = T.exponential(x)
-        return e / (1 + e)
-    }
-    func vjp(_ x: Tensor, _ y: Tensor, _ g: Tensor) throws -> Tensor { try g * (y * (1 - y)) }
-}
-
-/// A primitive combining pairs of elements of two same-dtype operands
+/// A binary elementwise primitive over two operands of one dtype,
 /// broadcast together.
-protocol BinaryPrimitive: Primitive, ScalarCombination {
-    /// The gradient for input `i` before it is summed back to that input's
-    /// shape (undoing broadcasting).
-    func vjp(_ a: Tensor, _ b: Tensor, _ y: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor
-}
+struct Binary: Primitive {
+    let op: BinaryOp
+    var name: String { op.name }
 
-extension BinaryPrimitive {
     func outputType(_ inputs: [TensorType]) throws -> TensorType {
         let a = inputs[0], b = inputs[1]
         guard a.dtype == b.dtype else {
             throw SwiftGradError.type(name, "dtypes \(a.dtype) and \(b.dtype) differ")
         }
-        return TensorType(a.dtype, try broadcastShapes(a.shape, b.shape, name))
+        guard let kernel = op.definition.kernels[a.dtype] else { throw unsupported(name, a.dtype) }
+        return TensorType(kernel.output, try broadcastShapes(a.shape, b.shape, name))
     }
 
-    func evaluate(_ inputs: [NDArray], _ output: TensorType) throws -> NDArray {
-        let shape = try output.knownShape(name)
-        switch output.dtype {
-        case .float32: return try zipMap(inputs[0], inputs[1], shape: shape, Float.self, self, name)
-        case .float64: return try zipMap(inputs[0], inputs[1], shape: shape, Double.self, self, name)
+    func evaluate(_ inputs: [NDArray], into out: NDArray) throws {
+        guard let kernel = op.definition.kernels[inputs[0].dtype] else { throw unsupported(name, inputs[0].dtype) }
+        kernel.run(inputs, out)
+    }
+
+    func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
+        let gradient: Tensor
+        switch op.definition.derivative {
+        case .rule(let rule):
+            guard let d = try rule(inputs[0], inputs[1], result, g, i) else { return nil }
+            gradient = d
+        case .zero: return try zerosGradient(like: inputs[i])
+        case .none: return nil
+        }
+        return try gradient.sum(toShapeOf: inputs[i])
+    }
+}
+
+/// An array of the input's shape filled with `value` (zeros_like and the
+/// like); the value does not depend on the input's elements.
+struct FullLike: Primitive {
+    let value: Scalar
+    let dtype: DType
+    var name: String { "full_like" }
+
+    func outputType(_ inputs: [TensorType]) throws -> TensorType { TensorType(dtype, inputs[0].shape) }
+
+    func evaluate(_ inputs: [NDArray], into out: NDArray) throws {
+        try dtype.dispatch(FillVisitor(out: out, value: value))
+    }
+
+    private struct FillVisitor: ElementVisitor {
+        let out: NDArray, value: Scalar
+        func visit<T: Element>(_: T.Type) {
+            let x = T(value)
+            mapLoop(out, into: out) { (_: T) in x }
         }
     }
 
-    func vjp(_ inputs: [Tensor], _ result: Tensor, _ cotangent: Tensor, wrt i: Int) throws -> Tensor? {
-        try vjp(inputs[0], inputs[1], result, cotangent, wrt: i).sum(toShapeOf: inputs[i])
+    func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? { nil }
+}
+
+// MARK: Scalar functions by family
+
+protocol NumberMap { func callAsFunction<T: NumberElement>(_ x: T) -> T }
+protocol RealMap { func callAsFunction<T: RealElement>(_ x: T) -> T }
+protocol IntegerMap { func callAsFunction<T: IntegerElement>(_ x: T) -> T }
+protocol FloatMap { func callAsFunction<T: FloatElement>(_ x: T) -> T }
+protocol FloatingMap { func callAsFunction<T: FloatingElement>(_ x: T) -> T }
+protocol ComplexMap { func callAsFunction<T: ComplexElement>(_ x: T) -> T }
+protocol ComplexPartMap { func callAsFunction<T: ComplexElement>(_ x: T) -> T.Part }
+protocol FloatTest { func callAsFunction<T: FloatElement>(_ x: T) -> Bool }
+protocol ComplexTest { func callAsFunction<T: ComplexElement>(_ x: T) -> Bool }
+
+protocol NumberZip { func callAsFunction<T: NumberElement>(_ a: T, _ b: T) -> T }
+protocol RealZip { func callAsFunction<T: RealElement>(_ a: T, _ b: T) -> T }
+protocol IntegerZip { func callAsFunction<T: IntegerElement>(_ a: T, _ b: T) -> T }
+protocol FloatZip { func callAsFunction<T: FloatElement>(_ a: T, _ b: T) -> T }
+protocol ComplexZip { func callAsFunction<T: ComplexElement>(_ a: T, _ b: T) -> T }
+protocol FloatingZip { func callAsFunction<T: FloatingElement>(_ a: T, _ b: T) -> T }
+protocol ElementComparison { func callAsFunction<T: Element>(_ a: T, _ b: T) -> Bool }
+protocol RealComparison { func callAsFunction<T: RealElement>(_ a: T, _ b: T) -> Bool }
+
+// MARK: Kernel makers
+
+// Each maker writes the scalar function into the loop as a closure literal
+// inside a function specialized for the family's map type, so the loop
+// calls it directly (and inlines it), never through a function pointer.
+
+extension KernelTable {
+    init(_ entries: [(DType, ElementwiseKernel)]) {
+        for (dtype, kernel) in entries { self[dtype] = kernel }
     }
 }
 
-struct Add: BinaryPrimitive {
-    var name: String { "add" }
-    func apply<T: FloatElement>(_ a: T, _ b: T) -> T { a + b }
-    func vjp(_ a: Tensor, _ b: Tensor, _ y: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor { g }
+/// A kernel over one input dtype.
+@inline(__always)
+private func kernel<T: Element, U: Element>(_: T.Type, _: U.Type, _ loop: @escaping ([NDArray], NDArray) -> Void) -> (DType, ElementwiseKernel) {
+    (T.dtype, ElementwiseKernel(output: U.dtype, run: loop))
 }
 
-struct Subtract: BinaryPrimitive {
-    var name: String { "sub" }
-    func apply<T: FloatElement>(_ a: T, _ b: T) -> T { a - b }
-    func vjp(_ a: Tensor, _ b: Tensor, _ y: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor {
-        i == 0 ? g : try -g
-    }
-}
-
-struct Multiply: BinaryPrimitive {
-    var name: String { "mul" }
-    func apply<T: FloatElement>(_ a: T, _ b: T) -> T { a * b }
-    func vjp(_ a: Tensor, _ b: Tensor, _ y: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor {
-        i == 0 ? try g * b : try g * a
-    }
-}
-
-struct Divide: BinaryPrimitive {
-    var name: String { "div" }
-    func apply<T: FloatElement>(_ a: T, _ b: T) -> T { a / b }
-    func vjp(_ a: Tensor, _ b: Tensor, _ y: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor {
-        i == 0 ? try g / b : try -(g * y / b)
-    }
-}
-
-struct Power: BinaryPrimitive {
-    var name: String { "pow" }
-    // Squares are common (losses) and far cheaper than pow.
-    func apply<T: FloatElement>(_ a: T, _ b: T) -> T { b == 2 ? a * a : T.power(a, b) }
-    func vjp(_ a: Tensor, _ b: Tensor, _ y: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor {
-        i == 0 ? try g * b * a.pow(b - 1) : try g * y * a.log()
-    }
-}
-
-/// The unary primitives by the numbers C and Python name them with; the
-/// order is `sg_unary_op`'s.
-public enum UnaryOp: Int, CaseIterable, Sendable {
-    case neg, exp, log, sigmoid
-
-    var primitive: any UnaryPrimitive {
-        switch self {
-        case .neg: return Negate()
-        case .exp: return Exp()
-        case .log: return Log()
-        case .sigmoid: return Sigmoid()
+enum Kernels {
+    static func integers<F: IntegerMap>(_ f: F) -> KernelTable {
+        func k<T: IntegerElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
+            kernel(t, t) { i, o in mapLoop(i[0], into: o) { (x: T) in f(x) } }
         }
+        return KernelTable([k(Int8.self), k(Int16.self), k(Int32.self), k(Int64.self), k(UInt8.self), k(UInt16.self), k(UInt32.self), k(UInt64.self)])
     }
 
-    public var name: String { primitive.name }
-}
-
-/// The binary primitives by number; the order is `sg_binary_op`'s.
-public enum BinaryOp: Int, CaseIterable, Sendable {
-    case add, sub, mul, div, pow
-
-    var primitive: any BinaryPrimitive {
-        switch self {
-        case .add: return Add()
-        case .sub: return Subtract()
-        case .mul: return Multiply()
-        case .div: return Divide()
-        case .pow: return Power()
+    static func floats<F: FloatMap>(_ f: F) -> KernelTable {
+        func k<T: FloatElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
+            kernel(t, t) { i, o in mapLoop(i[0], into: o) { (x: T) in f(x) } }
         }
+        return KernelTable([k(Float.self), k(Double.self)])
     }
 
-    public var name: String { primitive.name }
+    static func complexes<F: ComplexMap>(_ f: F) -> KernelTable {
+        func k<T: ComplexElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
+            kernel(t, t) { i, o in mapLoop(i[0], into: o) { (x: T) in f(x) } }
+        }
+        return KernelTable([k(Complex<Float>.self), k(Complex<Double>.self)])
+    }
+
+    static func complexParts<F: ComplexPartMap>(_ f: F) -> KernelTable {
+        func k<T: ComplexElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
+            kernel(t, T.Part.self) { i, o in mapLoop(i[0], into: o) { (x: T) in f(x) } }
+        }
+        return KernelTable([k(Complex<Float>.self), k(Complex<Double>.self)])
+    }
+
+    static func floating<F: FloatingMap>(_ f: F) -> KernelTable {
+        func k<T: FloatingElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
+            kernel(t, t) { i, o in mapLoop(i[0], into: o) { (x: T) in f(x) } }
+        }
+        return KernelTable([k(Float.self), k(Double.self), k(Complex<Float>.self), k(Complex<Double>.self)])
+    }
+
+    static func reals<F: RealMap>(_ f: F) -> KernelTable {
+        integers(RealMapOnIntegers(f: f)) + floats(RealMapOnFloats(f: f))
+    }
+
+    static func numbers<F: NumberMap>(_ f: F) -> KernelTable {
+        reals(NumberMapOnReals(f: f)) + complexes(NumberMapOnComplexes(f: f))
+    }
+
+    /// A predicate on floats and complex numbers; integers give
+    /// `integerValue` (no integer is NaN or infinite).
+    static func tests<F: FloatTest, C: ComplexTest>(_ f: F, _ c: C, integers integerValue: Bool) -> KernelTable {
+        func k<T: FloatElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
+            kernel(t, Bool.self) { i, o in mapLoop(i[0], into: o) { (x: T) in f(x) } }
+        }
+        func kc<T: ComplexElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
+            kernel(t, Bool.self) { i, o in mapLoop(i[0], into: o) { (x: T) in c(x) } }
+        }
+        func ki<T: IntegerElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
+            kernel(t, Bool.self) { _, o in mapLoop(o, into: o) { (_: Bool) in integerValue } }
+        }
+        return KernelTable([k(Float.self), k(Double.self), kc(Complex<Float>.self), kc(Complex<Double>.self)]
+                           + [ki(Int8.self), ki(Int16.self), ki(Int32.self), ki(Int64.self), ki(UInt8.self), ki(UInt16.self), ki(UInt32.self), ki(UInt64.self)])
+    }
+
+    /// Bool → bool.
+    static func booleans(_ f: @escaping (Bool) -> Bool) -> KernelTable {
+        KernelTable([kernel(Bool.self, Bool.self) { i, o in mapLoop(i[0], into: o, f) }])
+    }
+
+    // Binary
+
+    static func integers<F: IntegerZip>(_ f: F) -> KernelTable {
+        func k<T: IntegerElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
+            kernel(t, t) { i, o in zipLoop(i[0], i[1], into: o) { (a: T, b: T) in f(a, b) } }
+        }
+        return KernelTable([k(Int8.self), k(Int16.self), k(Int32.self), k(Int64.self), k(UInt8.self), k(UInt16.self), k(UInt32.self), k(UInt64.self)])
+    }
+
+    static func floats<F: FloatZip>(_ f: F) -> KernelTable {
+        func k<T: FloatElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
+            kernel(t, t) { i, o in zipLoop(i[0], i[1], into: o) { (a: T, b: T) in f(a, b) } }
+        }
+        return KernelTable([k(Float.self), k(Double.self)])
+    }
+
+    static func floating<F: FloatingZip>(_ f: F) -> KernelTable {
+        func k<T: FloatingElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
+            kernel(t, t) { i, o in zipLoop(i[0], i[1], into: o) { (a: T, b: T) in f(a, b) } }
+        }
+        return KernelTable([k(Float.self), k(Double.self), k(Complex<Float>.self), k(Complex<Double>.self)])
+    }
+
+    static func complexes<F: ComplexZip>(_ f: F) -> KernelTable {
+        func k<T: ComplexElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
+            kernel(t, t) { i, o in zipLoop(i[0], i[1], into: o) { (a: T, b: T) in f(a, b) } }
+        }
+        return KernelTable([k(Complex<Float>.self), k(Complex<Double>.self)])
+    }
+
+    static func reals<F: RealZip>(_ f: F) -> KernelTable {
+        integers(RealZipOnIntegers(f: f)) + floats(RealZipOnFloats(f: f))
+    }
+
+    static func numbers<F: NumberZip>(_ f: F) -> KernelTable {
+        func k<T: ComplexElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
+            kernel(t, t) { i, o in zipLoop(i[0], i[1], into: o) { (a: T, b: T) in f(a, b) } }
+        }
+        return reals(NumberZipOnReals(f: f)) + KernelTable([k(Complex<Float>.self), k(Complex<Double>.self)])
+    }
+
+    /// Equality-like comparisons: every dtype, bool output.
+    static func comparisons<F: ElementComparison>(_ f: F) -> KernelTable {
+        func k<T: Element>(_ t: T.Type) -> (DType, ElementwiseKernel) {
+            kernel(t, Bool.self) { i, o in zipLoop(i[0], i[1], into: o) { (a: T, b: T) in f(a, b) } }
+        }
+        return KernelTable([k(Bool.self), k(Float.self), k(Double.self), k(Complex<Float>.self), k(Complex<Double>.self)]
+                           + [k(Int8.self), k(Int16.self), k(Int32.self), k(Int64.self), k(UInt8.self), k(UInt16.self), k(UInt32.self), k(UInt64.self)])
+    }
+
+    /// Order comparisons: integers and real floats, bool output.
+    static func orderings<F: RealComparison>(_ f: F) -> KernelTable {
+        func k<T: RealElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
+            kernel(t, Bool.self) { i, o in zipLoop(i[0], i[1], into: o) { (a: T, b: T) in f(a, b) } }
+        }
+        return KernelTable([k(Float.self), k(Double.self)] + [k(Int8.self), k(Int16.self), k(Int32.self), k(Int64.self), k(UInt8.self), k(UInt16.self), k(UInt32.self), k(UInt64.self)])
+    }
+
+    static func booleans(_ f: @escaping (Bool, Bool) -> Bool) -> KernelTable {
+        KernelTable([kernel(Bool.self, Bool.self) { i, o in zipLoop(i[0], i[1], into: o, f) }])
+    }
 }
+
+// A family's function is also one of each narrower family.
+private struct RealMapOnIntegers<F: RealMap>: IntegerMap { let f: F; func callAsFunction<T: IntegerElement>(_ x: T) -> T { f(x) } }
+private struct RealMapOnFloats<F: RealMap>: FloatMap { let f: F; func callAsFunction<T: FloatElement>(_ x: T) -> T { f(x) } }
+private struct NumberMapOnReals<F: NumberMap>: RealMap { let f: F; func callAsFunction<T: RealElement>(_ x: T) -> T { f(x) } }
+private struct NumberMapOnComplexes<F: NumberMap>: ComplexMap { let f: F; func callAsFunction<T: ComplexElement>(_ x: T) -> T { f(x) } }
+private struct RealZipOnIntegers<F: RealZip>: IntegerZip { let f: F; func callAsFunction<T: IntegerElement>(_ a: T, _ b: T) -> T { f(a, b) } }
+private struct RealZipOnFloats<F: RealZip>: FloatZip { let f: F; func callAsFunction<T: FloatElement>(_ a: T, _ b: T) -> T { f(a, b) } }
+private struct NumberZipOnReals<F: NumberZip>: RealZip { let f: F; func callAsFunction<T: RealElement>(_ a: T, _ b: T) -> T { f(a, b) } }

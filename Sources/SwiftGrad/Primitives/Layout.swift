@@ -2,7 +2,7 @@
 // axis changes are views over the same storage.
 
 /// Inserts length-1 axes at `axes` (sorted positions in the output).
-struct ExpandDims: Primitive {
+struct ExpandDims: ViewPrimitive {
     let axes: [Int]
     var name: String { "expand_dims" }
 
@@ -12,7 +12,7 @@ struct ExpandDims: Primitive {
         return TensorType(inputs[0].dtype, shape)
     }
 
-    func evaluate(_ inputs: [NDArray], _ output: TensorType) throws -> NDArray {
+    func view(of inputs: [NDArray], _ output: TensorType) throws -> NDArray? {
         let x = inputs[0]
         var shape = x.shape, strides = x.strides
         for axis in axes {
@@ -28,7 +28,7 @@ struct ExpandDims: Primitive {
 }
 
 /// Removes the length-1 axes `axes` (sorted).
-struct Squeeze: Primitive {
+struct Squeeze: ViewPrimitive {
     let axes: [Int]
     var name: String { "squeeze" }
 
@@ -41,7 +41,7 @@ struct Squeeze: Primitive {
         return TensorType(x.dtype, x.shape.indices.filter { !axes.contains($0) }.map { x.shape[$0] })
     }
 
-    func evaluate(_ inputs: [NDArray], _ output: TensorType) throws -> NDArray {
+    func view(of inputs: [NDArray], _ output: TensorType) throws -> NDArray? {
         let x = inputs[0]
         let kept = x.shape.indices.filter { !axes.contains($0) }
         return try x.view(shape: kept.map { x.shape[$0] }, strides: kept.map { x.strides[$0] }, name)
@@ -53,7 +53,7 @@ struct Squeeze: Primitive {
 }
 
 /// Output axis i is input axis `axes[i]`.
-struct PermuteDims: Primitive {
+struct PermuteDims: ViewPrimitive {
     let axes: [Int]
     var name: String { "permute_dims" }
 
@@ -61,7 +61,7 @@ struct PermuteDims: Primitive {
         TensorType(inputs[0].dtype, axes.map { inputs[0].shape[$0] })
     }
 
-    func evaluate(_ inputs: [NDArray], _ output: TensorType) throws -> NDArray {
+    func view(of inputs: [NDArray], _ output: TensorType) throws -> NDArray? {
         let x = inputs[0]
         return try x.view(shape: axes.map { x.shape[$0] }, strides: axes.map { x.strides[$0] }, name)
     }
@@ -80,16 +80,16 @@ struct AsType: Primitive {
 
     func outputType(_ inputs: [TensorType]) throws -> TensorType { TensorType(dtype, inputs[0].shape) }
 
-    func evaluate(_ inputs: [NDArray], _ output: TensorType) throws -> NDArray {
-        let x = inputs[0]
-        switch (x.dtype, dtype) {
-        case (.float32, .float32), (.float64, .float64): return x
-        case (.float32, .float64): return try convert(x, Float.self, to: Double.self, name)
-        case (.float64, .float32): return try convert(x, Double.self, to: Float.self, name)
-        }
+    func view(of inputs: [NDArray], _ output: TensorType) throws -> NDArray? {
+        inputs[0].dtype == dtype ? inputs[0] : nil
     }
 
+    func evaluate(_ inputs: [NDArray], into out: NDArray) throws {
+        try convert(inputs[0], into: out)
+    }
+
+    // Complex to real drops the imaginary part, so its gradient is real.
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
-        try g.cast(to: inputs[0].dtype)
+        inputs[0].dtype.isFloating ? try g.cast(to: inputs[0].dtype) : nil
     }
 }

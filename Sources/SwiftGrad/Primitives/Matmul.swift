@@ -8,6 +8,7 @@ struct Matmul: Primitive {
         guard a.dtype == b.dtype else {
             throw SwiftGradError.type(name, "dtypes \(a.dtype) and \(b.dtype) differ")
         }
+        guard a.dtype.isNumeric else { throw unsupported(name, a.dtype) }
         guard a.rank == 2, b.rank == 2 else {
             throw SwiftGradError.internal(name, "operands must be matrices, got \(describe(a.shape)) and \(describe(b.shape))")
         }
@@ -17,15 +18,15 @@ struct Matmul: Primitive {
         return TensorType(a.dtype, [a.shape[0], b.shape[1]])
     }
 
-    func evaluate(_ inputs: [NDArray], _ output: TensorType) throws -> NDArray {
-        try gemm(inputs[0], inputs[1], name)
+    func evaluate(_ inputs: [NDArray], into out: NDArray) throws {
+        try gemm(inputs[0], inputs[1], into: out, name)
     }
 
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
         let a = inputs[0], b = inputs[1]
         return i == 0
-            ? try Tensor.apply(self, g, b.transposed())
-            : try Tensor.apply(self, a.transposed(), g)
+            ? try Tensor.apply(self, g, b.transposed().conj())
+            : try Tensor.apply(self, a.transposed().conj(), g)
     }
 }
 

@@ -1,33 +1,69 @@
 /// An operation the engine knows how to run and differentiate. Everything
-/// else (mean, dot, …) is a function over primitives and gets its gradient
-/// from theirs.
+/// else (mean, dot, clip, …) is a function over primitives and gets its
+/// gradient from theirs.
 ///
-/// A primitive is declared in one place: its shape rule, its kernel call
-/// and its vjp. The vjp has no default, so a primitive without a gradient
-/// does not compile; it is written in tensor operations, so the same rule
-/// runs eagerly on values, builds symbolic gradient graphs, and
-/// differentiates again for higher orders.
-protocol Primitive {
+/// A primitive is declared in one place: its shape and dtype rule, its
+/// kernel and its vjp. The vjp has no default, so a primitive without a
+/// gradient rule does not compile; it is written in tensor operations, so
+/// the same rule runs eagerly on values, builds symbolic gradient graphs,
+/// and differentiates again for higher orders. Primitives are values
+/// (hashable with their parameters), so passes can compare and cache them.
+protocol Primitive: Hashable {
     /// The name errors begin with: `[matmul] …`.
     var name: String { get }
 
     /// Checks the inputs' dtypes and shapes and gives the output's.
     func outputType(_ inputs: [TensorType]) throws -> TensorType
 
-    /// Computes the output from values that passed `outputType`, which gave
-    /// `output`.
-    func evaluate(_ inputs: [NDArray], _ output: TensorType) throws -> NDArray
+    /// Writes the output of values that passed `outputType` into `out`, a
+    /// fresh array of the output's dtype and shape.
+    func evaluate(_ inputs: [NDArray], into out: NDArray) throws
+
+    /// For a primitive that only changes how elements are seen: its output
+    /// as a view of the input, without a copy. Nil (the default) for
+    /// primitives that compute.
+    func view(of inputs: [NDArray], _ output: TensorType) throws -> NDArray?
 
     /// The gradient flowing to input `i` when the result `result` receives
     /// `cotangent`; nil when none flows (the input is not differentiable).
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ cotangent: Tensor, wrt i: Int) throws -> Tensor?
 }
 
+extension Primitive {
+    func view(of inputs: [NDArray], _ output: TensorType) throws -> NDArray? { nil }
+
+    /// The output for concrete inputs: a view, or a new array computed into.
+    func value(of inputs: [NDArray], _ output: TensorType) throws -> NDArray {
+        if let view = try view(of: inputs, output) { return view }
+        let out = try NDArray.uninitialized(output.dtype, output.knownShape(name), name)
+        try evaluate(inputs, into: out)
+        return out
+    }
+}
+
+/// A primitive whose output is a view: computing it into a destination
+/// copies the view there.
+protocol ViewPrimitive: Primitive {}
+
+extension ViewPrimitive {
+    func evaluate(_ inputs: [NDArray], into out: NDArray) throws {
+        guard let view = try view(of: inputs, TensorType(out.dtype, out.shape)) else {
+            throw SwiftGradError.internal(name, "no view to copy")
+        }
+        try convert(view, into: out)
+    }
+}
+
 extension Tensor {
     /// Applies `primitive` to `inputs`: computes it now when every input has
     /// a value, otherwise builds a symbolic node. Eager results record their
-    /// node only when an input requires grad and recording is on.
+    /// node only when an input requires grad, recording is on, and the
+    /// result can carry a gradient (a floating dtype).
     static func apply(_ primitive: some Primitive, _ inputs: Tensor...) throws -> Tensor {
+        try apply(primitive, inputs)
+    }
+
+    static func apply(_ primitive: some Primitive, _ inputs: [Tensor]) throws -> Tensor {
         let type = try primitive.outputType(inputs.map(\.type))
         var values = [NDArray]()
         values.reserveCapacity(inputs.count)
@@ -37,8 +73,10 @@ extension Tensor {
             }
             values.append(value)
         }
-        let value = try primitive.evaluate(values, type)
-        guard GradMode.isEnabled, inputs.contains(where: \.requiresGrad) else { return Tensor(value) }
+        let value = try primitive.value(of: values, type)
+        guard type.dtype.isFloating, GradMode.isEnabled, inputs.contains(where: \.requiresGrad) else {
+            return Tensor(value)
+        }
         return Tensor(type: TensorType(value.dtype, value.shape),
                       origin: .node(Node(primitive: primitive, inputs: inputs)),
                       value: value, requiresGrad: true)

@@ -1,3 +1,13 @@
+/// The dtype a sum accumulates in: the Array API's default integer for
+/// integers and booleans (uint64 for unsigned), the input's otherwise.
+func sumDType(_ dtype: DType) -> DType {
+    switch dtype.kind {
+    case .bool, .signedInteger: return .int64
+    case .unsignedInteger: return .uint64
+    case .realFloating, .complexFloating: return dtype
+    }
+}
+
 /// The sum over `axes` (sorted, non-negative).
 struct Sum: Primitive {
     let axes: [Int]
@@ -10,12 +20,12 @@ struct Sum: Primitive {
         for (axis, n) in x.shape.enumerated() {
             if !axes.contains(axis) { shape.append(n) } else if keepDims { shape.append(1) }
         }
-        return TensorType(x.dtype, shape)
+        return TensorType(sumDType(x.dtype), shape)
     }
 
-    func evaluate(_ inputs: [NDArray], _ output: TensorType) throws -> NDArray {
+    func evaluate(_ inputs: [NDArray], into out: NDArray) throws {
         let x = inputs[0]
-        return try reduceSum(x, reducing: x.shape.indices.map(axes.contains), to: output.knownShape(name), name)
+        try reduceSum(x, reducing: x.shape.indices.map(axes.contains), into: out)
     }
 
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
@@ -38,14 +48,17 @@ struct SumTo: Primitive {
         return TensorType(x.dtype, target.shape)
     }
 
-    func evaluate(_ inputs: [NDArray], _ output: TensorType) throws -> NDArray {
-        let x = inputs[0], shape = try output.knownShape(name)
-        if x.shape == shape { return x }
+    func view(of inputs: [NDArray], _ output: TensorType) throws -> NDArray? {
+        inputs[0].shape == (try output.knownShape(name)) ? inputs[0] : nil
+    }
+
+    func evaluate(_ inputs: [NDArray], into out: NDArray) throws {
+        let x = inputs[0], shape = out.shape
         let lead = x.shape.count - shape.count
         let reducing = x.shape.indices.map { axis in
             axis < lead || (shape[axis - lead] == 1 && x.shape[axis] != 1)
         }
-        return try reduceSum(x, reducing: reducing, to: shape, name)
+        try reduceSum(x, reducing: reducing, into: out)
     }
 
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
@@ -54,7 +67,7 @@ struct SumTo: Primitive {
 }
 
 /// Broadcasts the first input to the shape of the second, as a view.
-struct BroadcastTo: Primitive {
+struct BroadcastTo: ViewPrimitive {
     var name: String { "broadcast_to" }
 
     func outputType(_ inputs: [TensorType]) throws -> TensorType {
@@ -67,7 +80,7 @@ struct BroadcastTo: Primitive {
         return TensorType(x.dtype, merged)
     }
 
-    func evaluate(_ inputs: [NDArray], _ output: TensorType) throws -> NDArray {
+    func view(of inputs: [NDArray], _ output: TensorType) throws -> NDArray? {
         let x = inputs[0], shape = try output.knownShape(name)
         if x.shape == shape { return x }
         return try x.view(shape: shape, strides: broadcastStrides(x, to: shape), name)
@@ -82,13 +95,19 @@ struct BroadcastTo: Primitive {
 /// divisor of `mean` when lengths are known only at run time.
 struct ElementCount: Primitive {
     let axes: [Int]
+    let dtype: DType
     var name: String { "element_count" }
 
-    func outputType(_ inputs: [TensorType]) throws -> TensorType { TensorType(inputs[0].dtype, []) }
+    func outputType(_ inputs: [TensorType]) throws -> TensorType { TensorType(dtype, []) }
 
-    func evaluate(_ inputs: [NDArray], _ output: TensorType) throws -> NDArray {
-        let shape = inputs[0].shape
-        return try NDArray(scalar: Double(axes.reduce(1) { $0 * shape[$1] }), dtype: output.dtype)
+    func evaluate(_ inputs: [NDArray], into out: NDArray) throws {
+        let count = try checkedCount(axes.map { inputs[0].shape[$0] }, name)
+        try dtype.dispatch(Store(out: out, value: .int(Int64(count))))
+    }
+
+    private struct Store: ElementVisitor {
+        let out: NDArray, value: Scalar
+        func visit<T: Element>(_: T.Type) { out.pointer(T.self)[0] = T(value) }
     }
 
     // A count does not change with the values it counts.

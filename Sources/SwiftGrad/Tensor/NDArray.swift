@@ -1,7 +1,8 @@
 /// A concrete array: a strided view over reference-counted storage.
 ///
-/// Values are immutable once made: kernels write only into arrays they have
-/// just allocated, so views may share storage freely.
+/// Kernels write into a destination array handed to them
+/// (`evaluate(_:into:)`); once a value is given to a tensor it is not
+/// written again, so views may share storage freely.
 public struct NDArray {
     public let dtype: DType
     public let shape: [Int]
@@ -24,32 +25,56 @@ public struct NDArray {
 
     /// A new contiguous array with uninitialized elements.
     static func uninitialized(_ dtype: DType, _ shape: [Int], _ op: String) throws -> NDArray {
-        let count = try elementCount(shape, op)
-        let (bytes, overflow) = count.multipliedReportingOverflow(by: dtype.itemSize)
-        guard !overflow else {
-            throw SwiftGradError.value(op, "shape \(describe(shape)) has too many elements")
-        }
-        let storage = try Storage(byteCount: bytes, op: op)
+        let count = try checkedCount(shape, itemSize: dtype.itemSize, op)
+        let storage = try Storage(byteCount: count * dtype.itemSize, op: op)
         return NDArray(storage, dtype, shape: shape, strides: contiguousStrides(shape), offset: 0, count: count)
     }
 
-    /// A new array holding `scalars` (row-major), converted to `dtype`.
-    public init(_ scalars: [Double], shape: [Int], dtype: DType = .float64) throws {
-        let count = try elementCount(shape, "tensor")
-        guard count == scalars.count else {
-            throw SwiftGradError.value(
-                "tensor", "\(scalars.count) values do not fill shape \(describe(shape))")
-        }
-        self = try .uninitialized(dtype, shape, "tensor")
-        switch dtype {
-        case .float32: fill(Float.self) { Float(scalars[$0]) }
-        case .float64: fill(Double.self) { scalars[$0] }
+    /// An array of `shape` with every element `value` converted to `dtype`.
+    public static func filled(_ value: Scalar, _ dtype: DType, _ shape: [Int], _ op: String = "full") throws -> NDArray {
+        let array = try uninitialized(dtype, shape, op)
+        try dtype.dispatch(Fill(array: array, value: value))
+        return array
+    }
+
+    private struct Fill: ElementVisitor {
+        let array: NDArray, value: Scalar
+        func visit<T: Element>(_: T.Type) {
+            let p = array.pointer(T.self), x = T(value)
+            for i in 0..<array.count { p[i] = x }
         }
     }
 
+    /// A new array holding `scalars` (row-major), converted to `dtype`.
+    public init(_ scalars: [Scalar], shape: [Int], dtype: DType) throws {
+        let count = try checkedCount(shape, "tensor")
+        guard count == scalars.count else {
+            throw SwiftGradError.value("tensor", "\(scalars.count) values do not fill shape \(describe(shape))")
+        }
+        self = try .uninitialized(dtype, shape, "tensor")
+        try dtype.dispatch(Store(array: self, scalars: scalars))
+    }
+
+    private struct Store: ElementVisitor {
+        let array: NDArray, scalars: [Scalar]
+        func visit<T: Element>(_: T.Type) {
+            let p = array.pointer(T.self)
+            for (i, x) in scalars.enumerated() { p[i] = T(x) }
+        }
+    }
+
+    /// A new array holding `values` (row-major), converted to `dtype`.
+    public init(_ values: [Double], shape: [Int], dtype: DType = .float64) throws {
+        try self.init(values.map(Scalar.real), shape: shape, dtype: dtype)
+    }
+
     /// A 0-dimensional array.
+    public init(scalar: Scalar, dtype: DType) throws {
+        self = try .filled(scalar, dtype, [], "tensor")
+    }
+
     public init(scalar: Double, dtype: DType = .float64) throws {
-        try self.init([scalar], shape: [], dtype: dtype)
+        try self.init(scalar: .real(scalar), dtype: dtype)
     }
 
     /// A new contiguous array copied from row-major elements at `source`.
@@ -64,14 +89,15 @@ public struct NDArray {
     /// does not run if this initializer throws.
     public init(borrowing base: UnsafeMutableRawPointer, dtype: DType, shape: [Int], strides: [Int]?,
                 release: (() -> Void)?) throws {
-        let count = try elementCount(shape, "tensor")
+        let count = try checkedCount(shape, itemSize: dtype.itemSize, "tensor")
         let strides = strides ?? contiguousStrides(shape)
         guard strides.count == shape.count else {
             throw SwiftGradError.value("tensor", "\(strides.count) strides for shape \(describe(shape))")
         }
-        // The farthest element must be addressable without overflow.
+        // Every element must be addressable, in bytes, without overflow;
+        // a length-1 axis is never stepped along, so its stride is moot.
         var reach = 0
-        for (n, step) in zip(shape, strides) where n > 0 {
+        for (n, step) in zip(shape, strides) where n > 1 {
             let (span, o1) = (n - 1).multipliedReportingOverflow(by: step == .min ? .max : abs(step))
             let (sum, o2) = reach.addingReportingOverflow(span)
             let (_, o3) = sum.multipliedReportingOverflow(by: dtype.itemSize)
@@ -80,7 +106,8 @@ public struct NDArray {
             }
             reach = sum
         }
-        self.init(Storage(borrowing: base, release: release), dtype, shape: shape, strides: strides, offset: 0, count: count)
+        let kept = zip(shape, strides).map { $0 > 1 ? $1 : 0 }
+        self.init(Storage(borrowing: base, release: release), dtype, shape: shape, strides: kept, offset: 0, count: count)
     }
 
     /// Copies the elements in row-major order to `destination`, which must
@@ -90,20 +117,10 @@ public struct NDArray {
         destination.copyMemory(from: source.baseAddress, byteCount: count * dtype.itemSize)
     }
 
-    /// An array filled with `value`.
-    static func filled(_ value: Double, _ dtype: DType, _ shape: [Int], _ op: String) throws -> NDArray {
-        let array = try uninitialized(dtype, shape, op)
-        switch dtype {
-        case .float32: array.fill(Float.self) { _ in Float(value) }
-        case .float64: array.fill(Double.self) { _ in value }
-        }
-        return array
-    }
-
     /// The same storage seen through another shape and strides.
-    func view(shape: [Int], strides: [Int], _ op: String) throws -> NDArray {
-        let count = try elementCount(shape, op)
-        return NDArray(storage, dtype, shape: shape, strides: strides, offset: offset, count: count)
+    func view(shape: [Int], strides: [Int], offset: Int? = nil, _ op: String) throws -> NDArray {
+        let count = try checkedCount(shape, itemSize: dtype.itemSize, op)
+        return NDArray(storage, dtype, shape: shape, strides: strides, offset: offset ?? self.offset, count: count)
     }
 
     /// Whether the elements lie in row-major order without gaps.
@@ -119,15 +136,14 @@ public struct NDArray {
     /// This array if contiguous, otherwise a contiguous copy.
     func contiguous(_ op: String) throws -> NDArray {
         if isContiguous { return self }
-        switch dtype {
-        case .float32: return try convert(self, Float.self, to: Float.self, op)
-        case .float64: return try convert(self, Double.self, to: Double.self, op)
-        }
+        let out = try NDArray.uninitialized(dtype, shape, op)
+        try convert(self, into: out)
+        return out
     }
 
     /// A pointer to element (0, …, 0), typed; the dtype must be `T`'s.
     @inline(__always)
-    func pointer<T: FloatElement>(_: T.Type) -> UnsafeMutablePointer<T> {
+    func pointer<T>(_: T.Type) -> UnsafeMutablePointer<T> {
         storage.base.assumingMemoryBound(to: T.self) + offset
     }
 
@@ -136,27 +152,24 @@ public struct NDArray {
         UnsafeRawPointer(storage.base) + offset * dtype.itemSize
     }
 
-    /// Writes `value(i)` to element i of a freshly allocated contiguous array.
-    private func fill<T: FloatElement>(_: T.Type, _ value: (Int) -> T) {
-        let p = pointer(T.self)
-        for i in 0..<count { p[i] = value(i) }
+    /// The elements in row-major order.
+    public var elements: [Scalar] {
+        (try? dtype.dispatch(Elements(array: self))) ?? []
     }
 
-    /// The elements in row-major order, as doubles.
-    public var scalars: [Double] {
-        switch dtype {
-        case .float32: return elements(Float.self).map(Double.init)
-        case .float64: return elements(Double.self)
+    private struct Elements: ElementVisitor {
+        let array: NDArray
+        func visit<T: Element>(_: T.Type) -> [Scalar] {
+            var result = [Scalar]()
+            result.reserveCapacity(array.count)
+            let p = array.pointer(T.self)
+            StridedLoop(shape: array.shape, array.strides).forEachRow { o, _, _, n, d, _, _ in
+                for j in 0..<n { result.append(p[o + j * d].scalar) }
+            }
+            return result
         }
     }
 
-    private func elements<T: FloatElement>(_: T.Type) -> [T] {
-        var result = [T]()
-        result.reserveCapacity(count)
-        let p = pointer(T.self)
-        forEachRow(shape, strides, offset: 0) { start, n, step in
-            for j in 0..<n { result.append(p[start + j * step]) }
-        }
-        return result
-    }
+    /// The elements in row-major order as doubles (complex: real parts).
+    public var scalars: [Double] { elements.map(\.doubleValue) }
 }

@@ -30,18 +30,24 @@ func describe(_ shape: [Int?]) -> String {
 
 func describe(_ shape: [Int]) -> String { describe(shape.map(Optional.some)) }
 
-/// The number of elements, rejecting negative lengths and overflow.
-func elementCount(_ shape: [Int], _ op: String) throws -> Int {
-    var count = 1
+/// The number of elements of an array of `shape` with `itemSize`-byte
+/// elements, after checking every length is non-negative and that the
+/// product of the nonzero lengths, in bytes, fits in an `Int` (NumPy's
+/// rule: an empty array may not have axes whose product overflows, so
+/// permuting the axes never changes the verdict). Every size a caller
+/// gives goes through here.
+func checkedCount(_ shape: [Int], itemSize: Int = 1, _ op: String) throws -> Int {
+    var nonzero = max(itemSize, 1), count = 1
     for n in shape {
         guard n >= 0 else {
             throw SwiftGradError.value(op, "negative length in shape \(describe(shape))")
         }
-        let (product, overflow) = count.multipliedReportingOverflow(by: n)
+        let (product, overflow) = nonzero.multipliedReportingOverflow(by: max(n, 1))
         guard !overflow else {
-            throw SwiftGradError.value(op, "shape \(describe(shape)) has too many elements")
+            throw SwiftGradError.value(op, "shape \(describe(shape)) has too many elements: its size in bytes overflows")
         }
-        count = product
+        nonzero = product
+        count &*= n
     }
     return count
 }

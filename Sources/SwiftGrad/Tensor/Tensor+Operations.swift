@@ -1,63 +1,115 @@
 // The public operations. Each checks its arguments, then applies
-// primitives; composites such as `mean` and `dot` are written here over
-// primitives and need no gradient of their own.
+// primitives; composites such as `mean`, `dot` and `clip` are written here
+// over primitives and need no gradient of their own.
+
+extension DType {
+    /// The dtype of an array of this dtype combined with a Python-style
+    /// scalar: the array's dtype where the scalar's kind fits in it (an int
+    /// with a float array), else the default dtype of the scalar's kind,
+    /// sized to the array for complex scalars with float arrays.
+    public func promoted(withScalar scalar: Scalar) -> DType {
+        switch (scalar, kind) {
+        case (.bool, _): return self
+        case (.int, .bool), (.uint, .bool): return .int64
+        case (.int, _), (.uint, _): return self
+        case (.real, .bool), (.real, .signedInteger), (.real, .unsignedInteger): return .float64
+        case (.real, _): return self
+        case (.complex, .realFloating), (.complex, .complexFloating): return complexCounterpart ?? .complex128
+        case (.complex, _): return .complex128
+        }
+    }
+}
 
 extension Tensor {
     // MARK: Elementwise
 
     public static func unary(_ op: UnaryOp, _ x: Tensor) throws -> Tensor {
-        try apply(op.primitive, x)
+        try apply(Unary(op: op), x)
     }
+
+    public func unary(_ op: UnaryOp) throws -> Tensor { try Tensor.unary(op, self) }
 
     /// `op` on `a` and `b` broadcast together, after promoting them to a
     /// common dtype.
     public static func binary(_ op: BinaryOp, _ a: Tensor, _ b: Tensor) throws -> Tensor {
-        let dtype = DType.promoted(a.dtype, b.dtype)
-        return try apply(op.primitive, a.cast(to: dtype), b.cast(to: dtype))
+        let dtype = op.definition.computeType(try DType.promoted(a.dtype, b.dtype, op.name))
+        return try apply(Binary(op: op), a.cast(to: dtype), b.cast(to: dtype))
     }
 
-    public static func + (a: Tensor, b: Tensor) throws -> Tensor { try binary(.add, a, b) }
-    public static func - (a: Tensor, b: Tensor) throws -> Tensor { try binary(.sub, a, b) }
-    public static func * (a: Tensor, b: Tensor) throws -> Tensor { try binary(.mul, a, b) }
-    public static func / (a: Tensor, b: Tensor) throws -> Tensor { try binary(.div, a, b) }
-    public static prefix func - (x: Tensor) throws -> Tensor { try unary(.neg, x) }
+    public func binary(_ op: BinaryOp, _ other: Tensor) throws -> Tensor { try Tensor.binary(op, self, other) }
 
-    // A scalar operand takes the tensor's dtype, as Python scalars do in
-    // the Array API.
-    public static func + (a: Tensor, b: Double) throws -> Tensor { try a + Tensor(b, dtype: a.dtype) }
-    public static func + (a: Double, b: Tensor) throws -> Tensor { try Tensor(a, dtype: b.dtype) + b }
-    public static func - (a: Tensor, b: Double) throws -> Tensor { try a - Tensor(b, dtype: a.dtype) }
-    public static func - (a: Double, b: Tensor) throws -> Tensor { try Tensor(a, dtype: b.dtype) - b }
-    public static func * (a: Tensor, b: Double) throws -> Tensor { try a * Tensor(b, dtype: a.dtype) }
-    public static func * (a: Double, b: Tensor) throws -> Tensor { try Tensor(a, dtype: b.dtype) * b }
-    public static func / (a: Tensor, b: Double) throws -> Tensor { try a / Tensor(b, dtype: a.dtype) }
-    public static func / (a: Double, b: Tensor) throws -> Tensor { try Tensor(a, dtype: b.dtype) / b }
+    /// `op` with a scalar operand, which takes this tensor's dtype where
+    /// its kind fits (as Python scalars do in the Array API).
+    public func binary(_ op: BinaryOp, _ scalar: Scalar) throws -> Tensor {
+        try binary(op, Tensor(scalar, dtype: dtype.promoted(withScalar: scalar)))
+    }
+
+    public func binary(_ op: BinaryOp, _ scalar: Double) throws -> Tensor { try binary(op, .real(scalar)) }
+
+    public static func + (a: Tensor, b: Tensor) throws -> Tensor { try binary(.add, a, b) }
+    public static func - (a: Tensor, b: Tensor) throws -> Tensor { try binary(.subtract, a, b) }
+    public static func * (a: Tensor, b: Tensor) throws -> Tensor { try binary(.multiply, a, b) }
+    public static func / (a: Tensor, b: Tensor) throws -> Tensor { try binary(.divide, a, b) }
+    public static prefix func - (x: Tensor) throws -> Tensor { try unary(.negative, x) }
+
+    public static func + (a: Tensor, b: Double) throws -> Tensor { try a.binary(.add, b) }
+    public static func + (a: Double, b: Tensor) throws -> Tensor { try b.scalarFirst(.add, a) }
+    public static func - (a: Tensor, b: Double) throws -> Tensor { try a.binary(.subtract, b) }
+    public static func - (a: Double, b: Tensor) throws -> Tensor { try b.scalarFirst(.subtract, a) }
+    public static func * (a: Tensor, b: Double) throws -> Tensor { try a.binary(.multiply, b) }
+    public static func * (a: Double, b: Tensor) throws -> Tensor { try b.scalarFirst(.multiply, a) }
+    public static func / (a: Tensor, b: Double) throws -> Tensor { try a.binary(.divide, b) }
+    public static func / (a: Double, b: Tensor) throws -> Tensor { try b.scalarFirst(.divide, a) }
+
+    private func scalarFirst(_ op: BinaryOp, _ a: Double) throws -> Tensor {
+        try Tensor.binary(op, Tensor(.real(a), dtype: dtype.promoted(withScalar: .real(a))), self)
+    }
 
     public func pow(_ exponent: Tensor) throws -> Tensor { try Tensor.binary(.pow, self, exponent) }
-    public func pow(_ exponent: Double) throws -> Tensor { try pow(Tensor(exponent, dtype: dtype)) }
-    public func exp() throws -> Tensor { try Tensor.unary(.exp, self) }
-    public func log() throws -> Tensor { try Tensor.unary(.log, self) }
+    public func pow(_ exponent: Double) throws -> Tensor { try binary(.pow, exponent) }
+    public func exp() throws -> Tensor { try unary(.exp) }
+    public func log() throws -> Tensor { try unary(.log) }
     /// 1 / (1 + e^-x).
-    public func sigmoid() throws -> Tensor { try Tensor.unary(.sigmoid, self) }
+    public func sigmoid() throws -> Tensor { try unary(.sigmoid) }
+
+    /// The complex conjugate; real tensors are their own.
+    public func conj() throws -> Tensor {
+        dtype.kind == .complexFloating ? try unary(.conj) : self
+    }
+
+    /// Each element limited to [min, max] (either may be nil), in this
+    /// tensor's dtype (the Array API's `clip`).
+    public func clipped(min: Tensor?, max: Tensor?) throws -> Tensor {
+        guard dtype.isRealNumber else { throw unsupported("clip", dtype) }
+        var y = self
+        if let min { y = try y.binary(.maximum, min.cast(to: dtype)) }
+        if let max { y = try y.binary(.minimum, max.cast(to: dtype)) }
+        return y
+    }
 
     // MARK: Reductions
 
     /// The sum over `axes` (negative ones count from the end), or over
-    /// all axes when `axes` is nil.
+    /// all axes when `axes` is nil. Integers and booleans sum in int64
+    /// (uint64 for unsigned integers).
     public func sum(axes: [Int]? = nil, keepDims: Bool = false) throws -> Tensor {
+        guard dtype.isNumeric || dtype == .bool else { throw unsupported("sum", dtype) }
         let axes = try normalizeAxes(axes ?? Array(0..<rank), rank: rank, "sum")
         return try Tensor.apply(Sum(axes: axes, keepDims: keepDims), self)
     }
 
-    /// The mean over `axes`, or over all axes when `axes` is nil.
+    /// The mean over `axes`, or over all axes when `axes` is nil; floating
+    /// dtypes only.
     public func mean(axes: [Int]? = nil, keepDims: Bool = false) throws -> Tensor {
+        guard dtype.isFloating else { throw unsupported("mean", dtype) }
         let axes = try normalizeAxes(axes ?? Array(0..<rank), rank: rank, "mean")
         let total = try sum(axes: axes, keepDims: keepDims)
         let lengths = axes.map { type.shape[$0] }
         if lengths.allSatisfy({ $0 != nil }) {
-            return try total / Double(lengths.reduce(1) { $0 * ($1 ?? 1) })
+            let count = try checkedCount(lengths.map { $0 ?? 1 }, "mean")
+            return try total / Double(count)
         }
-        return try total / Tensor.apply(ElementCount(axes: axes), self)
+        return try total / Tensor.apply(ElementCount(axes: axes, dtype: dtype), self)
     }
 
     // MARK: Products
@@ -84,7 +136,7 @@ extension Tensor {
         if let k = a.type.shape[a.rank - 1], let l = b.type.shape[0], k != l {
             throw notAligned(op, a.type.shape, b.type.shape)
         }
-        let dtype = DType.promoted(a.dtype, b.dtype)
+        let dtype = try DType.promoted(a.dtype, b.dtype, op)
         let a2 = a.rank == 1 ? try a.expandingDims([0]) : a
         let b2 = b.rank == 1 ? try b.expandingDims([1]) : b
         let y = try apply(Matmul(), a2.cast(to: dtype), b2.cast(to: dtype))

@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 
-/// A float32 or float64 array that is either concrete (it has a value, as a
+/// An array of any dtype that is either concrete (it has a value, as a
 /// NumPy array does) or symbolic (an expression over placeholders and shared
 /// variables, given values by a compiled ``Function``).
 ///
@@ -75,12 +75,16 @@ public final class Tensor {
         self.init(try NDArray(scalar: scalar, dtype: dtype))
     }
 
+    /// A concrete 0-dimensional tensor holding `scalar` converted to `dtype`.
+    public convenience init(_ scalar: Scalar, dtype: DType) throws {
+        self.init(try NDArray(scalar: scalar, dtype: dtype))
+    }
+
     /// A symbolic input of a compiled function; `nil` lengths are fixed by
     /// each call.
     public static func placeholder(_ dtype: DType, shape: [Int?], name: String? = nil) throws -> Tensor {
-        if shape.contains(where: { ($0 ?? 0) < 0 }) {
-            throw SwiftGradError.value("placeholder", "negative length in shape \(describe(shape))")
-        }
+        // Unknown lengths count as 1: a call's real ones are checked then.
+        _ = try checkedCount(shape.map { $0 ?? 1 }, itemSize: dtype.itemSize, "placeholder")
         return Tensor(type: TensorType(dtype, shape), origin: .placeholder, value: nil, name: name)
     }
 
@@ -120,16 +124,19 @@ public final class Tensor {
     /// The elements in row-major order, or nil for a symbolic tensor.
     public var scalars: [Double]? { value?.scalars }
 
-    /// The only element of a one-element tensor.
-    public func item() throws -> Double {
+    /// The only element of a one-element tensor, exactly.
+    public func element() throws -> Scalar {
         guard let value else {
             throw SwiftGradError.type("item", "a symbolic tensor has no value")
         }
-        guard value.count == 1, let x = value.scalars.first else {
+        guard value.count == 1, let x = value.elements.first else {
             throw SwiftGradError.value("item", "tensor of shape \(describe(value.shape)) is not one element")
         }
         return x
     }
+
+    /// The only element of a one-element tensor, as a double.
+    public func item() throws -> Double { try element().doubleValue }
 
     /// Replaces a shared variable's value; dtype and rank must stay.
     public func setValue(_ value: NDArray) throws {
@@ -148,6 +155,9 @@ public final class Tensor {
         guard case .constant = origin, storedValue != nil else {
             throw SwiftGradError.type(
                 "requires_grad", "only concrete leaf tensors can change requires_grad (this one is \(kind == .value ? "the result of an operation" : "symbolic"))")
+        }
+        guard !flag || dtype.isFloating else {
+            throw SwiftGradError.type("requires_grad", "only floating-point tensors can require grad, not \(dtype)")
         }
         requiresGrad = flag
     }
