@@ -103,7 +103,7 @@ let parallelThreshold = 1 << 15
 extension StridedLoop {
     /// `forEachRow`, split across the worker pool when there are at least
     /// `parallelThreshold` elements: by rows, or a single long row by chunks.
-    @inline(__always)
+    @inline(never)
     func forEachRowInParallel(_ body: (Int, Int, Int, Int, Int, Int, Int) -> Void) {
         let rows = rowCount, n = rowLength, width = WorkerPool.shared.width
         guard width > 1, rows &* n >= parallelThreshold else { return forEachRow(body) }

@@ -3,7 +3,8 @@
 /// length-1 axes). Contiguous runs are summed pairwise, as NumPy does, so
 /// float32 keeps its precision over long sums.
 func reduceSum(_ x: NDArray, reducing: [Bool], into out: NDArray) throws {
-    let x = x.dtype == out.dtype ? x : try {
+    // An empty input is never read, so it needs no conversion.
+    let x = x.dtype == out.dtype || x.count == 0 ? x : try {
         let converted = try NDArray.uninitialized(out.dtype, x.shape, "sum")
         try convert(x, into: converted)
         return converted

@@ -34,13 +34,14 @@ struct StridedLoop {
 
     /// Calls `body(o0, o1, o2, n, d0, d1, d2)` for each row, where `o` are
     /// the operands' offsets of the row's first element and `d` their steps.
-    @inline(__always)
+    /// Not inlined: kernels inline only their row body, which keeps each
+    /// of the hundreds of specialized kernels small.
     func forEachRow(_ body: (Int, Int, Int, Int, Int, Int, Int) -> Void) {
         forEachRow(in: 0..<rowCount, body)
     }
 
     /// As `forEachRow`, for the rows in `rows` only (for splitting work).
-    @inline(__always)
+    @inline(never)
     func forEachRow(in rows: Range<Int>, _ body: (Int, Int, Int, Int, Int, Int, Int) -> Void) {
         guard !isEmpty, !rows.isEmpty else { return }
         let rank = shape.count
