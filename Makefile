@@ -17,10 +17,10 @@ export OPENBLAS_NUM_THREADS ?= 1
 
 all: lib
 
-# What a fresh machine lacks: OpenBLAS, valgrind, and Python's build and test tools.
+# What a fresh machine lacks: OpenBLAS, SLEEF, valgrind, and Python's build and test tools.
 deps:
-	@pkg-config --exists openblas && command -v valgrind >/dev/null || \
-	  { apt-get update -qq && apt-get install -y -qq libopenblas-dev pkg-config valgrind; }
+	@pkg-config --exists openblas sleef && command -v valgrind >/dev/null || \
+	  { apt-get update -qq && apt-get install -y -qq libopenblas-dev libsleef-dev pkg-config valgrind; }
 	@$(PYTHON) -c 'import setuptools, wheel, numpy, pytest, hypothesis' 2>/dev/null || \
 	  $(PYTHON) -m pip install -q setuptools wheel numpy pytest hypothesis
 

@@ -22,10 +22,13 @@ let package = Package(
         // The header as a Clang module, so the compiler checks the wrappers
         // against the declarations C programs see.
         .systemLibrary(name: "CSwiftGrad", path: "include"),
+        // SLEEF's vectorized elementary functions over arrays.
+        .target(name: "CVectorMath", linkerSettings: [.linkedLibrary("sleef")]),
         .target(
             name: "SwiftGrad",
             dependencies: [
                 "COpenBLAS",
+                "CVectorMath",
                 .product(name: "RealModule", package: "swift-numerics"),
                 .product(name: "ComplexModule", package: "swift-numerics"),
             ]

@@ -1,3 +1,5 @@
+import CVectorMath
+
 // The elementwise loops. Each takes its body as a closure that is inlined
 // into the loop (the loops are `@inline(__always)` and called from code
 // specialized per element type), so the compiler sees the scalar function
@@ -19,6 +21,37 @@ func mapLoop<T, U>(_ x: NDArray, into out: NDArray, _ f: (T) -> U) {
                 for e in 0..<n { d[e &* so] = f(s[e &* si]) }
             }
         }
+}
+
+/// `mapLoop` for an elementary function that SLEEF vectorizes: unit-stride
+/// rows of float32 and float64 go to SLEEF, everything else to `f`.
+@inline(__always)
+func vectorMapLoop<T>(_ function: sg_vmath_function, _ x: NDArray, into out: NDArray, _ f: (T) -> T) {
+    let src = x.pointer(T.self), dst = out.pointer(T.self)
+    StridedLoop(shape: out.shape, out.strides, broadcastStrides(x, to: out.shape))
+        .forEachRowInParallel { o, i, _, n, so, si, _ in
+            let d = dst + o, s = src + i
+            if so == 1 && si == 1 {
+                if vectorized(function, s, d, n) { return }
+                for e in 0..<n { d[e] = f(s[e]) }
+            } else {
+                for e in 0..<n { d[e &* so] = f(s[e &* si]) }
+            }
+        }
+}
+
+@inline(__always)
+private func vectorized<T>(_ function: sg_vmath_function, _ x: UnsafeMutablePointer<T>,
+                           _ y: UnsafeMutablePointer<T>, _ n: Int) -> Bool {
+    if T.self == Float.self {
+        return sg_vmath_f32(function, UnsafeRawPointer(x).assumingMemoryBound(to: Float.self),
+                            UnsafeMutableRawPointer(y).assumingMemoryBound(to: Float.self), n) != 0
+    }
+    if T.self == Double.self {
+        return sg_vmath_f64(function, UnsafeRawPointer(x).assumingMemoryBound(to: Double.self),
+                            UnsafeMutableRawPointer(y).assumingMemoryBound(to: Double.self), n) != 0
+    }
+    return false
 }
 
 /// `out[i] = f(a[i], b[i])` with `a` and `b` broadcast to `out`'s shape.

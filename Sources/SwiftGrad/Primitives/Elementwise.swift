@@ -1,4 +1,5 @@
 import ComplexModule
+import CVectorMath
 
 // The elementwise primitives: `UnaryOp` and `BinaryOp` list them (in the
 // order of the C enums), and each case's definition gives its name, one
@@ -153,8 +154,18 @@ struct FullLike: Primitive {
 protocol NumberMap { func callAsFunction<T: NumberElement>(_ x: T) -> T }
 protocol RealMap { func callAsFunction<T: RealElement>(_ x: T) -> T }
 protocol IntegerMap { func callAsFunction<T: IntegerElement>(_ x: T) -> T }
-protocol FloatMap { func callAsFunction<T: FloatElement>(_ x: T) -> T }
-protocol FloatingMap { func callAsFunction<T: FloatingElement>(_ x: T) -> T }
+protocol FloatMap {
+    func callAsFunction<T: FloatElement>(_ x: T) -> T
+    /// The SLEEF function computing the same on float32/float64 arrays.
+    var vector: sg_vmath_function? { get }
+}
+protocol FloatingMap {
+    func callAsFunction<T: FloatingElement>(_ x: T) -> T
+    var vector: sg_vmath_function? { get }
+}
+
+extension FloatMap { var vector: sg_vmath_function? { nil } }
+extension FloatingMap { var vector: sg_vmath_function? { nil } }
 protocol ComplexMap { func callAsFunction<T: ComplexElement>(_ x: T) -> T }
 protocol ComplexPartMap { func callAsFunction<T: ComplexElement>(_ x: T) -> T.Part }
 protocol FloatTest { func callAsFunction<T: FloatElement>(_ x: T) -> Bool }
@@ -197,7 +208,8 @@ enum Kernels {
 
     static func floats<F: FloatMap>(_ f: F) -> KernelTable {
         func k<T: FloatElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
-            kernel(t, t) { i, o in mapLoop(i[0], into: o) { (x: T) in f(x) } }
+            if let v = f.vector { return kernel(t, t) { i, o in vectorMapLoop(v, i[0], into: o) { (x: T) in f(x) } } }
+            return kernel(t, t) { i, o in mapLoop(i[0], into: o) { (x: T) in f(x) } }
         }
         return KernelTable([k(Float.self), k(Double.self)])
     }
@@ -218,7 +230,8 @@ enum Kernels {
 
     static func floating<F: FloatingMap>(_ f: F) -> KernelTable {
         func k<T: FloatingElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
-            kernel(t, t) { i, o in mapLoop(i[0], into: o) { (x: T) in f(x) } }
+            if let v = f.vector { return kernel(t, t) { i, o in vectorMapLoop(v, i[0], into: o) { (x: T) in f(x) } } }
+            return kernel(t, t) { i, o in mapLoop(i[0], into: o) { (x: T) in f(x) } }
         }
         return KernelTable([k(Float.self), k(Double.self), k(Complex<Float>.self), k(Complex<Double>.self)])
     }

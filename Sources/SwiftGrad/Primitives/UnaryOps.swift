@@ -1,4 +1,5 @@
 import ComplexModule
+import CVectorMath
 import RealModule
 
 /// The unary elementwise primitives, numbered as `sg_unary_op` numbers them
@@ -111,29 +112,83 @@ private struct Identity: NumberMap, RealMap {
 }
 private struct Zero: RealMap { func callAsFunction<T: RealElement>(_ x: T) -> T { T.zero } }
 private struct Square: NumberMap { func callAsFunction<T: NumberElement>(_ x: T) -> T { T.times(x, x) } }
-private struct Exp: FloatingMap { func callAsFunction<T: FloatingElement>(_ x: T) -> T { .exp(x) } }
-private struct Expm1: FloatingMap { func callAsFunction<T: FloatingElement>(_ x: T) -> T { .expMinusOne(x) } }
-private struct Log: FloatingMap { func callAsFunction<T: FloatingElement>(_ x: T) -> T { .log(x) } }
-private struct Log1p: FloatingMap { func callAsFunction<T: FloatingElement>(_ x: T) -> T { .log(onePlus: x) } }
-private struct Log2: FloatMap { func callAsFunction<T: FloatElement>(_ x: T) -> T { .log2(x) } }
-private struct Log10: FloatMap { func callAsFunction<T: FloatElement>(_ x: T) -> T { .log10(x) } }
+private struct Exp: FloatingMap {
+    func callAsFunction<T: FloatingElement>(_ x: T) -> T { .exp(x) }
+    var vector: sg_vmath_function? { SG_VMATH_EXP }
+}
+private struct Expm1: FloatingMap {
+    func callAsFunction<T: FloatingElement>(_ x: T) -> T { .expMinusOne(x) }
+    var vector: sg_vmath_function? { SG_VMATH_EXPM1 }
+}
+private struct Log: FloatingMap {
+    func callAsFunction<T: FloatingElement>(_ x: T) -> T { .log(x) }
+    var vector: sg_vmath_function? { SG_VMATH_LOG }
+}
+private struct Log1p: FloatingMap {
+    func callAsFunction<T: FloatingElement>(_ x: T) -> T { .log(onePlus: x) }
+    var vector: sg_vmath_function? { SG_VMATH_LOG1P }
+}
+private struct Log2: FloatMap {
+    func callAsFunction<T: FloatElement>(_ x: T) -> T { .log2(x) }
+    var vector: sg_vmath_function? { SG_VMATH_LOG2 }
+}
+private struct Log10: FloatMap {
+    func callAsFunction<T: FloatElement>(_ x: T) -> T { .log10(x) }
+    var vector: sg_vmath_function? { SG_VMATH_LOG10 }
+}
 private struct ComplexLog: ComplexMap {
     let base: Double
     func callAsFunction<T: ComplexElement>(_ x: T) -> T { .log(x) * T(T.Part(1 / Double.log(base)), 0) }
 }
 private struct Sqrt: FloatingMap { func callAsFunction<T: FloatingElement>(_ x: T) -> T { .sqrt(x) } }
-private struct Sin: FloatingMap { func callAsFunction<T: FloatingElement>(_ x: T) -> T { .sin(x) } }
-private struct Cos: FloatingMap { func callAsFunction<T: FloatingElement>(_ x: T) -> T { .cos(x) } }
-private struct Tan: FloatingMap { func callAsFunction<T: FloatingElement>(_ x: T) -> T { .tan(x) } }
-private struct Asin: FloatingMap { func callAsFunction<T: FloatingElement>(_ x: T) -> T { .asin(x) } }
-private struct Acos: FloatingMap { func callAsFunction<T: FloatingElement>(_ x: T) -> T { .acos(x) } }
-private struct Atan: FloatingMap { func callAsFunction<T: FloatingElement>(_ x: T) -> T { .atan(x) } }
-private struct Sinh: FloatingMap { func callAsFunction<T: FloatingElement>(_ x: T) -> T { .sinh(x) } }
-private struct Cosh: FloatingMap { func callAsFunction<T: FloatingElement>(_ x: T) -> T { .cosh(x) } }
-private struct Tanh: FloatingMap { func callAsFunction<T: FloatingElement>(_ x: T) -> T { .tanh(x) } }
-private struct Asinh: FloatingMap { func callAsFunction<T: FloatingElement>(_ x: T) -> T { .asinh(x) } }
-private struct Acosh: FloatingMap { func callAsFunction<T: FloatingElement>(_ x: T) -> T { .acosh(x) } }
-private struct Atanh: FloatingMap { func callAsFunction<T: FloatingElement>(_ x: T) -> T { .atanh(x) } }
+private struct Sin: FloatingMap {
+    func callAsFunction<T: FloatingElement>(_ x: T) -> T { .sin(x) }
+    var vector: sg_vmath_function? { SG_VMATH_SIN }
+}
+private struct Cos: FloatingMap {
+    func callAsFunction<T: FloatingElement>(_ x: T) -> T { .cos(x) }
+    var vector: sg_vmath_function? { SG_VMATH_COS }
+}
+private struct Tan: FloatingMap {
+    func callAsFunction<T: FloatingElement>(_ x: T) -> T { .tan(x) }
+    var vector: sg_vmath_function? { SG_VMATH_TAN }
+}
+private struct Asin: FloatingMap {
+    func callAsFunction<T: FloatingElement>(_ x: T) -> T { .asin(x) }
+    var vector: sg_vmath_function? { SG_VMATH_ASIN }
+}
+private struct Acos: FloatingMap {
+    func callAsFunction<T: FloatingElement>(_ x: T) -> T { .acos(x) }
+    var vector: sg_vmath_function? { SG_VMATH_ACOS }
+}
+private struct Atan: FloatingMap {
+    func callAsFunction<T: FloatingElement>(_ x: T) -> T { .atan(x) }
+    var vector: sg_vmath_function? { SG_VMATH_ATAN }
+}
+private struct Sinh: FloatingMap {
+    func callAsFunction<T: FloatingElement>(_ x: T) -> T { .sinh(x) }
+    var vector: sg_vmath_function? { SG_VMATH_SINH }
+}
+private struct Cosh: FloatingMap {
+    func callAsFunction<T: FloatingElement>(_ x: T) -> T { .cosh(x) }
+    var vector: sg_vmath_function? { SG_VMATH_COSH }
+}
+private struct Tanh: FloatingMap {
+    func callAsFunction<T: FloatingElement>(_ x: T) -> T { .tanh(x) }
+    var vector: sg_vmath_function? { SG_VMATH_TANH }
+}
+private struct Asinh: FloatingMap {
+    func callAsFunction<T: FloatingElement>(_ x: T) -> T { .asinh(x) }
+    var vector: sg_vmath_function? { SG_VMATH_ASINH }
+}
+private struct Acosh: FloatingMap {
+    func callAsFunction<T: FloatingElement>(_ x: T) -> T { .acosh(x) }
+    var vector: sg_vmath_function? { SG_VMATH_ACOSH }
+}
+private struct Atanh: FloatingMap {
+    func callAsFunction<T: FloatingElement>(_ x: T) -> T { .atanh(x) }
+    var vector: sg_vmath_function? { SG_VMATH_ATANH }
+}
 
 private struct Sigmoid: FloatMap {
     func callAsFunction<T: FloatElement>(_ x: T) -> T {
