@@ -13,7 +13,7 @@ C_TESTS := $(patsubst Tests/CABI/%.c,%,$(wildcard Tests/CABI/test_*.c))
 # Allocations inside OpenBLAS threads confuse leak checkers; one thread is enough.
 export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: all deps lib python demo test test-swift test-c test-python clean
+.PHONY: all deps lib python demo test check-generated test-swift test-c test-python clean
 
 all: lib
 
@@ -40,7 +40,12 @@ demo: python
 	@echo "== XOR from Swift"
 	swift run -c release seed-xor
 
-test: test-swift test-c test-python
+test: check-generated test-swift test-c test-python
+
+# The op lists in swiftgrad.h and the Python stub are copied from the
+# library's registry; this fails when they are stale.
+check-generated: lib
+	$(PYTHON) tools/gen_ops.py --check
 
 test-swift: deps
 	swift test --disable-swift-testing
