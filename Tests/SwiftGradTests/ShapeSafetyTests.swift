@@ -62,5 +62,7 @@ final class ShapeSafetyTests: XCTestCase {
         XCTAssertEqual(try t.element(), .int(big))
         XCTAssertEqual(try (t + t).element(), .int(big &* 2))
         XCTAssertEqual(try t.cast(to: .uint64).element(), .uint(UInt64(big)))
+        // A float scalar with an integer tensor computes in float64.
+        XCTAssertEqual(try (Tensor(.int(3), dtype: .int32) * 0.5).element(), .real(1.5))
     }
 }

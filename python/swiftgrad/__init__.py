@@ -25,29 +25,46 @@ Symbolic (see also swiftgrad.tensor, Theano's theano.tensor):
 
 from __future__ import annotations
 
+import builtins as _builtins
 import contextlib
+import math as _math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import _dtypes
 from . import _swiftgrad as _C
-from ._dtypes import DType, float32, float64
+from ._dtypes import (DType, can_cast, finfo, iinfo, isdtype, result_type)
 from ._tensor import Tensor
 
-__version__: str = _C.__version__
+if TYPE_CHECKING:
+    # For type checkers, what this module makes at import from the core's
+    # description: the dtypes, and the elementwise functions as
+    # tools/gen_ops.py writes them out.
+    from ._dtypes import bool as bool  # noqa: A004
+    from ._dtypes import complex64 as complex64, complex128 as complex128
+    from ._dtypes import float32 as float32, float64 as float64
+    from ._dtypes import int8 as int8, int16 as int16, int32 as int32, int64 as int64
+    from ._dtypes import uint8 as uint8, uint16 as uint16, uint32 as uint32
+    from ._dtypes import uint64 as uint64
+    from ._ops import *  # noqa: F403
 
-__all__ = [
-    "DType", "Tensor", "float32", "float64",
-    "asarray", "astype", "permute_dims",
-    "add", "subtract", "multiply", "divide", "pow", "negative",
-    "exp", "log", "sigmoid", "matmul", "dot", "sum", "mean",
-    "grad", "no_grad", "placeholder", "shared", "function", "Function",
-]
+__version__: str = _C.__version__
+__array_api_version__ = "2023.12"
 
 Function = _C.Function
 
 ArrayLike = Any  # a Tensor, a nested list of numbers, a number or a buffer
 Axis = int | tuple[int, ...] | None
+
+# Constants (the Array API's).
+e = _math.e
+pi = _math.pi
+inf = _math.inf
+nan = _math.nan
+newaxis = None
+
+# The dtypes, one module attribute each: swiftgrad.bool, int8, ..., complex128.
+globals().update({d.name: d for d in _dtypes._ALL})
 
 
 # ------------------------------------------------------------- creation
@@ -55,63 +72,85 @@ Axis = int | tuple[int, ...] | None
 def asarray(obj: ArrayLike, /, dtype: Any = None) -> Tensor:
     """A tensor holding `obj`: a Tensor (returned as is unless `dtype`
     differs), a nested list of numbers, a number, or any buffer-protocol
-    object such as a NumPy array (copied). Integer and bool data become
-    float64; float data keeps its width unless `dtype` says otherwise.
+    object such as a NumPy array (copied, keeping its dtype). Python data
+    becomes bool, int64, float64 or complex128 by what it holds, as in
+    NumPy, unless `dtype` says otherwise.
 
         >>> swiftgrad.asarray([[1, 2], [3, 4]], dtype="float32")
         array([[1., 2.],
                [3., 4.]], dtype=float32)
     """
-    return _C.asarray(obj, _dtypes.code(dtype))
+    return _C.asarray(obj, _dtypes.code(dtype, "asarray"))
 
 
-def astype(x: ArrayLike, dtype: Any, /, *, copy: bool = True) -> Tensor:
-    """`x` converted to `dtype` (differentiable)."""
-    return _C.astype(x, _dtypes.code(dtype))
+def astype(x: ArrayLike, dtype: Any, /, *, copy: _builtins.bool = True,
+           device: Any = None) -> Tensor:
+    """`x` converted to `dtype` (differentiable between floating dtypes)."""
+    return _C.astype(x, _dtypes.as_dtype(dtype, "astype")._code)
 
 
 def permute_dims(x: ArrayLike, /, axes: Sequence[int]) -> Tensor:
     """`x` with its axes reordered: output axis i is input axis axes[i]."""
-    return _C.permute_dims(x, tuple(axes))
+    return _C.permute_dims(x, axes)
 
 
 # ------------------------------------------------------------ operations
 
-def add(x1: ArrayLike, x2: ArrayLike, /) -> Tensor:
-    return _C.binary(_C.BINARY_ADD, x1, x2)
+def _unary_function(code: int, name: str) -> Any:
+    def op(x: ArrayLike, /) -> Tensor:
+        return _C.unary(code, x)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = (f"{name}(x, /)\n\nThe Array API's {name}, elementwise: the "
+                  f"core's unary operation '{name}' (sg_unary_op {code}).")
+    return op
 
 
-def subtract(x1: ArrayLike, x2: ArrayLike, /) -> Tensor:
-    return _C.binary(_C.BINARY_SUB, x1, x2)
+def _binary_function(code: int, name: str) -> Any:
+    def op(x1: ArrayLike, x2: ArrayLike, /) -> Tensor:
+        return _C.binary(code, x1, x2)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = (f"{name}(x1, x2, /)\n\nThe Array API's {name}, elementwise "
+                  f"with broadcasting: the core's binary operation '{name}' "
+                  f"(sg_binary_op {code}).")
+    return op
 
 
-def multiply(x1: ArrayLike, x2: ArrayLike, /) -> Tensor:
-    return _C.binary(_C.BINARY_MUL, x1, x2)
+def _make_elementwise_functions() -> None:
+    """One function per operation of the core's registry, named as the C
+    ABI names it: an operation added to the core appears here without a
+    Python edit. Runs once, on first use (see __getattr__)."""
+    namespace = globals()
+    if "__all__" in namespace:
+        return
+    ops = [_unary_function(code, name) for code, name in enumerate(_C.unary_op_names())]
+    ops += [_binary_function(code, name) for code, name in enumerate(_C.binary_op_names())]
+    namespace.update({op.__name__: op for op in ops})
+    namespace["__all__"] = _PUBLIC + [d.name for d in _dtypes._ALL] + [op.__name__ for op in ops]
 
 
-def divide(x1: ArrayLike, x2: ArrayLike, /) -> Tensor:
-    return _C.binary(_C.BINARY_DIV, x1, x2)
+def __getattr__(name: str) -> Any:
+    """The elementwise functions and __all__, made on first use (PEP 562):
+    reading the registry's names costs the core about 2 MB of memory, which
+    `import swiftgrad` alone does not pay."""
+    if name == "__all__" or not name.startswith("_"):
+        _make_elementwise_functions()
+        if name in globals():
+            return globals()[name]
+    raise AttributeError(f"module 'swiftgrad' has no attribute {name!r}")
 
 
-def pow(x1: ArrayLike, x2: ArrayLike, /) -> Tensor:  # noqa: A001 (Array API name)
-    return _C.binary(_C.BINARY_POW, x1, x2)
+def __dir__() -> list[str]:
+    _make_elementwise_functions()
+    return sorted(globals())
 
 
-def negative(x: ArrayLike, /) -> Tensor:
-    return _C.unary(_C.UNARY_NEG, x)
-
-
-def exp(x: ArrayLike, /) -> Tensor:
-    return _C.unary(_C.UNARY_EXP, x)
-
-
-def log(x: ArrayLike, /) -> Tensor:
-    return _C.unary(_C.UNARY_LOG, x)
-
-
-def sigmoid(x: ArrayLike, /) -> Tensor:
-    """1 / (1 + exp(-x))."""
-    return _C.unary(_C.UNARY_SIGMOID, x)
+def clip(x: ArrayLike, /, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+    """Each element of x limited to [min, max] (the Array API's clip);
+    either bound may be None. Bounds broadcast against x and take its
+    dtype; the result has x's dtype."""
+    return _C.clip(x, min, max)
 
 
 def matmul(x1: ArrayLike, x2: ArrayLike, /) -> Tensor:
@@ -124,13 +163,16 @@ def dot(a: ArrayLike, b: ArrayLike, /) -> Tensor:
     return _C.dot(a, b)
 
 
-def sum(x: ArrayLike, /, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    """The sum over `axis` (all axes by default)."""
+def sum(x: ArrayLike, /, axis: Axis = None,  # noqa: A001
+        keepdims: _builtins.bool = False) -> Tensor:
+    """The sum over `axis` (all axes by default); integers and bools sum to
+    int64 (uint64 for unsigned integers)."""
     return _C.sum(x, axis, keepdims)
 
 
-def mean(x: ArrayLike, /, axis: Axis = None, keepdims: bool = False) -> Tensor:
-    """The mean over `axis` (all axes by default)."""
+def mean(x: ArrayLike, /, axis: Axis = None,
+         keepdims: _builtins.bool = False) -> Tensor:
+    """The mean over `axis` (all axes by default) of a floating tensor."""
     return _C.mean(x, axis, keepdims)
 
 
@@ -142,7 +184,7 @@ def grad(cost: Tensor, wrt: Tensor | Sequence[Tensor]) -> Any:
     graphs give symbolic gradients; eager graphs give values."""
     if isinstance(wrt, Tensor):
         return _C.grad(cost, [wrt])[0]
-    return _C.grad(cost, list(wrt))
+    return _C.grad(cost, wrt)
 
 
 class no_grad(contextlib.ContextDecorator):
@@ -169,8 +211,8 @@ def placeholder(shape: Sequence[int | None], dtype: Any = "float64",
                 name: str | None = None) -> Tensor:
     """A symbolic input of a compiled function; None in `shape` leaves that
     length open until the call (T.dmatrix is placeholder((None, None)))."""
-    code = _dtypes.code(dtype)
-    return _C.placeholder(float64._code if code < 0 else code, tuple(shape), name)
+    return _C.placeholder(_dtypes.code("float64" if dtype is None else dtype, "placeholder"),
+                          shape, name)
 
 
 def shared(value: ArrayLike, name: str | None = None) -> Tensor:
@@ -200,7 +242,7 @@ def function(inputs: Sequence[Tensor], outputs: Any = None,
     else:
         outs = [_as_output(o) for o in ([outputs] if single else outputs)]
     variables, values = _updates(updates)
-    return _C.function(list(inputs), outs, variables, values, single)
+    return _C.function(inputs, outs, variables, values, single)
 
 
 def _as_output(obj: Any) -> Tensor:
@@ -227,3 +269,12 @@ def _updates(updates: Any) -> tuple[list[Tensor], list[Tensor]]:
         variables.append(variable)
         values.append(value)
     return variables, values
+
+
+_PUBLIC = [
+    "__array_api_version__", "DType", "Tensor", "Function",
+    "e", "pi", "inf", "nan", "newaxis",
+    "asarray", "astype", "permute_dims", "clip", "matmul", "dot", "sum", "mean",
+    "result_type", "can_cast", "finfo", "iinfo", "isdtype",
+    "grad", "no_grad", "placeholder", "shared", "function",
+]

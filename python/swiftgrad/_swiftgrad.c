@@ -6,8 +6,9 @@
  * module state, so no Python object lives in a static variable and the
  * module can be loaded in several interpreters.
  *
- * Sections: module state, errors, tensor handles, conversion, Tensor type,
- * Function type, module functions, module definition.
+ * Sections: module state, errors, tensor handles, dtypes, scalars,
+ * conversion, Tensor type, Function type, module functions, module
+ * definition.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -23,8 +24,8 @@
 /* The most dimensions handled here; the same limit as NumPy's. */
 #define MAX_NDIM 64
 
-/* "No particular dtype": data keeps its own float type, Python numbers and
- * lists become float64. */
+/* "No particular dtype": data keeps its own dtype (Python numbers and
+ * lists: bool, int64, float64 or complex128 by what they hold). */
 #define DTYPE_ANY (-1)
 
 /* ========================================================= module state */
@@ -118,6 +119,35 @@ format_shape(char *buf, size_t cap, const int64_t *shape, size_t ndim)
         snprintf(buf + used, cap - used, ndim == 1 ? ",)" : ")");
 }
 
+/* An int argument (an axis, a length) as int64_t. Anything that is not an
+ * int is a TypeError and an int beyond 64 bits a ValueError, both naming
+ * the operation (never an OverflowError). */
+static int
+as_int64(PyObject *obj, int64_t *out, const char *op, const char *what)
+{
+    PyObject *index = PyNumber_Index(obj);
+    if (index == NULL) {
+        if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+            PyErr_Clear();
+            PyErr_Format(PyExc_TypeError, "[%s] %s must be an int, not %.100s",
+                         op, what, Py_TYPE(obj)->tp_name);
+        }
+        return -1;
+    }
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(index, &overflow);
+    Py_DECREF(index);
+    if (overflow != 0) {
+        PyErr_Format(PyExc_ValueError, "[%s] %s does not fit in 64 bits", op,
+                     what);
+        return -1;
+    }
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    *out = (int64_t)v;
+    return 0;
+}
+
 /* ======================================================= tensor handles */
 
 typedef struct {
@@ -193,136 +223,223 @@ get_shape(const sg_tensor *t, int64_t *shape, size_t *ndim)
     return status == SG_OK ? 0 : fail(status);
 }
 
+/* A new tensor: `t` converted to `dtype` (a new reference to `t` itself
+ * when it has that dtype already). */
+static PyObject *
+convert_tensor(module_state *st, PyObject *t, sg_dtype dtype)
+{
+    sg_dtype have;
+    if (get_dtype(HANDLE(t), &have) < 0)
+        return NULL;
+    if (have == dtype)
+        return Py_NewRef(t);
+    sg_tensor *out = NULL;
+    sg_status status = sg_astype(HANDLE(t), dtype, &out);
+    return tensor_result(st, status, out);
+}
+
+/* =============================================================== dtypes */
+
+/* The core describes every dtype (name, size, kind, promotion); what the
+ * binding adds is how elements meet Python: the buffer format of each dtype
+ * and how one element becomes a Python object. */
+
+static PyObject *box_bool(const void *p) { return PyBool_FromLong(*(const char *)p != 0); }
+#define BOX_INT(name, ctype, make)                                           \
+    static PyObject *name(const void *p)                                     \
+    {                                                                        \
+        ctype v;                                                             \
+        memcpy(&v, p, sizeof v);                                             \
+        return make(v);                                                      \
+    }
+BOX_INT(box_int8, int8_t, PyLong_FromLong)
+BOX_INT(box_int16, int16_t, PyLong_FromLong)
+BOX_INT(box_int32, int32_t, PyLong_FromLong)
+BOX_INT(box_int64, int64_t, PyLong_FromLongLong)
+BOX_INT(box_uint8, uint8_t, PyLong_FromUnsignedLong)
+BOX_INT(box_uint16, uint16_t, PyLong_FromUnsignedLong)
+BOX_INT(box_uint32, uint32_t, PyLong_FromUnsignedLong)
+BOX_INT(box_uint64, uint64_t, PyLong_FromUnsignedLongLong)
+BOX_INT(box_float32, float, PyFloat_FromDouble)
+BOX_INT(box_float64, double, PyFloat_FromDouble)
+#undef BOX_INT
+static PyObject *box_complex64(const void *p)
+{
+    float v[2];
+    memcpy(v, p, sizeof v);
+    return PyComplex_FromDoubles(v[0], v[1]);
+}
+static PyObject *box_complex128(const void *p)
+{
+    double v[2];
+    memcpy(v, p, sizeof v);
+    return PyComplex_FromDoubles(v[0], v[1]);
+}
+
+static const struct {
+    const char *format; /* the struct-module / PEP 3118 format */
+    PyObject *(*box)(const void *);
+} elements[SG_DTYPE_COUNT] = {
+    [SG_DTYPE_FLOAT32] = {"f", box_float32},
+    [SG_DTYPE_FLOAT64] = {"d", box_float64},
+    [SG_DTYPE_BOOL] = {"?", box_bool},
+    [SG_DTYPE_INT8] = {"b", box_int8},
+    [SG_DTYPE_INT16] = {"h", box_int16},
+    [SG_DTYPE_INT32] = {"i", box_int32},
+    [SG_DTYPE_INT64] = {"q", box_int64},
+    [SG_DTYPE_UINT8] = {"B", box_uint8},
+    [SG_DTYPE_UINT16] = {"H", box_uint16},
+    [SG_DTYPE_UINT32] = {"I", box_uint32},
+    [SG_DTYPE_UINT64] = {"Q", box_uint64},
+    [SG_DTYPE_COMPLEX64] = {"Zf", box_complex64},
+    [SG_DTYPE_COMPLEX128] = {"Zd", box_complex128},
+};
+
+/* Whether this build of the extension knows how to show `dtype` to
+ * Python (a newer library may have more dtypes); raises TypeError if not. */
+static int
+check_element(sg_dtype dtype, const char *op)
+{
+    if ((int)dtype >= 0 && (int)dtype < SG_DTYPE_COUNT && elements[dtype].box != NULL)
+        return 0;
+    PyErr_Format(PyExc_TypeError,
+                 "[%s] dtype %d is not supported by this build of the Python "
+                 "extension; rebuild it",
+                 op, (int)dtype);
+    return -1;
+}
+
+static int
+is_dtype(int code)
+{
+    return code >= 0 && code < SG_DTYPE_COUNT && sg_dtype_name((sg_dtype)code) != NULL;
+}
+
 static const char *
 dtype_name(sg_dtype dtype)
 {
-    return dtype == SG_DTYPE_FLOAT32 ? "float32" : "float64";
+    const char *name = sg_dtype_name(dtype);
+    return name != NULL ? name : "unknown";
+}
+
+static sg_dtype_kind
+dtype_kind(sg_dtype dtype)
+{
+    sg_dtype_kind kind = SG_DTYPE_KIND_BOOL;
+    sg_dtype_kind_of(dtype, &kind);
+    return kind;
+}
+
+/* bool < integers < real floats < complex: the kinds a value moves up
+ * without losing what kind of number it is. */
+static int
+kind_rank(sg_dtype_kind kind)
+{
+    switch (kind) {
+    case SG_DTYPE_KIND_BOOL: return 0;
+    case SG_DTYPE_KIND_SIGNED_INTEGER:
+    case SG_DTYPE_KIND_UNSIGNED_INTEGER: return 1;
+    case SG_DTYPE_KIND_REAL_FLOATING: return 2;
+    case SG_DTYPE_KIND_COMPLEX_FLOATING: return 3;
+    }
+    return 0;
+}
+
+static int
+is_integer_kind(sg_dtype_kind kind)
+{
+    return kind == SG_DTYPE_KIND_SIGNED_INTEGER ||
+           kind == SG_DTYPE_KIND_UNSIGNED_INTEGER;
 }
 
 static int
 check_dtype_code(int code, int allow_any)
 {
-    if (code == SG_DTYPE_FLOAT32 || code == SG_DTYPE_FLOAT64 ||
-        (allow_any && code == DTYPE_ANY))
+    if (is_dtype(code) || (allow_any && code == DTYPE_ANY))
         return 0;
     PyErr_Format(PyExc_ValueError, "unknown dtype code %d", code);
     return -1;
 }
 
-/* =========================================================== conversion */
-
-/* The element type of buffer data, from its struct-module format. */
-typedef enum { ELEM_BOOL, ELEM_SIGNED, ELEM_UNSIGNED, ELEM_FLOAT } elem_kind;
-
-typedef struct {
-    elem_kind kind;
-    Py_ssize_t size;
-} elem_type;
-
-static int
-parse_format(const Py_buffer *view, elem_type *out, const char *op)
+/* Bits of the value (of each part, for complex dtypes). */
+static size_t
+value_bits(sg_dtype dtype)
 {
-    const char *format = view->format != NULL ? view->format : "B";
-    const char *f = format;
-    int native = 1;
-    switch (*f) {
-    case '@': case '=': f++; break;
-    case '<': native = PY_LITTLE_ENDIAN; f++; break;
-    case '>': case '!': native = !PY_LITTLE_ENDIAN; f++; break;
+    size_t bits = 8 * sg_dtype_itemsize(dtype);
+    return dtype_kind(dtype) == SG_DTYPE_KIND_COMPLEX_FLOATING ? bits / 2 : bits;
+}
+
+/* NumPy's "safe" casting, for data that must not lose precision
+ * (compiled-function arguments, shared-variable values): bools go
+ * anywhere, integers to wider integers and to floats that hold them
+ * (float32 holds 16-bit integers; float64 is trusted with all, as NumPy
+ * does), floats to wider floats and complex. */
+static int
+can_cast_safely(sg_dtype from, sg_dtype to)
+{
+    if (from == to)
+        return 1;
+    sg_dtype_kind kf = dtype_kind(from), kt = dtype_kind(to);
+    size_t bf = value_bits(from), bt = value_bits(to);
+    switch (kf) {
+    case SG_DTYPE_KIND_BOOL:
+        return 1;
+    case SG_DTYPE_KIND_SIGNED_INTEGER:
+    case SG_DTYPE_KIND_UNSIGNED_INTEGER:
+        if (kt == SG_DTYPE_KIND_SIGNED_INTEGER)
+            return kf == SG_DTYPE_KIND_SIGNED_INTEGER ? bt >= bf : bt > bf;
+        if (kt == SG_DTYPE_KIND_UNSIGNED_INTEGER)
+            return kf == SG_DTYPE_KIND_UNSIGNED_INTEGER && bt >= bf;
+        if (kt == SG_DTYPE_KIND_BOOL)
+            return 0;
+        return bt >= 64 || 2 * bf <= bt;
+    case SG_DTYPE_KIND_REAL_FLOATING:
+        return kind_rank(kt) >= 2 && bt >= bf;
+    case SG_DTYPE_KIND_COMPLEX_FLOATING:
+        return kt == SG_DTYPE_KIND_COMPLEX_FLOATING && bt >= bf;
     }
-    /* The item size decides the width, so '=l' and '@l' both work. */
-    Py_ssize_t size = view->itemsize;
-    int int_size = size == 1 || size == 2 || size == 4 || size == 8;
-    int ok = f[0] != '\0' && f[1] == '\0';
-    elem_kind kind = ELEM_FLOAT;
-    switch (ok ? f[0] : '\0') {
-    case '?':
-        kind = ELEM_BOOL; ok = size == 1; break;
-    case 'b': case 'h': case 'i': case 'l': case 'q': case 'n':
-        kind = ELEM_SIGNED; ok = int_size; break;
-    case 'B': case 'H': case 'I': case 'L': case 'Q': case 'N':
-        kind = ELEM_UNSIGNED; ok = int_size; break;
-    case 'e': ok = size == 2; break;
-    case 'f': ok = size == 4; break;
-    case 'd': ok = size == 8; break;
-    default: ok = 0; break;
-    }
-    if (ok && !native && size > 1)
-        ok = 0;
-    if (!ok) {
-        PyErr_Format(PyExc_TypeError,
-                     "[%s] unsupported buffer format '%s' (item size %zd)",
-                     op, format, size);
-        return -1;
-    }
-    out->kind = kind;
-    out->size = size;
     return 0;
 }
 
-static const char *
-elem_type_name(elem_type t)
-{
-    static const char *const ints[] = {"int8", "int16", "int32", "int64"};
-    static const char *const uints[] = {"uint8", "uint16", "uint32", "uint64"};
-    int log = t.size == 1 ? 0 : t.size == 2 ? 1 : t.size == 4 ? 2 : 3;
-    switch (t.kind) {
-    case ELEM_BOOL: return "bool";
-    case ELEM_SIGNED: return ints[log];
-    case ELEM_UNSIGNED: return uints[log];
-    case ELEM_FLOAT: break;
-    }
-    return t.size == 2 ? "float16" : t.size == 4 ? "float32" : "float64";
-}
-
-/* float data keeps its width; integers and bools become float64. */
+/* The dtype of a tensor of `dtype` combined with a Python number of
+ * `kind` (the core's DType.promoted(withScalar:)): the tensor's where the
+ * number's kind fits in it, else the default dtype of the number's kind,
+ * sized to the tensor for complex numbers with floating tensors. */
 static sg_dtype
-natural_dtype(elem_type t)
+promoted_with_scalar(sg_dtype dtype, sg_dtype_kind kind)
 {
-    return t.kind == ELEM_FLOAT && t.size <= 4 ? SG_DTYPE_FLOAT32
-                                               : SG_DTYPE_FLOAT64;
-}
-
-/* NumPy's "safe" casting: float64 holds everything we read; float32 holds
- * bools, 8- and 16-bit integers and floats up to 32 bits. */
-static int
-can_cast_safely(elem_type t, sg_dtype to)
-{
-    if (to == SG_DTYPE_FLOAT64)
-        return 1;
-    return t.kind == ELEM_BOOL || t.size <= 2 ||
-           (t.kind == ELEM_FLOAT && t.size <= 4);
-}
-
-static double
-read_element(const char *p, elem_type t)
-{
-    switch (t.kind) {
-    case ELEM_BOOL:
-        return *p != 0;
-    case ELEM_SIGNED:
-        switch (t.size) {
-        case 1: { int8_t v; memcpy(&v, p, 1); return v; }
-        case 2: { int16_t v; memcpy(&v, p, 2); return v; }
-        case 4: { int32_t v; memcpy(&v, p, 4); return v; }
-        default: { int64_t v; memcpy(&v, p, 8); return (double)v; }
-        }
-    case ELEM_UNSIGNED:
-        switch (t.size) {
-        case 1: { uint8_t v; memcpy(&v, p, 1); return v; }
-        case 2: { uint16_t v; memcpy(&v, p, 2); return v; }
-        case 4: { uint32_t v; memcpy(&v, p, 4); return v; }
-        default: { uint64_t v; memcpy(&v, p, 8); return (double)v; }
-        }
-    case ELEM_FLOAT:
-        switch (t.size) {
-        case 2: return PyFloat_Unpack2(p, PY_LITTLE_ENDIAN);
-        case 4: { float v; memcpy(&v, p, 4); return v; }
-        default: { double v; memcpy(&v, p, 8); return v; }
-        }
+    sg_dtype_kind have = dtype_kind(dtype);
+    if (kind_rank(kind) <= kind_rank(have))
+        return dtype;
+    switch (kind) {
+    case SG_DTYPE_KIND_SIGNED_INTEGER:
+    case SG_DTYPE_KIND_UNSIGNED_INTEGER:
+        return SG_DTYPE_INT64;
+    case SG_DTYPE_KIND_REAL_FLOATING:
+        return SG_DTYPE_FLOAT64;
+    case SG_DTYPE_KIND_COMPLEX_FLOATING:
+        return have == SG_DTYPE_KIND_REAL_FLOATING && sg_dtype_itemsize(dtype) == 4
+                   ? SG_DTYPE_COMPLEX64
+                   : SG_DTYPE_COMPLEX128;
+    case SG_DTYPE_KIND_BOOL:
+        break;
     }
-    return 0.0;
+    return dtype;
 }
+
+/* ============================================================== scalars */
+
+/* One number, held without loss: a bool or an integer in v.i, an integer
+ * above INT64_MAX in v.u, a float in v.f, a complex number in v.c. */
+typedef struct {
+    sg_dtype_kind kind;
+    union {
+        int64_t i;
+        uint64_t u;
+        double f;
+        double c[2];
+    } v;
+} scalar;
 
 /* double to float with IEEE rounding: values at or beyond the midpoint
  * between FLT_MAX and 2^128 become ±inf (as in NumPy); converting them is
@@ -338,9 +455,263 @@ to_float(double v)
     return (float)v;
 }
 
-/* Copies `count` elements of any strides into C-ordered `dst` of `dtype`. */
+/* The scalar held by one element of `dtype` at p (native layout). */
 static void
-copy_elements(const Py_buffer *view, elem_type t, sg_dtype dtype, void *dst,
+scalar_from_element(const void *p, sg_dtype dtype, scalar *out)
+{
+    switch (dtype) {
+#define INT_CASE(code, ctype)                                                \
+    case code: {                                                             \
+        ctype v;                                                             \
+        memcpy(&v, p, sizeof v);                                             \
+        out->kind = SG_DTYPE_KIND_SIGNED_INTEGER;                            \
+        out->v.i = (int64_t)v;                                               \
+        return;                                                              \
+    }
+        INT_CASE(SG_DTYPE_INT8, int8_t)
+        INT_CASE(SG_DTYPE_INT16, int16_t)
+        INT_CASE(SG_DTYPE_INT32, int32_t)
+        INT_CASE(SG_DTYPE_INT64, int64_t)
+        INT_CASE(SG_DTYPE_UINT8, uint8_t)
+        INT_CASE(SG_DTYPE_UINT16, uint16_t)
+        INT_CASE(SG_DTYPE_UINT32, uint32_t)
+#undef INT_CASE
+    case SG_DTYPE_UINT64: {
+        uint64_t v;
+        memcpy(&v, p, sizeof v);
+        if (v <= INT64_MAX) {
+            out->kind = SG_DTYPE_KIND_SIGNED_INTEGER;
+            out->v.i = (int64_t)v;
+        }
+        else {
+            out->kind = SG_DTYPE_KIND_UNSIGNED_INTEGER;
+            out->v.u = v;
+        }
+        return;
+    }
+    case SG_DTYPE_BOOL:
+        out->kind = SG_DTYPE_KIND_BOOL;
+        out->v.i = *(const char *)p != 0;
+        return;
+    case SG_DTYPE_FLOAT32: {
+        float v;
+        memcpy(&v, p, sizeof v);
+        out->kind = SG_DTYPE_KIND_REAL_FLOATING;
+        out->v.f = v;
+        return;
+    }
+    case SG_DTYPE_FLOAT64:
+        out->kind = SG_DTYPE_KIND_REAL_FLOATING;
+        memcpy(&out->v.f, p, sizeof(double));
+        return;
+    case SG_DTYPE_COMPLEX64: {
+        float v[2];
+        memcpy(v, p, sizeof v);
+        out->kind = SG_DTYPE_KIND_COMPLEX_FLOATING;
+        out->v.c[0] = v[0];
+        out->v.c[1] = v[1];
+        return;
+    }
+    case SG_DTYPE_COMPLEX128:
+        out->kind = SG_DTYPE_KIND_COMPLEX_FLOATING;
+        memcpy(out->v.c, p, 2 * sizeof(double));
+        return;
+    default:
+        out->kind = SG_DTYPE_KIND_REAL_FLOATING;
+        out->v.f = NAN;
+        return;
+    }
+}
+
+/* The value of any scalar as a complex number. */
+static void
+scalar_parts(const scalar *s, double *re, double *im)
+{
+    *im = 0.0;
+    switch (s->kind) {
+    case SG_DTYPE_KIND_BOOL:
+    case SG_DTYPE_KIND_SIGNED_INTEGER: *re = (double)s->v.i; return;
+    case SG_DTYPE_KIND_UNSIGNED_INTEGER: *re = (double)s->v.u; return;
+    case SG_DTYPE_KIND_REAL_FLOATING: *re = s->v.f; return;
+    case SG_DTYPE_KIND_COMPLEX_FLOATING: break;
+    }
+    *re = s->v.c[0];
+    *im = s->v.c[1];
+}
+
+/* Writes `s` as one element of `dtype`, a dtype of the same kind or a
+ * higher one (integers whose range the caller checked). */
+static void
+store_scalar(const scalar *s, sg_dtype dtype, char *dst)
+{
+    uint64_t u = s->kind == SG_DTYPE_KIND_UNSIGNED_INTEGER ? s->v.u : (uint64_t)s->v.i;
+    int64_t i = (int64_t)u;
+    double re, im;
+    scalar_parts(s, &re, &im);
+    switch (dtype) {
+#define STORE(code, ctype, value)                                            \
+    case code: {                                                             \
+        ctype v = (ctype)(value);                                            \
+        memcpy(dst, &v, sizeof v);                                           \
+        return;                                                              \
+    }
+        STORE(SG_DTYPE_INT8, int8_t, i)
+        STORE(SG_DTYPE_INT16, int16_t, i)
+        STORE(SG_DTYPE_INT32, int32_t, i)
+        STORE(SG_DTYPE_INT64, int64_t, i)
+        STORE(SG_DTYPE_UINT8, uint8_t, u)
+        STORE(SG_DTYPE_UINT16, uint16_t, u)
+        STORE(SG_DTYPE_UINT32, uint32_t, u)
+        STORE(SG_DTYPE_UINT64, uint64_t, u)
+        STORE(SG_DTYPE_FLOAT64, double, re)
+#undef STORE
+    case SG_DTYPE_BOOL:
+        *dst = (char)(i != 0);
+        return;
+    case SG_DTYPE_FLOAT32: {
+        float v = to_float(re);
+        memcpy(dst, &v, sizeof v);
+        return;
+    }
+    case SG_DTYPE_COMPLEX64: {
+        float v[2] = {to_float(re), to_float(im)};
+        memcpy(dst, v, sizeof v);
+        return;
+    }
+    case SG_DTYPE_COMPLEX128: {
+        double v[2] = {re, im};
+        memcpy(dst, v, sizeof v);
+        return;
+    }
+    default:
+        return;
+    }
+}
+
+/* A Python int as a scalar; beyond 64 bits a ValueError, not the
+ * OverflowError CPython raises. */
+static int
+read_int(PyObject *obj, scalar *out, const char *op)
+{
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    if (overflow == 0) {
+        out->kind = SG_DTYPE_KIND_SIGNED_INTEGER;
+        out->v.i = v;
+        return 0;
+    }
+    if (overflow > 0) {
+        unsigned long long u = PyLong_AsUnsignedLongLong(obj);
+        if (!(u == (unsigned long long)-1 && PyErr_Occurred())) {
+            out->kind = SG_DTYPE_KIND_UNSIGNED_INTEGER;
+            out->v.u = u;
+            return 0;
+        }
+        if (!PyErr_ExceptionMatches(PyExc_OverflowError))
+            return -1;
+        PyErr_Clear();
+    }
+    PyErr_Format(PyExc_ValueError,
+                 "[%s] integer %s is out of range: swiftgrad integers have "
+                 "at most 64 bits",
+                 op, overflow > 0 ? "above 2**64 - 1" : "below -2**63");
+    return -1;
+}
+
+/* =========================================================== conversion */
+
+/* The dtype and layout of buffer data, from its PEP 3118 format. */
+typedef struct {
+    sg_dtype dtype;
+    int swap; /* the bytes of each value are in the other order */
+    int half; /* float16 data, read as float32 */
+} buffer_format;
+
+static int
+parse_format(const Py_buffer *view, buffer_format *out, const char *op)
+{
+    static const sg_dtype ints[] = {SG_DTYPE_INT8, SG_DTYPE_INT16, 0,
+                                    SG_DTYPE_INT32, 0, 0, 0, SG_DTYPE_INT64};
+    static const sg_dtype uints[] = {SG_DTYPE_UINT8, SG_DTYPE_UINT16, 0,
+                                     SG_DTYPE_UINT32, 0, 0, 0, SG_DTYPE_UINT64};
+    const char *format = view->format != NULL ? view->format : "B";
+    const char *f = format;
+    int little = PY_LITTLE_ENDIAN;
+    switch (*f) {
+    case '@': case '=': f++; break;
+    case '<': little = 1; f++; break;
+    case '>': case '!': little = 0; f++; break;
+    }
+    /* The item size decides the width, so '=l' and '@l' both work. */
+    Py_ssize_t size = view->itemsize;
+    int int_size = size == 1 || size == 2 || size == 4 || size == 8;
+    int complex = f[0] == 'Z';
+    if (complex)
+        f++;
+    int ok = f[0] != '\0' && f[1] == '\0';
+    out->half = 0;
+    switch (ok ? f[0] : '\0') {
+    case '?':
+        out->dtype = SG_DTYPE_BOOL; ok = size == 1 && !complex; break;
+    case 'b': case 'h': case 'i': case 'l': case 'q': case 'n':
+        ok = int_size && !complex;
+        out->dtype = ok ? ints[size - 1] : SG_DTYPE_INT8;
+        break;
+    case 'B': case 'H': case 'I': case 'L': case 'Q': case 'N':
+        ok = int_size && !complex;
+        out->dtype = ok ? uints[size - 1] : SG_DTYPE_UINT8;
+        break;
+    case 'e':
+        out->dtype = SG_DTYPE_FLOAT32; out->half = 1; ok = size == 2 && !complex; break;
+    case 'f':
+        out->dtype = complex ? SG_DTYPE_COMPLEX64 : SG_DTYPE_FLOAT32;
+        ok = size == (complex ? 8 : 4);
+        break;
+    case 'd':
+        out->dtype = complex ? SG_DTYPE_COMPLEX128 : SG_DTYPE_FLOAT64;
+        ok = size == (complex ? 16 : 8);
+        break;
+    default: ok = 0; break;
+    }
+    if (!ok) {
+        PyErr_Format(PyExc_TypeError,
+                     "[%s] unsupported buffer format '%s' (item size %zd)",
+                     op, format, size);
+        return -1;
+    }
+    out->swap = little != PY_LITTLE_ENDIAN && size > 1;
+    return 0;
+}
+
+/* Reads one buffer element at p into native layout at dst. */
+static void
+read_buffer_element(const char *p, const buffer_format *f, Py_ssize_t size,
+                    char *dst)
+{
+    if (f->half) {
+        float v = (float)PyFloat_Unpack2(p, f->swap ? !PY_LITTLE_ENDIAN
+                                                    : PY_LITTLE_ENDIAN);
+        memcpy(dst, &v, sizeof v);
+    }
+    else if (f->swap) {
+        /* Each part of a complex value is swapped on its own. */
+        Py_ssize_t part = dtype_kind(f->dtype) == SG_DTYPE_KIND_COMPLEX_FLOATING
+                              ? size / 2
+                              : size;
+        for (Py_ssize_t start = 0; start < size; start += part)
+            for (Py_ssize_t k = 0; k < part; k++)
+                dst[start + k] = p[start + part - 1 - k];
+    }
+    else {
+        memcpy(dst, p, (size_t)size);
+    }
+}
+
+/* Copies `count` elements of any strides into C-ordered native `dst`. */
+static void
+copy_elements(const Py_buffer *view, const buffer_format *f, char *dst,
               Py_ssize_t count)
 {
     int ndim = view->ndim;
@@ -355,13 +726,10 @@ copy_elements(const Py_buffer *view, elem_type t, sg_dtype dtype, void *dst,
         }
         strides = cstrides;
     }
+    size_t out_size = sg_dtype_itemsize(f->dtype);
     const char *p = (const char *)view->buf;
     for (Py_ssize_t k = 0; k < count; k++) {
-        double v = read_element(p, t);
-        if (dtype == SG_DTYPE_FLOAT32)
-            ((float *)dst)[k] = to_float(v);
-        else
-            ((double *)dst)[k] = v;
+        read_buffer_element(p, f, view->itemsize, dst + (size_t)k * out_size);
         /* Step the multi-index, last axis fastest. */
         for (int ax = ndim - 1; ax >= 0; ax--) {
             p += strides[ax];
@@ -373,17 +741,16 @@ copy_elements(const Py_buffer *view, elem_type t, sg_dtype dtype, void *dst,
     }
 }
 
-/* A tensor holding a copy of buffer data as `dtype` (DTYPE_ANY: the data's
- * natural dtype). */
+/* A tensor holding a copy of buffer data in its own dtype, converted to
+ * `force` unless that is DTYPE_ANY. */
 static PyObject *
-tensor_from_view(module_state *st, const Py_buffer *view, int dtype,
+tensor_from_view(module_state *st, const Py_buffer *view, int force,
                  const char *op)
 {
-    elem_type t;
-    if (parse_format(view, &t, op) < 0)
+    buffer_format f;
+    if (parse_format(view, &f, op) < 0)
         return NULL;
-    sg_dtype target = dtype == DTYPE_ANY ? natural_dtype(t) : (sg_dtype)dtype;
-    Py_ssize_t elsize = target == SG_DTYPE_FLOAT32 ? 4 : 8;
+    Py_ssize_t elsize = (Py_ssize_t)sg_dtype_itemsize(f.dtype);
 
     int64_t shape[MAX_NDIM];
     Py_ssize_t count = 1;
@@ -402,33 +769,34 @@ tensor_from_view(module_state *st, const Py_buffer *view, int dtype,
 
     sg_tensor *out = NULL;
     sg_status status;
-    if (t.kind == ELEM_FLOAT && t.size == elsize &&
-        PyBuffer_IsContiguous(view, 'C')) {
+    if (!f.swap && !f.half && PyBuffer_IsContiguous(view, 'C')) {
         status = sg_tensor_from_data(view->buf, shape, (size_t)view->ndim,
-                                     target, &out);
+                                     f.dtype, &out);
     }
     else {
-        void *data = PyMem_Malloc(count > 0 ? (size_t)(count * elsize) : 1);
+        char *data = PyMem_Malloc(count > 0 ? (size_t)(count * elsize) : 1);
         if (data == NULL)
             return PyErr_NoMemory();
-        copy_elements(view, t, target, data, count);
-        status = sg_tensor_from_data(data, shape, (size_t)view->ndim, target,
+        copy_elements(view, &f, data, count);
+        status = sg_tensor_from_data(data, shape, (size_t)view->ndim, f.dtype,
                                      &out);
         PyMem_Free(data);
     }
-    return tensor_result(st, status, out);
+    PyObject *t = tensor_result(st, status, out);
+    if (t == NULL || force == DTYPE_ANY)
+        return t;
+    PyObject *converted = convert_tensor(st, t, (sg_dtype)force);
+    Py_DECREF(t);
+    return converted;
 }
 
-/* Walking a nested list: its shape (from the first items), where we are,
- * and where the next number goes. */
-typedef struct {
-    const char *op;
-    sg_dtype dtype;
-    size_t ndim;
-    int64_t shape[MAX_NDIM];
-    Py_ssize_t index[MAX_NDIM];
-    char *cursor;
-} nested_walk;
+/* bytes would be read as uint8 arrays; NumPy treats them as strings. */
+static int
+is_buffer(PyObject *obj)
+{
+    return PyObject_CheckBuffer(obj) && !PyBytes_Check(obj) &&
+           !PyByteArray_Check(obj);
+}
 
 static int
 is_sequence(PyObject *obj)
@@ -436,8 +804,167 @@ is_sequence(PyObject *obj)
     return PyList_Check(obj) || PyTuple_Check(obj);
 }
 
+/* Python's own numbers (not NumPy's, which subclass float and complex). */
 static int
-nested_shape(PyObject *obj, nested_walk *w)
+is_python_number(PyObject *obj)
+{
+    return PyFloat_CheckExact(obj) || PyLong_CheckExact(obj) ||
+           PyBool_Check(obj) || PyComplex_CheckExact(obj);
+}
+
+/* Python numbers and lists are "weak" (the Array API's rule): they take the
+ * dtype of the tensor or array they meet where their kind fits. NumPy
+ * scalars and arrays are not. */
+static int
+is_weak(PyObject *obj)
+{
+    return is_python_number(obj) || is_sequence(obj);
+}
+
+/* Objects that convert to one number: numbers.Number and the like. */
+static int
+is_number_like(PyObject *obj)
+{
+    PyNumberMethods *nb = Py_TYPE(obj)->tp_as_number;
+    return (nb != NULL && (nb->nb_float != NULL || nb->nb_index != NULL)) ||
+           PyObject_HasAttrString(obj, "__complex__");
+}
+
+static int
+is_convertible(module_state *st, PyObject *obj)
+{
+    return is_tensor(st, obj) || is_weak(obj) || is_buffer(obj);
+}
+
+/* The number held by a one-element tensor or buffer (a NumPy scalar). */
+static int
+read_tensor_scalar(PyObject *t, scalar *out)
+{
+    sg_dtype dtype;
+    if (get_dtype(HANDLE(t), &dtype) < 0)
+        return -1;
+    sg_dtype natural;
+    switch (dtype_kind(dtype)) {
+    case SG_DTYPE_KIND_BOOL: natural = SG_DTYPE_BOOL; break;
+    case SG_DTYPE_KIND_SIGNED_INTEGER: natural = SG_DTYPE_INT64; break;
+    case SG_DTYPE_KIND_UNSIGNED_INTEGER: natural = SG_DTYPE_UINT64; break;
+    case SG_DTYPE_KIND_REAL_FLOATING: natural = SG_DTYPE_FLOAT64; break;
+    default: natural = SG_DTYPE_COMPLEX128; break;
+    }
+    double buf[2];
+    sg_status status = sg_tensor_item_as(HANDLE(t), natural, buf);
+    if (status != SG_OK)
+        return fail(status);
+    scalar_from_element(buf, natural, out);
+    return 0;
+}
+
+static int
+read_buffer_scalar(PyObject *obj, scalar *out, const char *op)
+{
+    Py_buffer view;
+    if (PyObject_GetBuffer(obj, &view, PyBUF_RECORDS_RO) < 0)
+        return -1;
+    buffer_format f;
+    int rc = parse_format(&view, &f, op);
+    if (rc == 0 && view.len != view.itemsize) {
+        PyErr_Format(PyExc_ValueError,
+                     "[%s] expected a number, got %.100s with %zd elements", op,
+                     Py_TYPE(obj)->tp_name, view.len / view.itemsize);
+        rc = -1;
+    }
+    if (rc == 0) {
+        double buf[2];
+        read_buffer_element(view.buf, &f, view.itemsize, (char *)buf);
+        scalar_from_element(buf, f.dtype, out);
+    }
+    PyBuffer_Release(&view);
+    return rc;
+}
+
+/* Reads one number of a nested list (or a lone number). */
+static int
+read_scalar(module_state *st, PyObject *obj, scalar *out, const char *op)
+{
+    if (PyBool_Check(obj)) {
+        out->kind = SG_DTYPE_KIND_BOOL;
+        out->v.i = obj == Py_True;
+        return 0;
+    }
+    if (PyLong_Check(obj))
+        return read_int(obj, out, op);
+    if (PyFloat_Check(obj)) {
+        out->kind = SG_DTYPE_KIND_REAL_FLOATING;
+        out->v.f = PyFloat_AS_DOUBLE(obj);
+        return 0;
+    }
+    if (PyComplex_Check(obj)) {
+        out->kind = SG_DTYPE_KIND_COMPLEX_FLOATING;
+        out->v.c[0] = PyComplex_RealAsDouble(obj);
+        out->v.c[1] = PyComplex_ImagAsDouble(obj);
+        return 0;
+    }
+    if (is_tensor(st, obj))
+        return read_tensor_scalar(obj, out);
+    if (is_buffer(obj))
+        return read_buffer_scalar(obj, out, op);
+    PyNumberMethods *nb = Py_TYPE(obj)->tp_as_number;
+    if (nb != NULL && nb->nb_index != NULL) {
+        PyObject *index = PyNumber_Index(obj);
+        if (index == NULL)
+            return -1;
+        int rc = read_int(index, out, op);
+        Py_DECREF(index);
+        return rc;
+    }
+    if (nb != NULL && nb->nb_float != NULL) {
+        double v = PyFloat_AsDouble(obj);
+        if (v == -1.0 && PyErr_Occurred())
+            return -1;
+        out->kind = SG_DTYPE_KIND_REAL_FLOATING;
+        out->v.f = v;
+        return 0;
+    }
+    if (PyObject_HasAttrString(obj, "__complex__")) {
+        Py_complex c = PyComplex_AsCComplex(obj);
+        if (c.real == -1.0 && PyErr_Occurred())
+            return -1;
+        out->kind = SG_DTYPE_KIND_COMPLEX_FLOATING;
+        out->v.c[0] = c.real;
+        out->v.c[1] = c.imag;
+        return 0;
+    }
+    PyErr_Format(PyExc_TypeError, "[%s] cannot convert %.100s to a number", op,
+                 Py_TYPE(obj)->tp_name);
+    return -1;
+}
+
+/* The numbers of a nested list (or of one number): its shape (from the
+ * first items), where the walk is, and what kinds of number it met. */
+typedef struct {
+    module_state *st;
+    const char *op;
+    size_t ndim;
+    int64_t shape[MAX_NDIM];
+    Py_ssize_t index[MAX_NDIM];
+    scalar *items; /* count numbers in C order */
+    size_t count, filled;
+    int rank;      /* the highest kind_rank met; -1 if none */
+    int64_t imin;  /* the most negative integer met, or 0 */
+    uint64_t umax; /* the largest non-negative integer met, or 0 */
+    scalar one;    /* the storage of a single number */
+} numbers;
+
+static void
+numbers_free(numbers *n)
+{
+    if (n->items != &n->one)
+        PyMem_Free(n->items);
+    n->items = NULL;
+}
+
+static int
+nested_shape(PyObject *obj, numbers *w)
 {
     size_t ndim = 0;
     Py_INCREF(obj);
@@ -466,7 +993,7 @@ nested_shape(PyObject *obj, nested_walk *w)
 
 /* Raises the ValueError for a ragged nested sequence at depth `depth`. */
 static int
-ragged(nested_walk *w, size_t depth, const char *problem)
+ragged(numbers *w, size_t depth, const char *problem)
 {
     char where[256], shape[256];
     size_t used = 0;
@@ -482,30 +1009,27 @@ ragged(nested_walk *w, size_t depth, const char *problem)
 }
 
 static int
-nested_fill(PyObject *obj, size_t depth, nested_walk *w)
+nested_fill(PyObject *obj, size_t depth, numbers *w)
 {
     char problem[128];
     if (depth == w->ndim) {
         if (is_sequence(obj))
             return ragged(w, depth, "is a sequence, expected a number");
-        double v = PyFloat_AsDouble(obj);
-        if (v == -1.0 && PyErr_Occurred()) {
-            if (PyErr_ExceptionMatches(PyExc_TypeError)) {
-                PyErr_Clear();
-                PyErr_Format(PyExc_TypeError,
-                             "[%s] cannot convert %.100s to a number", w->op,
-                             Py_TYPE(obj)->tp_name);
-            }
+        scalar *s = &w->items[w->filled];
+        if (read_scalar(w->st, obj, s, w->op) < 0)
             return -1;
+        w->filled++;
+        int rank = kind_rank(s->kind);
+        if (rank > w->rank)
+            w->rank = rank;
+        if (s->kind == SG_DTYPE_KIND_SIGNED_INTEGER) {
+            if (s->v.i < w->imin)
+                w->imin = s->v.i;
+            else if (s->v.i > 0 && (uint64_t)s->v.i > w->umax)
+                w->umax = (uint64_t)s->v.i;
         }
-        if (w->dtype == SG_DTYPE_FLOAT32) {
-            float f = to_float(v);
-            memcpy(w->cursor, &f, sizeof f);
-            w->cursor += sizeof f;
-        }
-        else {
-            memcpy(w->cursor, &v, sizeof v);
-            w->cursor += sizeof v;
+        else if (s->kind == SG_DTYPE_KIND_UNSIGNED_INTEGER && s->v.u > w->umax) {
+            w->umax = s->v.u;
         }
         return 0;
     }
@@ -535,103 +1059,157 @@ nested_fill(PyObject *obj, size_t depth, nested_walk *w)
     return 0;
 }
 
-static PyObject *
-tensor_from_nested(module_state *st, PyObject *obj, sg_dtype dtype,
-                   const char *op)
+/* Reads a number or a nested list of numbers into `w` (numbers_free it). */
+static int
+read_numbers(module_state *st, PyObject *obj, numbers *w, const char *op)
 {
-    nested_walk w;
-    w.op = op;
-    w.dtype = dtype;
-    if (nested_shape(obj, &w) < 0)
-        return NULL;
-    size_t elsize = dtype == SG_DTYPE_FLOAT32 ? 4 : 8;
+    w->st = st;
+    w->op = op;
+    w->items = NULL;
+    w->filled = 0;
+    w->rank = -1;
+    w->imin = 0;
+    w->umax = 0;
+    if (nested_shape(obj, w) < 0)
+        return -1;
     size_t count = 1;
-    for (size_t i = 0; i < w.ndim; i++) {
-        size_t n = (size_t)w.shape[i];
-        if (n != 0 && count > (size_t)PY_SSIZE_T_MAX / elsize / n)
-            return PyErr_NoMemory();
+    for (size_t i = 0; i < w->ndim; i++) {
+        size_t n = (size_t)w->shape[i];
+        if (n != 0 && count > (size_t)PY_SSIZE_T_MAX / sizeof(scalar) / n) {
+            PyErr_NoMemory();
+            return -1;
+        }
         count *= n;
     }
-    char *data = PyMem_Malloc(count > 0 ? count * elsize : 1);
+    w->count = count;
+    w->items = count == 1 ? &w->one : PyMem_New(scalar, count > 0 ? count : 1);
+    if (w->items == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (nested_fill(obj, 0, w) < 0) {
+        numbers_free(w);
+        return -1;
+    }
+    return 0;
+}
+
+/* The kind of the numbers read: the highest met (bool for none). */
+static sg_dtype_kind
+numbers_kind(const numbers *w)
+{
+    switch (w->rank) {
+    case 1:
+        return w->umax > INT64_MAX ? SG_DTYPE_KIND_UNSIGNED_INTEGER
+                                   : SG_DTYPE_KIND_SIGNED_INTEGER;
+    case 2: return SG_DTYPE_KIND_REAL_FLOATING;
+    case 3: return SG_DTYPE_KIND_COMPLEX_FLOATING;
+    default: return SG_DTYPE_KIND_BOOL;
+    }
+}
+
+static const char *
+kind_noun(sg_dtype_kind kind)
+{
+    switch (kind) {
+    case SG_DTYPE_KIND_BOOL: return "bool";
+    case SG_DTYPE_KIND_SIGNED_INTEGER:
+    case SG_DTYPE_KIND_UNSIGNED_INTEGER: return "int";
+    case SG_DTYPE_KIND_REAL_FLOATING: return "float";
+    case SG_DTYPE_KIND_COMPLEX_FLOATING: return "complex";
+    }
+    return "number";
+}
+
+/* The dtype of numbers read with no dtype asked for, as in NumPy: bool,
+ * int64 (uint64 for integers above INT64_MAX), float64 or complex128 by
+ * the highest kind met; float64 for none. */
+static int
+natural_dtype(const numbers *w, sg_dtype *out)
+{
+    switch (w->rank) {
+    case -1: *out = SG_DTYPE_FLOAT64; return 0;
+    case 0: *out = SG_DTYPE_BOOL; return 0;
+    case 2: *out = SG_DTYPE_FLOAT64; return 0;
+    case 3: *out = SG_DTYPE_COMPLEX128; return 0;
+    default: break;
+    }
+    if (w->umax <= INT64_MAX) {
+        *out = SG_DTYPE_INT64;
+        return 0;
+    }
+    if (w->imin >= 0) {
+        *out = SG_DTYPE_UINT64;
+        return 0;
+    }
+    PyErr_Format(PyExc_ValueError,
+                 "[%s] no integer dtype holds both %lld and %llu", w->op,
+                 (long long)w->imin, (unsigned long long)w->umax);
+    return -1;
+}
+
+/* A tensor of `target` (DTYPE_ANY: the natural dtype) holding the numbers.
+ * Integers must fit an integer target (a ValueError otherwise, as NumPy's
+ * OverflowError); a target of a lower kind (floats to an integer dtype)
+ * converts by sg_astype's rules. */
+static PyObject *
+tensor_from_numbers(module_state *st, const numbers *w, int target)
+{
+    sg_dtype natural;
+    if (natural_dtype(w, &natural) < 0)
+        return NULL;
+    sg_dtype dtype = target == DTYPE_ANY ? natural : (sg_dtype)target;
+    sg_dtype_kind kind = dtype_kind(dtype);
+    if (w->rank > kind_rank(kind)) {
+        PyObject *t = tensor_from_numbers(st, w, (int)natural);
+        if (t == NULL)
+            return NULL;
+        PyObject *converted = convert_tensor(st, t, dtype);
+        Py_DECREF(t);
+        return converted;
+    }
+    if (w->rank == 1 && is_integer_kind(kind)) {
+        sg_iinfo info;
+        sg_status status = sg_dtype_iinfo(dtype, &info);
+        if (status != SG_OK)
+            return raise_status(status);
+        if (w->imin < info.min) {
+            PyErr_Format(PyExc_ValueError, "[%s] integer %lld is out of range for %s",
+                         w->op, (long long)w->imin, dtype_name(dtype));
+            return NULL;
+        }
+        if (w->umax > info.max) {
+            PyErr_Format(PyExc_ValueError, "[%s] integer %llu is out of range for %s",
+                         w->op, (unsigned long long)w->umax, dtype_name(dtype));
+            return NULL;
+        }
+    }
+    size_t size = sg_dtype_itemsize(dtype);
+    char one[16];
+    char *data = w->count <= 1 ? one : PyMem_Malloc(w->count * size);
     if (data == NULL)
         return PyErr_NoMemory();
-    w.cursor = data;
-    if (nested_fill(obj, 0, &w) < 0) {
+    for (size_t i = 0; i < w->count; i++)
+        store_scalar(&w->items[i], dtype, data + i * size);
+    sg_tensor *out = NULL;
+    sg_status status = sg_tensor_from_data(data, w->shape, w->ndim, dtype, &out);
+    if (data != one)
         PyMem_Free(data);
-        return NULL;
-    }
-    sg_tensor *out = NULL;
-    sg_status status = sg_tensor_from_data(data, w.shape, w.ndim, dtype, &out);
-    PyMem_Free(data);
     return tensor_result(st, status, out);
-}
-
-static PyObject *
-tensor_from_number(module_state *st, PyObject *obj, sg_dtype dtype)
-{
-    double value = PyFloat_AsDouble(obj);
-    if (value == -1.0 && PyErr_Occurred())
-        return NULL;
-    sg_tensor *out = NULL;
-    sg_status status = sg_tensor_from_scalar(value, dtype, &out);
-    return tensor_result(st, status, out);
-}
-
-/* bytes would be read as uint8 arrays; NumPy treats them as strings. */
-static int
-is_buffer(PyObject *obj)
-{
-    return PyObject_CheckBuffer(obj) && !PyBytes_Check(obj) &&
-           !PyByteArray_Check(obj);
-}
-
-static int
-is_python_number(PyObject *obj)
-{
-    return PyFloat_CheckExact(obj) || PyLong_CheckExact(obj) ||
-           PyBool_Check(obj);
-}
-
-/* Python numbers and lists are "weak" (the Array API's rule): they take the
- * dtype of the tensor or array they meet. NumPy scalars are not. */
-static int
-is_weak(PyObject *obj)
-{
-    return is_python_number(obj) || is_sequence(obj);
-}
-
-static int
-is_convertible(module_state *st, PyObject *obj)
-{
-    return is_tensor(st, obj) || is_weak(obj) || is_buffer(obj);
 }
 
 /* A tensor for `obj`, as a new reference. A tensor is itself; buffer data
- * keeps its float type (integers and bools become float64); Python numbers
- * and nested lists take `weak` (float64 if DTYPE_ANY). Unless `force` is
- * DTYPE_ANY, the result is converted to `force`. */
+ * keeps its dtype; Python numbers and nested lists take `weak` where their
+ * kind fits (promoted_with_scalar), else their natural dtype. Unless
+ * `force` is DTYPE_ANY, the result is converted to `force`. */
 static PyObject *
 to_tensor(module_state *st, PyObject *obj, int weak, int force,
           const char *op)
 {
-    if (is_tensor(st, obj)) {
-        if (force == DTYPE_ANY)
-            return Py_NewRef(obj);
-        sg_dtype dtype;
-        if (get_dtype(HANDLE(obj), &dtype) < 0)
-            return NULL;
-        if ((int)dtype == force)
-            return Py_NewRef(obj);
-        sg_tensor *out = NULL;
-        sg_status status = sg_astype(HANDLE(obj), (sg_dtype)force, &out);
-        return tensor_result(st, status, out);
-    }
-    sg_dtype dtype = force != DTYPE_ANY  ? (sg_dtype)force
-                     : weak != DTYPE_ANY ? (sg_dtype)weak
-                                         : SG_DTYPE_FLOAT64;
-    if (is_python_number(obj))
-        return tensor_from_number(st, obj, dtype);
-    if (is_buffer(obj)) {
+    if (is_tensor(st, obj))
+        return force == DTYPE_ANY ? Py_NewRef(obj)
+                                  : convert_tensor(st, obj, (sg_dtype)force);
+    if (!is_python_number(obj) && is_buffer(obj)) {
         Py_buffer view;
         if (PyObject_GetBuffer(obj, &view, PyBUF_RECORDS_RO) < 0)
             return NULL;
@@ -639,18 +1217,29 @@ to_tensor(module_state *st, PyObject *obj, int weak, int force,
         PyBuffer_Release(&view);
         return result;
     }
-    if (is_sequence(obj))
-        return tensor_from_nested(st, obj, dtype, op);
-    PyNumberMethods *nb = Py_TYPE(obj)->tp_as_number;
-    if (nb != NULL && (nb->nb_float != NULL || nb->nb_index != NULL))
-        return tensor_from_number(st, obj, dtype);
-    PyErr_Format(PyExc_TypeError, "[%s] cannot convert %.100s to a tensor", op,
-                 Py_TYPE(obj)->tp_name);
-    return NULL;
+    if (!is_weak(obj) && !is_number_like(obj)) {
+        PyErr_Format(PyExc_TypeError, "[%s] cannot convert %.100s to a tensor",
+                     op, Py_TYPE(obj)->tp_name);
+        return NULL;
+    }
+    numbers w;
+    if (read_numbers(st, obj, &w, op) < 0)
+        return NULL;
+    int target = force;
+    if (target == DTYPE_ANY && weak != DTYPE_ANY)
+        target = w.rank < 0 ? weak
+                            : (int)promoted_with_scalar((sg_dtype)weak,
+                                                        numbers_kind(&w));
+    PyObject *result = tensor_from_numbers(st, &w, target);
+    numbers_free(&w);
+    return result;
 }
 
 /* Converts both operands of a binary operation. Strong operands (tensors,
- * arrays) go first so that weak ones can take their dtype (NEP 50). */
+ * arrays) go first so that weak ones can take their dtype (the Array
+ * API's rule for Python scalars). Where the core has no promotion between
+ * the two (an integer tensor and a float), the tensor takes the number's
+ * dtype too: int * 0.5 is float64, as in NumPy. */
 static int
 to_tensor_pair(module_state *st, PyObject *a, PyObject *b, PyObject **ta,
                PyObject **tb, const char *op)
@@ -660,19 +1249,23 @@ to_tensor_pair(module_state *st, PyObject *a, PyObject *b, PyObject **ta,
     PyObject *t1 = to_tensor(st, first, DTYPE_ANY, DTYPE_ANY, op);
     if (t1 == NULL)
         return -1;
-    int weak = DTYPE_ANY;
-    if (!is_weak(first)) {
-        sg_dtype dtype;
-        if (get_dtype(HANDLE(t1), &dtype) < 0) {
-            Py_DECREF(t1);
-            return -1;
-        }
-        weak = (int)dtype;
-    }
-    PyObject *t2 = to_tensor(st, second, weak, DTYPE_ANY, op);
-    if (t2 == NULL) {
+    sg_dtype d1, d2, promoted;
+    if (get_dtype(HANDLE(t1), &d1) < 0) {
         Py_DECREF(t1);
         return -1;
+    }
+    PyObject *t2 = to_tensor(st, second, (int)d1, DTYPE_ANY, op);
+    if (t2 == NULL || get_dtype(HANDLE(t2), &d2) < 0) {
+        Py_DECREF(t1);
+        Py_XDECREF(t2);
+        return -1;
+    }
+    if (d2 != d1 && is_weak(second) && sg_dtype_promote(d1, d2, &promoted) != SG_OK) {
+        Py_SETREF(t1, convert_tensor(st, t1, d2));
+        if (t1 == NULL) {
+            Py_DECREF(t2);
+            return -1;
+        }
     }
     *ta = swap ? t2 : t1;
     *tb = swap ? t1 : t2;
@@ -680,10 +1273,13 @@ to_tensor_pair(module_state *st, PyObject *a, PyObject *b, PyObject **ta,
 }
 
 /* A tensor of exactly `want` for an input that must not lose precision:
- * compiled-function arguments and shared-variable values. Float32 data may
- * widen and integers go to float64 (as Theano does); float64 never narrows.
- * Refused data returns NULL with *lossy naming its dtype and no exception
- * set, so the caller can name the input in the message (raise_lossy). */
+ * compiled-function arguments and shared-variable values. Data converts
+ * when NumPy's safe casting allows (float32 widens, integers go to
+ * float64, as Theano does; float64 never narrows); Python numbers and
+ * lists when their kind fits (ints and floats into a float input, not
+ * floats into an integer one). Refused data returns NULL with *lossy
+ * naming its dtype and no exception set, so the caller can name the input
+ * in the message (raise_lossy). */
 static PyObject *
 to_tensor_exact(module_state *st, PyObject *obj, sg_dtype want,
                 const char *op, const char **lossy)
@@ -693,28 +1289,38 @@ to_tensor_exact(module_state *st, PyObject *obj, sg_dtype want,
         sg_dtype have;
         if (get_dtype(HANDLE(obj), &have) < 0)
             return NULL;
-        if (have == want)
-            return Py_NewRef(obj);
-        if (have == SG_DTYPE_FLOAT64) {
+        if (!can_cast_safely(have, want)) {
             *lossy = dtype_name(have);
             return NULL;
         }
-        return to_tensor(st, obj, want, want, op);
+        return convert_tensor(st, obj, want);
     }
-    if (!is_buffer(obj))
-        return to_tensor(st, obj, want, want, op); /* weak: lists, numbers */
-    Py_buffer view;
-    if (PyObject_GetBuffer(obj, &view, PyBUF_RECORDS_RO) < 0)
+    if (!is_python_number(obj) && is_buffer(obj)) {
+        Py_buffer view;
+        if (PyObject_GetBuffer(obj, &view, PyBUF_RECORDS_RO) < 0)
+            return NULL;
+        buffer_format f;
+        PyObject *result = NULL;
+        if (parse_format(&view, &f, op) == 0) {
+            if (can_cast_safely(f.dtype, want))
+                result = tensor_from_view(st, &view, (int)want, op);
+            else
+                *lossy = f.half ? "float16" : dtype_name(f.dtype);
+        }
+        PyBuffer_Release(&view);
+        return result;
+    }
+    if (!is_weak(obj) && !is_number_like(obj))
+        return to_tensor(st, obj, DTYPE_ANY, (int)want, op); /* the TypeError */
+    numbers w;
+    if (read_numbers(st, obj, &w, op) < 0)
         return NULL;
-    elem_type t;
     PyObject *result = NULL;
-    if (parse_format(&view, &t, op) == 0) {
-        if (can_cast_safely(t, want))
-            result = tensor_from_view(st, &view, (int)want, op);
-        else
-            *lossy = elem_type_name(t);
-    }
-    PyBuffer_Release(&view);
+    if (w.rank > kind_rank(dtype_kind(want)))
+        *lossy = kind_noun(numbers_kind(&w));
+    else
+        result = tensor_from_numbers(st, &w, (int)want);
+    numbers_free(&w);
     return result;
 }
 
@@ -735,13 +1341,8 @@ parse_axes(PyObject *obj, int64_t *axes, const char *op)
 {
     if (obj == Py_None)
         return -1;
-    if (PyIndex_Check(obj)) {
-        long long axis = PyLong_AsLongLong(obj);
-        if (axis == -1 && PyErr_Occurred())
-            return -2;
-        axes[0] = axis;
-        return 1;
-    }
+    if (PyIndex_Check(obj))
+        return as_int64(obj, &axes[0], op, "axis") < 0 ? -2 : 1;
     PyObject *seq = PySequence_Fast(obj, "");
     if (seq == NULL) {
         PyErr_Format(PyExc_TypeError,
@@ -757,25 +1358,14 @@ parse_axes(PyObject *obj, int64_t *axes, const char *op)
         return -2;
     }
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
-        long long axis = -1;
-        if (!PyIndex_Check(item)) {
-            PyErr_Format(PyExc_TypeError, "[%s] axes must be ints, not %.100s",
-                         op, Py_TYPE(item)->tp_name);
-        }
-        else {
-            axis = PyLong_AsLongLong(item);
-        }
-        if (axis == -1 && PyErr_Occurred()) {
+        if (as_int64(PySequence_Fast_GET_ITEM(seq, i), &axes[i], op, "axis") < 0) {
             Py_DECREF(seq);
             return -2;
         }
-        axes[i] = axis;
     }
     Py_DECREF(seq);
     return n;
 }
-
 /* ========================================================== Tensor type */
 
 static void
@@ -1000,15 +1590,6 @@ tensor_detach(PyObject *self, PyObject *unused)
     sg_status status = sg_tensor_detach(HANDLE(self), &out);
     return tensor_result(st, status, out);
 }
-
-static PyObject *
-tensor_item(PyObject *self, PyObject *unused)
-{
-    double value;
-    sg_status status = sg_tensor_item(HANDLE(self), &value);
-    return status == SG_OK ? PyFloat_FromDouble(value) : raise_status(status);
-}
-
 static PyObject *
 tensor_get_value(PyObject *self, PyObject *unused)
 {
@@ -1055,6 +1636,203 @@ tensor_set_value(PyObject *self, PyObject *value)
     Py_RETURN_NONE;
 }
 
+
+/* ---- the value as Python objects */
+
+/* The only element, read exactly (sg_tensor_item_as) as the Python number
+ * of its dtype's kind: bool, int, float or complex. */
+static PyObject *
+tensor_item(PyObject *self, PyObject *unused)
+{
+    scalar s;
+    if (read_tensor_scalar(self, &s) < 0)
+        return NULL;
+    switch (s.kind) {
+    case SG_DTYPE_KIND_BOOL: return PyBool_FromLong((long)s.v.i);
+    case SG_DTYPE_KIND_SIGNED_INTEGER: return PyLong_FromLongLong(s.v.i);
+    case SG_DTYPE_KIND_UNSIGNED_INTEGER: return PyLong_FromUnsignedLongLong(s.v.u);
+    case SG_DTYPE_KIND_REAL_FLOATING: return PyFloat_FromDouble(s.v.f);
+    case SG_DTYPE_KIND_COMPLEX_FLOATING: break;
+    }
+    return PyComplex_FromDoubles(s.v.c[0], s.v.c[1]);
+}
+
+static PyObject *
+tensor_float(PyObject *self)
+{
+    scalar s;
+    double re, im;
+    if (read_tensor_scalar(self, &s) < 0)
+        return NULL;
+    if (s.kind == SG_DTYPE_KIND_COMPLEX_FLOATING) {
+        PyErr_SetString(PyExc_TypeError,
+                        "[float] cannot convert a complex tensor to float; "
+                        "take real() or abs() first");
+        return NULL;
+    }
+    scalar_parts(&s, &re, &im);
+    return PyFloat_FromDouble(re);
+}
+
+/* int(t): integers exactly, floats truncated toward zero. */
+static PyObject *
+tensor_int(PyObject *self)
+{
+    scalar s;
+    if (read_tensor_scalar(self, &s) < 0)
+        return NULL;
+    switch (s.kind) {
+    case SG_DTYPE_KIND_BOOL:
+    case SG_DTYPE_KIND_SIGNED_INTEGER: return PyLong_FromLongLong(s.v.i);
+    case SG_DTYPE_KIND_UNSIGNED_INTEGER: return PyLong_FromUnsignedLongLong(s.v.u);
+    case SG_DTYPE_KIND_REAL_FLOATING:
+        if (!isfinite(s.v.f)) {
+            PyErr_Format(PyExc_ValueError, "[int] cannot convert %s to an integer",
+                         isnan(s.v.f) ? "nan" : "infinity");
+            return NULL;
+        }
+        return PyLong_FromDouble(s.v.f);
+    case SG_DTYPE_KIND_COMPLEX_FLOATING: break;
+    }
+    PyErr_SetString(PyExc_TypeError,
+                    "[int] cannot convert a complex tensor to int; take real() "
+                    "or abs() first");
+    return NULL;
+}
+
+/* operator.index(t): only integer tensors are indices, as in NumPy. */
+static PyObject *
+tensor_index(PyObject *self)
+{
+    sg_dtype dtype;
+    if (get_dtype(HANDLE(self), &dtype) < 0)
+        return NULL;
+    if (!is_integer_kind(dtype_kind(dtype))) {
+        PyErr_Format(PyExc_TypeError,
+                     "[index] only integer tensors can be used as an index "
+                     "(got %s)",
+                     dtype_name(dtype));
+        return NULL;
+    }
+    return tensor_int(self);
+}
+
+static PyObject *
+tensor_complex(PyObject *self, PyObject *unused)
+{
+    scalar s;
+    double re, im;
+    if (read_tensor_scalar(self, &s) < 0)
+        return NULL;
+    scalar_parts(&s, &re, &im);
+    return PyComplex_FromDoubles(re, im);
+}
+
+/* Truth of one element only, as in NumPy; symbolic tensors refuse. */
+static int
+tensor_bool(PyObject *self)
+{
+    char value;
+    sg_status status = sg_tensor_item_as(HANDLE(self), SG_DTYPE_BOOL, &value);
+    return status == SG_OK ? value != 0 : fail(status);
+}
+
+/* A tensor with a value for reading elements: the tensor itself, or a
+ * shared variable's current value; symbolic tensors raise TypeError. */
+static PyObject *
+value_of(module_state *st, PyObject *self, const char *op)
+{
+    sg_kind kind;
+    if (get_kind(HANDLE(self), &kind) < 0)
+        return NULL;
+    if (kind == SG_KIND_VALUE)
+        return Py_NewRef(self);
+    if (kind != SG_KIND_SHARED) {
+        PyErr_Format(PyExc_TypeError,
+                     "[%s] a symbolic tensor has no value yet; compile it "
+                     "with swiftgrad.function",
+                     op);
+        return NULL;
+    }
+    sg_tensor *value = NULL;
+    sg_status status = sg_tensor_get_value(HANDLE(self), &value);
+    return tensor_result(st, status, value);
+}
+
+typedef struct {
+    const char *data;
+    size_t ndim;
+    int64_t shape[MAX_NDIM], strides[MAX_NDIM]; /* strides in bytes */
+    PyObject *(*box)(const void *);
+    Py_ssize_t edgeitems; /* -1: every element */
+} list_walk;
+
+/* The axes from `depth` on as nested lists; an axis longer than
+ * 2 * edgeitems keeps only its first and last edgeitems items. */
+static PyObject *
+build_list(const list_walk *w, size_t depth, const char *p)
+{
+    if (depth == w->ndim)
+        return w->box(p);
+    int64_t n = w->shape[depth], edge = w->edgeitems;
+    int summary = edge >= 0 && n > 2 * edge;
+    Py_ssize_t len = summary ? (Py_ssize_t)(2 * edge) : (Py_ssize_t)n;
+    PyObject *list = PyList_New(len);
+    if (list == NULL)
+        return NULL;
+    for (Py_ssize_t k = 0; k < len; k++) {
+        int64_t i = summary && k >= edge ? n - 2 * edge + k : k;
+        PyObject *item = build_list(w, depth + 1, p + i * w->strides[depth]);
+        if (item == NULL) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, k, item);
+    }
+    return list;
+}
+
+/* The values as nested lists of Python numbers (edgeitems: see
+ * build_list). */
+static PyObject *
+tolist(module_state *st, PyObject *self, Py_ssize_t edgeitems)
+{
+    PyObject *value = value_of(st, self, "tolist");
+    if (value == NULL)
+        return NULL;
+    list_walk w;
+    sg_dtype dtype;
+    const void *data = NULL;
+    sg_status status = SG_OK;
+    PyObject *result = NULL;
+    if (get_dtype(HANDLE(value), &dtype) < 0 ||
+        check_element(dtype, "tolist") < 0 ||
+        get_shape(HANDLE(value), w.shape, &w.ndim) < 0)
+        goto done;
+    if ((status = sg_tensor_strides(HANDLE(value), w.strides, MAX_NDIM)) != SG_OK ||
+        (status = sg_tensor_data(HANDLE(value), &data)) != SG_OK) {
+        raise_status(status);
+        goto done;
+    }
+    size_t itemsize = sg_dtype_itemsize(dtype);
+    for (size_t i = 0; i < w.ndim; i++)
+        w.strides[i] *= (int64_t)itemsize;
+    w.data = data;
+    w.box = elements[dtype].box;
+    w.edgeitems = edgeitems;
+    result = build_list(&w, 0, data);
+done:
+    Py_DECREF(value);
+    return result;
+}
+
+static PyObject *
+tensor_tolist(PyObject *self, PyObject *unused)
+{
+    module_state *st = state_of_type(Py_TYPE(self));
+    return st == NULL ? NULL : tolist(st, self, -1);
+}
+
 static PyMethodDef tensor_methods[] = {
     {"backward", (PyCFunction)(void (*)(void))tensor_backward,
      METH_VARARGS | METH_KEYWORDS,
@@ -1064,7 +1842,13 @@ static PyMethodDef tensor_methods[] = {
     {"detach", tensor_detach, METH_NOARGS,
      "The same value without graph history, not requiring grad."},
     {"item", tensor_item, METH_NOARGS,
-     "The only element of a one-element tensor, as a Python float."},
+     "The only element of a one-element tensor, as the Python number of its "
+     "dtype (bool, int, float or complex), exactly."},
+    {"tolist", tensor_tolist, METH_NOARGS,
+     "The values as nested lists of Python numbers (one number for a 0-d "
+     "tensor)."},
+    {"__complex__", tensor_complex, METH_NOARGS,
+     "The only element as a Python complex."},
     {"get_value", tensor_get_value, METH_NOARGS,
      "A shared variable's current value (or a tensor's value) as a new "
      "tensor."},
@@ -1141,29 +1925,25 @@ binary_slot(PyObject *a, PyObject *b, sg_binary_op op)
     return binary(st, op, a, b);
 }
 
-static PyObject *
-tensor_add(PyObject *a, PyObject *b)
-{
-    return binary_slot(a, b, SG_BINARY_ADD);
-}
-
-static PyObject *
-tensor_sub(PyObject *a, PyObject *b)
-{
-    return binary_slot(a, b, SG_BINARY_SUB);
-}
-
-static PyObject *
-tensor_mul(PyObject *a, PyObject *b)
-{
-    return binary_slot(a, b, SG_BINARY_MUL);
-}
-
-static PyObject *
-tensor_div(PyObject *a, PyObject *b)
-{
-    return binary_slot(a, b, SG_BINARY_DIV);
-}
+/* The operators, each the Array API's elementwise function of its name;
+ * the in-place forms are left to Python, which rebinds to a new tensor. */
+#define BINARY_SLOT(name, op)                                                \
+    static PyObject *name(PyObject *a, PyObject *b)                          \
+    {                                                                        \
+        return binary_slot(a, b, op);                                        \
+    }
+BINARY_SLOT(tensor_add, SG_BINARY_ADD)
+BINARY_SLOT(tensor_sub, SG_BINARY_SUBTRACT)
+BINARY_SLOT(tensor_mul, SG_BINARY_MULTIPLY)
+BINARY_SLOT(tensor_truediv, SG_BINARY_DIVIDE)
+BINARY_SLOT(tensor_floordiv, SG_BINARY_FLOOR_DIVIDE)
+BINARY_SLOT(tensor_mod, SG_BINARY_REMAINDER)
+BINARY_SLOT(tensor_and, SG_BINARY_BITWISE_AND)
+BINARY_SLOT(tensor_or, SG_BINARY_BITWISE_OR)
+BINARY_SLOT(tensor_xor, SG_BINARY_BITWISE_XOR)
+BINARY_SLOT(tensor_lshift, SG_BINARY_BITWISE_LEFT_SHIFT)
+BINARY_SLOT(tensor_rshift, SG_BINARY_BITWISE_RIGHT_SHIFT)
+#undef BINARY_SLOT
 
 static PyObject *
 tensor_pow(PyObject *a, PyObject *b, PyObject *mod)
@@ -1184,40 +1964,36 @@ tensor_matmul(PyObject *a, PyObject *b)
     return product(st, sg_matmul, "matmul", a, b);
 }
 
+#define UNARY_SLOT(name, op)                                                 \
+    static PyObject *name(PyObject *x)                                       \
+    {                                                                        \
+        module_state *st = state_of_type(Py_TYPE(x));                        \
+        return st == NULL ? NULL : unary(st, op, x);                         \
+    }
+UNARY_SLOT(tensor_neg, SG_UNARY_NEGATIVE)
+UNARY_SLOT(tensor_pos, SG_UNARY_POSITIVE)
+UNARY_SLOT(tensor_abs, SG_UNARY_ABS)
+UNARY_SLOT(tensor_invert, SG_UNARY_BITWISE_INVERT)
+#undef UNARY_SLOT
+
+/* == != < <= > >= give bool tensors; anything that does not convert to a
+ * tensor compares by identity (NotImplemented). */
 static PyObject *
-tensor_neg(PyObject *x)
+tensor_richcompare(PyObject *self, PyObject *other, int op)
 {
-    module_state *st = state_of_type(Py_TYPE(x));
-    return st == NULL ? NULL : unary(st, SG_UNARY_NEG, x);
+    static const sg_binary_op ops[] = {
+        [Py_LT] = SG_BINARY_LESS, [Py_LE] = SG_BINARY_LESS_EQUAL,
+        [Py_EQ] = SG_BINARY_EQUAL, [Py_NE] = SG_BINARY_NOT_EQUAL,
+        [Py_GT] = SG_BINARY_GREATER, [Py_GE] = SG_BINARY_GREATER_EQUAL};
+    return binary_slot(self, other, ops[op]);
 }
 
-static PyObject *
-tensor_pos(PyObject *x)
+/* Hashed by identity, as Python objects are by default: tensors are dict
+ * keys (Theano's updates), whatever == computes. */
+static Py_hash_t
+tensor_hash(PyObject *self)
 {
-    return Py_NewRef(x);
-}
-
-static PyObject *
-tensor_float(PyObject *self)
-{
-    return tensor_item(self, NULL);
-}
-
-static PyObject *
-tensor_int(PyObject *self)
-{
-    double value;
-    sg_status status = sg_tensor_item(HANDLE(self), &value);
-    return status == SG_OK ? PyLong_FromDouble(value) : raise_status(status);
-}
-
-/* Truth of one element only, as in NumPy; symbolic tensors refuse. */
-static int
-tensor_bool(PyObject *self)
-{
-    double value;
-    sg_status status = sg_tensor_item(HANDLE(self), &value);
-    return status == SG_OK ? value != 0.0 : fail(status);
+    return _Py_HashPointer(self);
 }
 
 static Py_ssize_t
@@ -1285,6 +2061,7 @@ export_value(PyObject *self, Py_buffer *view, int flags)
     const void *data = NULL;
     sg_status status;
     if (get_dtype(HANDLE(self), &dtype) < 0 ||
+        check_element(dtype, "buffer") < 0 ||
         get_shape(HANDLE(self), shape, &ndim) < 0)
         return -1;
     if ((status = sg_tensor_strides(HANDLE(self), strides, MAX_NDIM)) != SG_OK ||
@@ -1308,7 +2085,7 @@ export_value(PyObject *self, Py_buffer *view, int flags)
         return -1;
     }
 
-    Py_ssize_t itemsize = dtype == SG_DTYPE_FLOAT32 ? 4 : 8;
+    Py_ssize_t itemsize = (Py_ssize_t)sg_dtype_itemsize(dtype);
     Py_ssize_t count = 1;
     for (size_t i = 0; i < ndim; i++)
         count *= (Py_ssize_t)shape[i];
@@ -1332,7 +2109,7 @@ export_value(PyObject *self, Py_buffer *view, int flags)
     view->itemsize = itemsize;
     view->readonly = 1;
     view->format = (flags & PyBUF_FORMAT) == PyBUF_FORMAT
-                       ? (dtype == SG_DTYPE_FLOAT32 ? "f" : "d")
+                       ? (char *)elements[dtype].format
                        : NULL;
     if ((flags & PyBUF_ND) == PyBUF_ND) {
         view->ndim = (int)ndim;
@@ -1355,34 +2132,14 @@ static int
 tensor_getbuffer(PyObject *self, Py_buffer *view, int flags)
 {
     view->obj = NULL;
-    sg_kind kind;
-    if (get_kind(HANDLE(self), &kind) < 0)
-        return -1;
-    if (kind == SG_KIND_VALUE)
-        return export_value(self, view, flags);
-    if (kind != SG_KIND_SHARED) {
-        PyErr_SetString(PyExc_TypeError,
-                        "[buffer] a symbolic tensor has no value yet; compile "
-                        "it with swiftgrad.function");
-        return -1;
-    }
     module_state *st = state_of_type(Py_TYPE(self));
     if (st == NULL)
         return -1;
-    sg_tensor *value = NULL;
-    sg_status status = sg_tensor_get_value(HANDLE(self), &value);
-    PyObject *snapshot = tensor_result(st, status, value);
-    if (snapshot == NULL)
+    PyObject *value = value_of(st, self, "buffer");
+    if (value == NULL)
         return -1;
-    int rc = -1;
-    if (get_kind(HANDLE(snapshot), &kind) == 0) {
-        if (kind == SG_KIND_VALUE)
-            rc = export_value(snapshot, view, flags);
-        else
-            PyErr_SetString(PyExc_RuntimeError,
-                            "[buffer] get_value gave a tensor without a value");
-    }
-    Py_DECREF(snapshot); /* the view holds its own reference */
+    int rc = export_value(value, view, flags);
+    Py_DECREF(value); /* the view holds its own reference */
     return rc;
 }
 
@@ -1406,16 +2163,28 @@ static PyType_Slot tensor_slots[] = {
     {Py_tp_getset, tensor_getset},
     {Py_tp_methods, tensor_methods},
     {Py_tp_members, tensor_members},
+    {Py_tp_richcompare, tensor_richcompare},
+    {Py_tp_hash, tensor_hash},
     {Py_nb_add, tensor_add},
     {Py_nb_subtract, tensor_sub},
     {Py_nb_multiply, tensor_mul},
-    {Py_nb_true_divide, tensor_div},
+    {Py_nb_true_divide, tensor_truediv},
+    {Py_nb_floor_divide, tensor_floordiv},
+    {Py_nb_remainder, tensor_mod},
     {Py_nb_power, tensor_pow},
     {Py_nb_matrix_multiply, tensor_matmul},
+    {Py_nb_and, tensor_and},
+    {Py_nb_or, tensor_or},
+    {Py_nb_xor, tensor_xor},
+    {Py_nb_lshift, tensor_lshift},
+    {Py_nb_rshift, tensor_rshift},
     {Py_nb_negative, tensor_neg},
     {Py_nb_positive, tensor_pos},
+    {Py_nb_absolute, tensor_abs},
+    {Py_nb_invert, tensor_invert},
     {Py_nb_float, tensor_float},
     {Py_nb_int, tensor_int},
+    {Py_nb_index, tensor_index},
     {Py_nb_bool, tensor_bool},
     {Py_mp_length, tensor_length},
     {Py_bf_getbuffer, tensor_getbuffer},
@@ -1429,7 +2198,6 @@ static PyType_Spec tensor_spec = {
              Py_TPFLAGS_IMMUTABLETYPE,
     .slots = tensor_slots,
 };
-
 /* ======================================================== Function type */
 
 typedef struct {
@@ -1620,17 +2388,30 @@ check_nargs(const char *name, Py_ssize_t nargs, Py_ssize_t expected)
     return -1;
 }
 
+/* An enum argument (an op or dtype code) from the Python layer. */
 static int
-parse_int(PyObject *obj, int *out)
+parse_int(PyObject *obj, int *out, const char *op)
 {
-    long v = PyLong_AsLong(obj);
-    if (v == -1 && PyErr_Occurred())
+    int64_t v;
+    if (as_int64(obj, &v, op, "code") < 0)
         return -1;
     if (v < INT_MIN || v > INT_MAX) {
-        PyErr_SetString(PyExc_OverflowError, "value out of range");
+        PyErr_Format(PyExc_ValueError, "[%s] code %lld is out of range", op,
+                     (long long)v);
         return -1;
     }
     *out = (int)v;
+    return 0;
+}
+
+/* A dtype code argument, checked. */
+static int
+parse_dtype(PyObject *obj, sg_dtype *out, const char *op)
+{
+    int code;
+    if (parse_int(obj, &code, op) < 0 || check_dtype_code(code, 0) < 0)
+        return -1;
+    *out = (sg_dtype)code;
     return 0;
 }
 
@@ -1660,6 +2441,144 @@ m_set_tensor_class(PyObject *module, PyObject *cls)
     Py_RETURN_NONE;
 }
 
+/* ---- dtypes, read from the core */
+
+/* dtypes() -> ((code, name, itemsize, kind), ...) for every dtype. */
+static PyObject *
+m_dtypes(PyObject *module, PyObject *unused)
+{
+    PyObject *list = PyList_New(0);
+    for (int code = 0; list != NULL && code < SG_DTYPE_COUNT; code++) {
+        const char *name = sg_dtype_name((sg_dtype)code);
+        sg_dtype_kind kind;
+        if (name == NULL || elements[code].box == NULL ||
+            sg_dtype_kind_of((sg_dtype)code, &kind) != SG_OK)
+            continue;
+        PyObject *row = Py_BuildValue("(isni)", code, name,
+                                      (Py_ssize_t)sg_dtype_itemsize((sg_dtype)code),
+                                      (int)kind);
+        if (row == NULL || PyList_Append(list, row) < 0)
+            Py_CLEAR(list);
+        Py_XDECREF(row);
+    }
+    if (list == NULL)
+        return NULL;
+    Py_SETREF(list, PyList_AsTuple(list));
+    return list;
+}
+
+/* promote_types(a, b) -> code, by the Array API's table (TypeError where
+ * it has no entry). */
+static PyObject *
+m_promote_types(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    sg_dtype a, b, out;
+    if (check_nargs("promote_types", nargs, 2) < 0 ||
+        parse_dtype(args[0], &a, "result_type") < 0 ||
+        parse_dtype(args[1], &b, "result_type") < 0)
+        return NULL;
+    sg_status status = sg_dtype_promote(a, b, &out);
+    return status == SG_OK ? PyLong_FromLong((long)out) : raise_status(status);
+}
+
+/* promote_scalar(code, kind) -> code: a dtype combined with a Python
+ * number of sg_dtype_kind `kind`. */
+static PyObject *
+m_promote_scalar(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    sg_dtype dtype;
+    int kind;
+    if (check_nargs("promote_scalar", nargs, 2) < 0 ||
+        parse_dtype(args[0], &dtype, "result_type") < 0 ||
+        parse_int(args[1], &kind, "result_type") < 0)
+        return NULL;
+    if (kind < SG_DTYPE_KIND_BOOL || kind > SG_DTYPE_KIND_COMPLEX_FLOATING) {
+        PyErr_Format(PyExc_ValueError, "unknown dtype kind %d", kind);
+        return NULL;
+    }
+    return PyLong_FromLong((long)promoted_with_scalar(dtype, (sg_dtype_kind)kind));
+}
+
+static PyObject *
+m_can_cast(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    sg_dtype from, to;
+    bool out;
+    if (check_nargs("can_cast", nargs, 2) < 0 ||
+        parse_dtype(args[0], &from, "can_cast") < 0 ||
+        parse_dtype(args[1], &to, "can_cast") < 0)
+        return NULL;
+    sg_status status = sg_dtype_can_cast(from, to, &out);
+    return status == SG_OK ? PyBool_FromLong(out) : raise_status(status);
+}
+
+/* finfo(code) -> (bits, eps, max, min, smallest_normal) */
+static PyObject *
+m_finfo(PyObject *module, PyObject *code)
+{
+    sg_dtype dtype;
+    sg_finfo info;
+    if (parse_dtype(code, &dtype, "finfo") < 0)
+        return NULL;
+    sg_status status = sg_dtype_finfo(dtype, &info);
+    if (status != SG_OK)
+        return raise_status(status);
+    return Py_BuildValue("(idddd)", info.bits, info.eps, info.max, info.min,
+                         info.smallest_normal);
+}
+
+/* iinfo(code) -> (bits, min, max) */
+static PyObject *
+m_iinfo(PyObject *module, PyObject *code)
+{
+    sg_dtype dtype;
+    sg_iinfo info;
+    if (parse_dtype(code, &dtype, "iinfo") < 0)
+        return NULL;
+    sg_status status = sg_dtype_iinfo(dtype, &info);
+    if (status != SG_OK)
+        return raise_status(status);
+    return Py_BuildValue("(iLK)", info.bits, (long long)info.min,
+                         (unsigned long long)info.max);
+}
+
+/* ---- operations */
+
+static PyObject *
+op_names(const char *(*name_of)(int))
+{
+    PyObject *list = PyList_New(0);
+    for (int i = 0; list != NULL; i++) {
+        const char *name = name_of(i);
+        if (name == NULL)
+            break;
+        PyObject *text = PyUnicode_FromString(name);
+        if (text == NULL || PyList_Append(list, text) < 0)
+            Py_CLEAR(list);
+        Py_XDECREF(text);
+    }
+    if (list == NULL)
+        return NULL;
+    Py_SETREF(list, PyList_AsTuple(list));
+    return list;
+}
+
+static const char *unary_name(int i) { return sg_unary_op_name((sg_unary_op)i); }
+static const char *binary_name(int i) { return sg_binary_op_name((sg_binary_op)i); }
+
+/* unary_op_names() -> the names of the unary operations, by number. */
+static PyObject *
+m_unary_op_names(PyObject *module, PyObject *unused)
+{
+    return op_names(unary_name);
+}
+
+static PyObject *
+m_binary_op_names(PyObject *module, PyObject *unused)
+{
+    return op_names(binary_name);
+}
+
 /* asarray(obj, dtype=-1) */
 static PyObject *
 m_asarray(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
@@ -1670,10 +2589,10 @@ m_asarray(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                      "asarray() takes 1 or 2 arguments (%zd given)", nargs);
         return NULL;
     }
-    if (nargs == 2 && (parse_int(args[1], &dtype) < 0 ||
+    if (nargs == 2 && (parse_int(args[1], &dtype, "asarray") < 0 ||
                        check_dtype_code(dtype, 1) < 0))
         return NULL;
-    return to_tensor(get_state(module), args[0], dtype, dtype, "asarray");
+    return to_tensor(get_state(module), args[0], DTYPE_ANY, dtype, "asarray");
 }
 
 /* unary(op, x) */
@@ -1681,7 +2600,7 @@ static PyObject *
 m_unary(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     int op;
-    if (check_nargs("unary", nargs, 2) < 0 || parse_int(args[0], &op) < 0)
+    if (check_nargs("unary", nargs, 2) < 0 || parse_int(args[0], &op, "unary") < 0)
         return NULL;
     return unary(get_state(module), (sg_unary_op)op, args[1]);
 }
@@ -1691,9 +2610,41 @@ static PyObject *
 m_binary(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     int op;
-    if (check_nargs("binary", nargs, 3) < 0 || parse_int(args[0], &op) < 0)
+    if (check_nargs("binary", nargs, 3) < 0 || parse_int(args[0], &op, "binary") < 0)
         return NULL;
     return binary(get_state(module), (sg_binary_op)op, args[1], args[2]);
+}
+
+/* clip(x, min, max): None for no bound; numbers take x's dtype. */
+static PyObject *
+m_clip(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("clip", nargs, 3) < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    PyObject *x = to_tensor(st, args[0], DTYPE_ANY, DTYPE_ANY, "clip");
+    sg_dtype dtype;
+    if (x == NULL || get_dtype(HANDLE(x), &dtype) < 0) {
+        Py_XDECREF(x);
+        return NULL;
+    }
+    PyObject *bounds[2] = {NULL, NULL};
+    PyObject *ret = NULL;
+    for (int i = 0; i < 2; i++) {
+        if (args[i + 1] != Py_None &&
+            (bounds[i] = to_tensor(st, args[i + 1], (int)dtype, DTYPE_ANY,
+                                   "clip")) == NULL)
+            goto done;
+    }
+    sg_tensor *out = NULL;
+    sg_status status = sg_clip(HANDLE(x), bounds[0] ? HANDLE(bounds[0]) : NULL,
+                               bounds[1] ? HANDLE(bounds[1]) : NULL, &out);
+    ret = tensor_result(st, status, out);
+done:
+    Py_DECREF(x);
+    Py_XDECREF(bounds[0]);
+    Py_XDECREF(bounds[1]);
+    return ret;
 }
 
 static PyObject *
@@ -1780,18 +2731,33 @@ m_permute_dims(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 static PyObject *
 m_astype(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    int dtype;
-    if (check_nargs("astype", nargs, 2) < 0 || parse_int(args[1], &dtype) < 0 ||
-        check_dtype_code(dtype, 0) < 0)
+    sg_dtype dtype;
+    if (check_nargs("astype", nargs, 2) < 0 ||
+        parse_dtype(args[1], &dtype, "astype") < 0)
         return NULL;
     module_state *st = get_state(module);
     PyObject *x = to_tensor(st, args[0], DTYPE_ANY, DTYPE_ANY, "astype");
     if (x == NULL)
         return NULL;
     sg_tensor *out = NULL;
-    sg_status status = sg_astype(HANDLE(x), (sg_dtype)dtype, &out);
+    sg_status status = sg_astype(HANDLE(x), dtype, &out);
     Py_DECREF(x);
     return tensor_result(st, status, out);
+}
+
+/* _tolist(t, edgeitems): nested lists of the values; axes longer than
+ * 2 * edgeitems keep only their first and last edgeitems (for printing). */
+static PyObject *
+m_tolist(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    int64_t edgeitems;
+    if (check_nargs("_tolist", nargs, 2) < 0 ||
+        as_int64(args[1], &edgeitems, "tolist", "edgeitems") < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    if (require_tensor(st, args[0], "tolist", "the argument") == NULL)
+        return NULL;
+    return tolist(st, args[0], edgeitems < 0 ? -1 : (Py_ssize_t)edgeitems);
 }
 
 /* grad(cost, wrt) -> list, for a sequence wrt */
@@ -1832,15 +2798,31 @@ done:
     return ret;
 }
 
+/* A name argument: None (NULL) or a str. */
+static int
+parse_name(PyObject *obj, const char **out, const char *op)
+{
+    *out = NULL;
+    if (obj == Py_None)
+        return 0;
+    if (!PyUnicode_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "[%s] name must be a str or None, not %.100s",
+                     op, Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    *out = PyUnicode_AsUTF8(obj);
+    return *out == NULL ? -1 : 0;
+}
+
 /* placeholder(dtype, shape, name): None in shape leaves a length open. */
 static PyObject *
 m_placeholder(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    int dtype;
+    sg_dtype dtype;
     if (check_nargs("placeholder", nargs, 3) < 0 ||
-        parse_int(args[0], &dtype) < 0 || check_dtype_code(dtype, 0) < 0)
+        parse_dtype(args[0], &dtype, "placeholder") < 0)
         return NULL;
-    PyObject *seq = PySequence_Fast(args[1], "shape must be a sequence");
+    PyObject *seq = PySequence_Fast(args[1], "[placeholder] shape must be a sequence");
     if (seq == NULL)
         return NULL;
     Py_ssize_t ndim = PySequence_Fast_GET_SIZE(seq);
@@ -1853,19 +2835,20 @@ m_placeholder(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     for (Py_ssize_t i = 0; i < ndim; i++) {
         PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
-        shape[i] = item == Py_None ? -1 : PyLong_AsLongLong(item);
-        if (shape[i] == -1 && PyErr_Occurred()) {
+        if (item == Py_None)
+            shape[i] = -1;
+        else if (as_int64(item, &shape[i], "placeholder", "a length") < 0) {
             Py_DECREF(seq);
             return NULL;
         }
     }
     Py_DECREF(seq);
-    const char *name = NULL;
-    if (args[2] != Py_None && (name = PyUnicode_AsUTF8(args[2])) == NULL)
+    const char *name;
+    if (parse_name(args[2], &name, "placeholder") < 0)
         return NULL;
     sg_tensor *out = NULL;
-    sg_status status = sg_tensor_new_placeholder((sg_dtype)dtype, shape,
-                                                 (size_t)ndim, name, &out);
+    sg_status status = sg_tensor_new_placeholder(dtype, shape, (size_t)ndim,
+                                                 name, &out);
     return tensor_result(get_state(module), status, out);
 }
 
@@ -1875,13 +2858,13 @@ m_shared(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     int dtype;
     if (check_nargs("shared", nargs, 3) < 0 ||
-        parse_int(args[2], &dtype) < 0 || check_dtype_code(dtype, 1) < 0)
+        parse_int(args[2], &dtype, "shared") < 0 || check_dtype_code(dtype, 1) < 0)
         return NULL;
     module_state *st = get_state(module);
-    const char *name = NULL;
-    if (args[1] != Py_None && (name = PyUnicode_AsUTF8(args[1])) == NULL)
+    const char *name;
+    if (parse_name(args[1], &name, "shared") < 0)
         return NULL;
-    PyObject *value = to_tensor(st, args[0], dtype, dtype, "shared");
+    PyObject *value = to_tensor(st, args[0], DTYPE_ANY, dtype, "shared");
     if (value == NULL)
         return NULL;
     sg_tensor *out = NULL;
@@ -1889,7 +2872,6 @@ m_shared(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_DECREF(value);
     return tensor_result(st, status, out);
 }
-
 /* Borrowed handles of a sequence of tensors, into a PyMem array with at
  * least one slot (so empty sequences still give a valid pointer). */
 static const sg_tensor **
@@ -2013,6 +2995,23 @@ m_set_grad_enabled(PyObject *module, PyObject *flag)
 static PyMethodDef module_methods[] = {
     {"_set_tensor_class", m_set_tensor_class, METH_O,
      "Sets the class of the tensors this module makes."},
+    {"dtypes", m_dtypes, METH_NOARGS,
+     "dtypes() -> ((code, name, itemsize, kind), ...): every dtype of the "
+     "library."},
+    {"promote_types", (PyCFunction)(void (*)(void))m_promote_types,
+     METH_FASTCALL, "promote_types(a, b) -> code (Array API promotion)."},
+    {"promote_scalar", (PyCFunction)(void (*)(void))m_promote_scalar,
+     METH_FASTCALL,
+     "promote_scalar(code, kind) -> code: a dtype with a Python number."},
+    {"can_cast", (PyCFunction)(void (*)(void))m_can_cast, METH_FASTCALL,
+     "can_cast(from, to) -> bool (Array API)."},
+    {"finfo", m_finfo, METH_O,
+     "finfo(code) -> (bits, eps, max, min, smallest_normal)"},
+    {"iinfo", m_iinfo, METH_O, "iinfo(code) -> (bits, min, max)"},
+    {"unary_op_names", m_unary_op_names, METH_NOARGS,
+     "The names of the unary operations, in the order of their numbers."},
+    {"binary_op_names", m_binary_op_names, METH_NOARGS,
+     "The names of the binary operations, in the order of their numbers."},
     {"asarray", (PyCFunction)(void (*)(void))m_asarray, METH_FASTCALL,
      "asarray(obj, dtype=-1): a tensor holding obj (a tensor is returned "
      "as is)."},
@@ -2020,6 +3019,8 @@ static PyMethodDef module_methods[] = {
      "unary(op, x)"},
     {"binary", (PyCFunction)(void (*)(void))m_binary, METH_FASTCALL,
      "binary(op, a, b)"},
+    {"clip", (PyCFunction)(void (*)(void))m_clip, METH_FASTCALL,
+     "clip(x, min, max)"},
     {"matmul", (PyCFunction)(void (*)(void))m_matmul, METH_FASTCALL,
      "matmul(a, b)"},
     {"dot", (PyCFunction)(void (*)(void))m_dot, METH_FASTCALL, "dot(a, b)"},
@@ -2031,6 +3032,8 @@ static PyMethodDef module_methods[] = {
      METH_FASTCALL, "permute_dims(x, axes)"},
     {"astype", (PyCFunction)(void (*)(void))m_astype, METH_FASTCALL,
      "astype(x, dtype)"},
+    {"_tolist", (PyCFunction)(void (*)(void))m_tolist, METH_FASTCALL,
+     "_tolist(t, edgeitems): nested lists, long axes cut to their edges."},
     {"grad", (PyCFunction)(void (*)(void))m_grad, METH_FASTCALL,
      "grad(cost, wrt) -> list"},
     {"placeholder", (PyCFunction)(void (*)(void))m_placeholder, METH_FASTCALL,
@@ -2045,27 +3048,22 @@ static PyMethodDef module_methods[] = {
 
 /* ==================================================== module definition */
 
-/* The C enums, for the Python layer. */
+/* The C enums the Python layer needs by name. The dtypes and operations
+ * themselves are read at run time (dtypes(), unary_op_names()). */
 static const struct {
     const char *name;
     long value;
 } constants[] = {
     {"ABI_VERSION", SG_ABI_VERSION},
-    {"DTYPE_FLOAT32", SG_DTYPE_FLOAT32},
-    {"DTYPE_FLOAT64", SG_DTYPE_FLOAT64},
     {"KIND_VALUE", SG_KIND_VALUE},
     {"KIND_PLACEHOLDER", SG_KIND_PLACEHOLDER},
     {"KIND_SHARED", SG_KIND_SHARED},
     {"KIND_SYMBOLIC", SG_KIND_SYMBOLIC},
-    {"UNARY_NEG", SG_UNARY_NEG},
-    {"UNARY_EXP", SG_UNARY_EXP},
-    {"UNARY_LOG", SG_UNARY_LOG},
-    {"UNARY_SIGMOID", SG_UNARY_SIGMOID},
-    {"BINARY_ADD", SG_BINARY_ADD},
-    {"BINARY_SUB", SG_BINARY_SUB},
-    {"BINARY_MUL", SG_BINARY_MUL},
-    {"BINARY_DIV", SG_BINARY_DIV},
-    {"BINARY_POW", SG_BINARY_POW},
+    {"DTYPE_KIND_BOOL", SG_DTYPE_KIND_BOOL},
+    {"DTYPE_KIND_SIGNED_INTEGER", SG_DTYPE_KIND_SIGNED_INTEGER},
+    {"DTYPE_KIND_UNSIGNED_INTEGER", SG_DTYPE_KIND_UNSIGNED_INTEGER},
+    {"DTYPE_KIND_REAL_FLOATING", SG_DTYPE_KIND_REAL_FLOATING},
+    {"DTYPE_KIND_COMPLEX_FLOATING", SG_DTYPE_KIND_COMPLEX_FLOATING},
 };
 
 static int

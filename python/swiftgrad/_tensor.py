@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from . import _dtypes, _printing
+from . import _dtypes
 from . import _swiftgrad as _C
 from ._dtypes import DType
 
@@ -17,12 +17,14 @@ _KIND_NAMES = {
 
 
 class Tensor(_C._Tensor):
-    """An n-dimensional array of float32 or float64.
+    """An n-dimensional array of one of swiftgrad's dtypes (bool, signed and
+    unsigned integers, float32, float64, complex64, complex128).
 
     A tensor either holds a value (a NumPy-like array) or is symbolic: an
     expression over placeholders and shared variables that a compiled
     function evaluates. Operators, broadcasting and dtype promotion follow
-    NumPy; Python numbers take the dtype of the tensor they meet.
+    the Array API; Python numbers take the dtype of the tensor they meet
+    where their kind fits (x * 2 keeps float32, int32 * 0.5 is float64).
 
         >>> x = swiftgrad.asarray([[1.0, 2.0], [3.0, 4.0]])
         >>> x.requires_grad = True
@@ -33,7 +35,8 @@ class Tensor(_C._Tensor):
 
     Tensors are immutable (shared variables change only through set_value
     and function updates), so numpy.asarray(t) shares their memory
-    read-only.
+    read-only. Comparisons give bool tensors; hashing is by identity, so
+    tensors can be dict keys.
     """
 
     __slots__ = ()
@@ -42,20 +45,20 @@ class Tensor(_C._Tensor):
     __array_ufunc__ = None
 
     def __new__(cls, data: Any, dtype: Any = None) -> Tensor:
-        return super().__new__(cls, data, _dtypes.code(dtype))
+        return super().__new__(cls, data, _dtypes.code(dtype, "Tensor"))
 
     # ---- attributes
 
     @property
     def dtype(self) -> DType:
-        """The element type, swiftgrad.float32 or swiftgrad.float64."""
+        """The element type, such as swiftgrad.float64."""
         return _dtypes.from_code(self._dtype)
 
     @property
     def size(self) -> int | None:
         """The number of elements; None if a length is not known yet."""
         shape = self.shape
-        return None if None in shape else math.prod(shape)
+        return None if None in shape else math.prod(shape)  # type: ignore[arg-type]
 
     @property
     def T(self) -> Tensor:
@@ -70,21 +73,18 @@ class Tensor(_C._Tensor):
 
     def sum(self, axis: int | tuple[int, ...] | None = None,
             keepdims: bool = False) -> Tensor:
-        """The sum over `axis` (all axes by default)."""
+        """The sum over `axis` (all axes by default); integers and bools sum
+        to int64 (uint64 for unsigned)."""
         return _C.sum(self, axis, keepdims)
 
     def mean(self, axis: int | tuple[int, ...] | None = None,
              keepdims: bool = False) -> Tensor:
-        """The mean over `axis` (all axes by default)."""
+        """The mean over `axis` (all axes by default) of a floating tensor."""
         return _C.mean(self, axis, keepdims)
 
     def astype(self, dtype: Any, /, *, copy: bool = True) -> Tensor:
         """The tensor converted to `dtype`."""
-        return _C.astype(self, _dtypes.code(dtype))
-
-    def tolist(self) -> Any:
-        """The values as nested Python lists (a float for a 0-d tensor)."""
-        return memoryview(self).tolist()
+        return _C.astype(self, _dtypes.as_dtype(dtype, "astype")._code)
 
     def numpy(self) -> Any:
         """A read-only NumPy array sharing the tensor's memory."""
@@ -108,20 +108,21 @@ class Tensor(_C._Tensor):
 
         return swiftgrad
 
-    # ---- printing
+    # ---- printing (numpy's rules; _printing loads on first use)
 
     def __repr__(self) -> str:
-        if self._kind == _C.KIND_VALUE:
-            return _printing.array_repr(self.tolist(), self.shape,
-                                        self._dtype == _C.DTYPE_FLOAT32,
-                                        self.requires_grad)
-        return self._describe()
+        if self._kind != _C.KIND_VALUE:
+            return self._describe()
+        from . import _printing
+
+        return _printing.array_repr(self, self.requires_grad)
 
     def __str__(self) -> str:
-        if self._kind == _C.KIND_VALUE:
-            return _printing.array_str(self.tolist(), self.shape,
-                                       self._dtype == _C.DTYPE_FLOAT32)
-        return self._describe()
+        if self._kind != _C.KIND_VALUE:
+            return self._describe()
+        from . import _printing
+
+        return _printing.array_str(self)
 
     def _describe(self) -> str:
         shape = "(" + ", ".join(map(str, self.shape)) + ("," if self.ndim == 1 else "") + ")"

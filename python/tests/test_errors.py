@@ -46,7 +46,7 @@ def test_dot_shapes(a, b):
 def test_broadcasting_mismatch(a, b):
     with pytest.raises(ValueError, match=r"^\[add\].*\(2, ?3\).*\(4, ?5\)"):
         a + b
-    with pytest.raises(ValueError, match=r"^\[mul\].*\(2, ?3\).*\(3, ?2\)"):
+    with pytest.raises(ValueError, match=r"^\[multiply\].*\(2, ?3\).*\(3, ?2\)"):
         a * a.T
     still_works(a, b)
 
@@ -210,7 +210,8 @@ def _deep(levels):
     return value
 
 
-GARBAGE = [None, "x", b"bytes", {}, set(), object(), 10 ** 400, 1j, [[]], [[1], 2],
+GARBAGE = [None, "x", b"bytes", {}, set(), object(), 10 ** 400, 2 ** 70, -2 ** 70, 2 ** 64,
+           1j, [[]], [[1], 2], [1, 2 ** 64], [-1, 2 ** 63], [10 ** 400],
            [1, [2]], [None], float("nan"), np.array(["a"]),
            np.array([1, 2], dtype=">f8"), np.zeros((2, 2), dtype=[("a", "f8")]),
            _deep(70),
@@ -242,14 +243,38 @@ def _calls(a):
 
 
 def test_garbage_never_crashes(a, b):
-    """Every entry point meets every kind of bad value: an exception or a
-    result, never a crash."""
+    """Every entry point meets every kind of bad value: a result or one of
+    the documented exceptions (never OverflowError, never a crash), whose
+    message names the operation; only Python's own "unsupported operand"
+    (when an operator returns NotImplemented) does not."""
     a.requires_grad = True
     for call in _calls(a):
         for garbage in GARBAGE:
             try:
                 call(garbage)
-            except (TypeError, ValueError, IndexError, OverflowError, AttributeError):
-                pass
+            except (TypeError, ValueError, IndexError) as e:
+                assert str(e).startswith("[") or "unsupported operand" in str(e), \
+                    (garbage, e)
         a.grad = None
     still_works(a, b)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: sg.asarray(10 ** 400),
+    lambda: sg.asarray([1.0, 2 ** 64]),
+    lambda: sg.asarray(-2 ** 63 - 1),
+    lambda: sg.sum(sg.asarray([1.0]), axis=2 ** 70),
+    lambda: sg.mean(sg.asarray([1.0]), axis=(0, -2 ** 70)),
+    lambda: sg.permute_dims(sg.asarray([1.0]), (2 ** 64,)),
+    lambda: sg.placeholder((2 ** 63,)),
+    lambda: sg.asarray([1, 2]) + 2 ** 64,
+    lambda: sg.asarray(np.arange(3, dtype=np.int8)) * 300,
+    lambda: sg.asarray([300], dtype="uint8"),
+    lambda: sg.asarray([-1], dtype=sg.uint64),
+    lambda: sg.asarray([-1, 2 ** 63]),
+])
+def test_integers_out_of_range_are_value_errors(call):
+    """Python ints beyond what the dtype holds: ValueError naming the
+    operation (NumPy raises OverflowError)."""
+    with pytest.raises(ValueError, match=r"^\[(asarray|sum|mean|permute_dims|placeholder|add|multiply)\]"):
+        call()

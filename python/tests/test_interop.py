@@ -154,18 +154,22 @@ def test_array_protocol():
 
 # --------------------------------------------------------- conversion
 
-FORMATS = ["?", "b", "B", "h", "H", "i", "I", "l", "L", "q", "Q", "e", "f", "d"]
+FORMATS = ["?", "b", "B", "h", "H", "i", "I", "l", "L", "q", "Q", "e", "f", "d",
+           "F", "D"]
 
 
 @pytest.mark.parametrize("code", FORMATS)
 def test_buffer_formats(code):
+    """Every buffer keeps its dtype (float16 becomes float32, which holds
+    it exactly); values are copied exactly."""
     values = np.array([[0, 1, 2], [3, 4, 5]]).astype(np.dtype(code))
     t = sg.asarray(values)
-    expected_dtype = sg.float32 if code in "ef" else sg.float64
+    expected_dtype = np.float32 if code == "e" else values.dtype
     assert t.dtype == expected_dtype
-    np.testing.assert_array_equal(np.asarray(t), values.astype(np.float64))
+    assert np.asarray(t).dtype == expected_dtype
+    np.testing.assert_array_equal(np.asarray(t), values.astype(expected_dtype))
     # array.array and memoryview speak the same protocol with '@' formats
-    if code not in "e?":
+    if code not in "e?FD":
         mv = memoryview(array.array(code, values.ravel().tolist())).cast("B").cast(code, (2, 3))
         np.testing.assert_array_equal(np.asarray(sg.asarray(mv)), values)
 
@@ -189,9 +193,25 @@ def test_native_prefix(fmt):
     np.testing.assert_array_equal(np.asarray(t), [0, 1, 1, 1] if "?" in fmt else [0, 1, 2, 3])
 
 
-def test_big_endian_is_refused():
-    with pytest.raises(TypeError, match=r"unsupported buffer format '>d'"):
-        sg.asarray(np.arange(3, dtype=">f8"))
+@pytest.mark.parametrize("dtype", [">f8", ">f4", "<f8", ">i2", ">u4", ">i8", ">c16", ">c8",
+                                   ">u8", "=i4", "<c8"])
+def test_byte_orders(dtype):
+    """Data in either byte order is read by value (copied)."""
+    values = (np.arange(6) * 37 - 11).astype(dtype.replace(">", "<")).reshape(2, 3)
+    if values.dtype.kind == "c":
+        values = values + 1j * values[::-1]
+    data = values.astype(dtype)
+    t = sg.asarray(data)
+    assert t.dtype == np.dtype(dtype).newbyteorder("=")
+    np.testing.assert_array_equal(np.asarray(t), values)
+    np.testing.assert_array_equal(np.asarray(sg.asarray(data[:, ::-2])), values[:, ::-2])
+
+
+def test_unsupported_formats_are_refused():
+    for data in (np.ones(2, dtype=np.longdouble), memoryview(bytearray(b"ab")).cast("c"),
+                 np.zeros(2, dtype=[("a", "f8")]), np.array(["a"])):
+        with pytest.raises(TypeError, match=r"^\[asarray\] unsupported buffer format"):
+            sg.asarray(data)
 
 
 def test_strided_buffers():
@@ -217,15 +237,27 @@ def test_nested_lists():
     assert np.asarray(sg.asarray([[1, 2], (3, 4.5)])).tolist() == [[1, 2], [3, 4.5]]
     assert sg.asarray([True, False]).tolist() == [1.0, 0.0]
     assert sg.asarray([np.float32(1.5), np.int64(2)]).tolist() == [1.5, 2.0]
+    assert sg.asarray([np.float32(1.5), np.int64(2)]).dtype == sg.float64
     assert sg.asarray([sg.asarray(1.0), 2]).tolist() == [1.0, 2.0]
     assert sg.asarray([]).shape == (0,)
     assert sg.asarray([[], []]).shape == (2, 0)
-    assert sg.asarray(3).shape == () and sg.asarray(3).dtype == sg.float64
+    assert sg.asarray(3).shape == () and sg.asarray(3).dtype == sg.int64
+    assert sg.asarray(3.0).dtype == sg.float64
     assert sg.asarray([1, 2], dtype=sg.float32).dtype == sg.float32
+    # like NumPy, Python data takes the dtype of the highest kind it holds
+    assert sg.asarray([True, False]).dtype == sg.bool
+    assert sg.asarray([[1, 2], [3, 4]]).dtype == sg.int64
+    assert sg.asarray([1, 2.5]).dtype == sg.float64
+    assert sg.asarray([1, 2.5, 1j]).dtype == sg.complex128
+    assert sg.asarray([True, 2]).tolist() == [1, 2]
+    assert sg.asarray([2 ** 63]).dtype == sg.uint64
+    assert sg.asarray([]).dtype == sg.float64
 
 
 def test_tensor_constructor():
-    t = sg.Tensor(np.arange(3))
+    i = sg.Tensor(np.arange(3))
+    assert isinstance(i, sg.Tensor) and i.tolist() == [0, 1, 2] and i.dtype == sg.int64
+    t = sg.Tensor(np.arange(3.0))
     assert isinstance(t, sg.Tensor) and t.tolist() == [0.0, 1.0, 2.0]
     t.requires_grad = True
     d = sg.Tensor(t * 2, dtype="float32")
@@ -304,7 +336,8 @@ def test_scalar_conversions():
     assert len(sg.asarray([1, 2, 3])) == 3
     with pytest.raises(TypeError):
         len(sg.asarray(1.0))
-    assert (+t) is t
+    # +t is the Array API's positive(t): the same values (a new tensor)
+    assert (+t).tolist() == [[2.75]] and (+t).dtype == t.dtype
     assert (-t).tolist() == [[-2.75]]
 
 
@@ -323,7 +356,10 @@ def test_dtypes():
     assert sg.asarray([1.0]).dtype is sg.float64
     assert np.zeros(2, dtype=sg.float32).dtype == np.float32
     with pytest.raises(TypeError, match="unsupported dtype"):
-        sg.asarray([1], dtype="int32")
+        sg.asarray([1], dtype="float16")
+    with pytest.raises(TypeError, match="unsupported dtype"):
+        sg.asarray([1], dtype=np.float16)
+    assert sg.asarray([1], dtype="int32").dtype == sg.int32
 
 
 # ----------------------------------------------------------- printing
@@ -532,7 +568,13 @@ def _leak_cases():
         "error_arguments": expect(TypeError, lambda: f(a, a)),
         "error_dtype": expect(TypeError, lambda: sg.function([T.fmatrix()], [])(a)),
         "error_axis": expect(IndexError, lambda: t.sum(axis=5)),
-        "error_format": expect(TypeError, lambda: sg.asarray(np.ones(2, ">f8"))),
+        "error_format": expect(TypeError, lambda: sg.asarray(np.ones(2, np.longdouble))),
+        "error_overflow": expect(ValueError, lambda: sg.asarray([1, 10 ** 30])),
+        "asarray_complex": lambda: sg.asarray([[1j, 2], [3, 4]]),
+        "tolist_complex": lambda: sg.asarray([1j, 2]).tolist(),
+        "item_uint64": lambda: sg.asarray(np.uint64(2 ** 64 - 1)).item(),
+        "compare": lambda: t < 2.0,
+        "binary_int_scalar": lambda: sg.asarray([1, 2]) * 0.5,
     }
 
 

@@ -41,7 +41,8 @@ extension Tensor {
     /// `op` with a scalar operand, which takes this tensor's dtype where
     /// its kind fits (as Python scalars do in the Array API).
     public func binary(_ op: BinaryOp, _ scalar: Scalar) throws -> Tensor {
-        try binary(op, Tensor(scalar, dtype: dtype.promoted(withScalar: scalar)))
+        let common = dtype.promoted(withScalar: scalar)
+        return try cast(to: common).binary(op, Tensor(scalar, dtype: common))
     }
 
     public func binary(_ op: BinaryOp, _ scalar: Double) throws -> Tensor { try binary(op, .real(scalar)) }
@@ -62,7 +63,8 @@ extension Tensor {
     public static func / (a: Double, b: Tensor) throws -> Tensor { try b.scalarFirst(.divide, a) }
 
     private func scalarFirst(_ op: BinaryOp, _ a: Double) throws -> Tensor {
-        try Tensor.binary(op, Tensor(.real(a), dtype: dtype.promoted(withScalar: .real(a))), self)
+        let common = dtype.promoted(withScalar: .real(a))
+        return try Tensor.binary(op, Tensor(.real(a), dtype: common), cast(to: common))
     }
 
     public func pow(_ exponent: Tensor) throws -> Tensor { try Tensor.binary(.pow, self, exponent) }

@@ -1,5 +1,5 @@
 """Theano's theano.tensor.nnet: neural-network operations."""
 
-from .. import sigmoid
+from .. import relu, sigmoid, softplus
 
-__all__ = ["sigmoid"]
+__all__ = ["relu", "sigmoid", "softplus"]
