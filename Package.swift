@@ -22,8 +22,14 @@ let package = Package(
         .target(
             name: "SwiftGradCABI",
             dependencies: ["SwiftGrad", "CSwiftGrad"],
-            // A C program then needs only libswiftgrad.so and OpenBLAS.
-            linkerSettings: [.unsafeFlags(["-static-stdlib"])]
+            exclude: ["exports.map"],
+            // A C program then needs only libswiftgrad.so and OpenBLAS. The
+            // version script exports only the sg_ functions; lld, because gold
+            // leaves some hidden Swift symbols in the dynamic symbol table.
+            linkerSettings: [.unsafeFlags([
+                "-static-stdlib", "-use-ld=lld",
+                "-Xlinker", "--version-script=\(Context.packageDirectory)/Sources/SwiftGradCABI/exports.map",
+            ])]
         ),
         .executableTarget(
             name: "seed-xor",
