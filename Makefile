@@ -50,6 +50,9 @@ test-swift: deps
 test-c: lib
 	@mkdir -p $(OUT)
 	$(CXX) -std=c++11 -x c++ $(STRICT) -fsyntax-only include/swiftgrad.h
+	@# The library exports the C ABI only (absolute and section markers aside).
+	@extra=$$(nm -D --defined-only $(LIB) | awk '$$2 !~ /^[aAN]$$/ && $$3 !~ /^sg_/'); \
+	  if [ -n "$$extra" ]; then echo "$(LIB) exports more than sg_ symbols:"; echo "$$extra" | head -20; exit 1; fi
 	@set -e; for t in $(C_TESTS); do \
 	  echo "== $$t"; \
 	  $(CC) -std=c99 -g $(STRICT) Tests/CABI/$$t.c $(LINK) -o $(OUT)/$$t; \
