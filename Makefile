@@ -14,6 +14,7 @@ C_TESTS := $(patsubst Tests/CABI/%.c,%,$(wildcard Tests/CABI/test_*.c))
 export OPENBLAS_NUM_THREADS ?= 1
 
 .PHONY: all deps lib python demo test test-swift test-c test-python clean
+.PHONY: tsan-lib test-tsan
 
 all: lib
 
@@ -40,7 +41,7 @@ demo: python
 	@echo "== XOR from Swift"
 	swift run -c release seed-xor
 
-test: test-swift test-c test-python
+test: test-swift test-c test-python test-tsan
 
 test-swift: deps
 	swift test --disable-swift-testing
@@ -63,6 +64,27 @@ test-c: lib
 	  valgrind -q --error-exitcode=1 --leak-check=full --show-possibly-lost=no \
 	    --errors-for-leak-kinds=definite,indirect \
 	    $(OUT)/$$t; \
+	done
+
+# The sanitizer builds use the Swift toolchain's clang and runtimes.
+SWIFT_BIN := $(dir $(realpath $(shell command -v swift)))
+SAN_CC ?= $(SWIFT_BIN)clang
+SWIFT_RUNTIME := $(SWIFT_BIN)../lib/swift/linux
+
+# ThreadSanitizer needs the library instrumented too (.build-tsan) to see
+# inside it; the toolchain's TSan runtime also wants libdispatch.
+tsan-lib: deps
+	swift build -c release --product swiftgrad --scratch-path .build-tsan --sanitize=thread
+
+test-tsan: tsan-lib
+	@mkdir -p $(OUT)
+	@set -e; for t in $(C_TESTS); do \
+	  echo "== $$t (ThreadSanitizer)"; \
+	  $(SAN_CC) -std=c99 -g $(STRICT) -fsanitize=thread -fuse-ld=lld Tests/CABI/$$t.c \
+	    -L.build-tsan/release -lswiftgrad -Wl,-rpath,$(abspath .build-tsan/release) \
+	    -L$(SWIFT_RUNTIME) -ldispatch -lBlocksRuntime -Wl,-rpath,$(abspath $(SWIFT_RUNTIME)) \
+	    -o $(OUT)/$$t-tsan; \
+	  TSAN_OPTIONS="halt_on_error=1 allocator_may_return_null=1" $(OUT)/$$t-tsan; \
 	done
 
 # From outside the tree, so the installed package is what gets imported.
