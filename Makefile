@@ -14,7 +14,7 @@ C_TESTS := $(patsubst Tests/CABI/%.c,%,$(wildcard Tests/CABI/test_*.c))
 export OPENBLAS_NUM_THREADS ?= 1
 
 .PHONY: all deps lib python demo test test-swift test-c test-python clean
-.PHONY: tsan-lib test-tsan
+.PHONY: fuzz fuzz-build test-fuzz tsan-lib test-tsan
 
 all: lib
 
@@ -41,7 +41,7 @@ demo: python
 	@echo "== XOR from Swift"
 	swift run -c release seed-xor
 
-test: test-swift test-c test-python test-tsan
+test: test-swift test-c test-python test-fuzz test-tsan
 
 test-swift: deps
 	swift test --disable-swift-testing
@@ -70,6 +70,39 @@ test-c: lib
 SWIFT_BIN := $(dir $(realpath $(shell command -v swift)))
 SAN_CC ?= $(SWIFT_BIN)clang
 SWIFT_RUNTIME := $(SWIFT_BIN)../lib/swift/linux
+
+# libFuzzer over the C ABI (Tests/Fuzz/fuzz_abi.c), against a library built
+# with coverage and AddressSanitizer in .build-fuzz. `make fuzz` runs long
+# on a kept corpus; `make test-fuzz` replays Tests/Fuzz/regressions and runs
+# briefly. FUZZ_SKIP steers clear of the crashes listed in Tests/Fuzz/README.md.
+FUZZ_TIME ?= 600
+FUZZ_TEST_TIME ?= 45
+FUZZ_SKIP ?= -DFUZZ_SKIP_KNOWN
+FUZZ_LIBDIR ?= .build-fuzz/release
+FUZZ_BIN := $(OUT)/fuzz_abi
+FUZZ_CORPUS := .build/fuzz-corpus
+FUZZ_RUN = $(FUZZ_BIN) -timeout=10 -max_len=1024 -rss_limit_mb=2048 \
+  -artifact_prefix=.build/fuzz-artifacts/ -print_final_stats=1
+
+fuzz-build: deps
+	swift build -c release --product swiftgrad --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer,address
+	@mkdir -p $(OUT) $(FUZZ_CORPUS) .build/fuzz-artifacts
+	$(SAN_CC) -std=c99 -g -O1 $(STRICT) $(FUZZ_SKIP) -fsanitize=fuzzer,address,undefined \
+	  -fno-sanitize-recover=all -fuse-ld=lld Tests/Fuzz/fuzz_abi.c \
+	  -L$(FUZZ_LIBDIR) -lswiftgrad -Wl,-rpath,$(abspath $(FUZZ_LIBDIR)) -o $(FUZZ_BIN)
+
+fuzz: fuzz-build
+	$(FUZZ_RUN) -max_total_time=$(FUZZ_TIME) $(FUZZ_CORPUS)
+
+# A crash, leak, sanitizer report or hang fails; the log keeps the noise
+# (refused allocations) out of the way.
+test-fuzz: fuzz-build
+	@set -e; for r in $(wildcard Tests/Fuzz/regressions/*); do $(FUZZ_BIN) $$r 2>.build/fuzz-test.log \
+	  || { tail -60 .build/fuzz-test.log; echo "regression $$r fails"; exit 1; }; done
+	@echo "== fuzzing the C ABI for $(FUZZ_TEST_TIME) s (log: .build/fuzz-test.log)"
+	@$(FUZZ_RUN) -max_total_time=$(FUZZ_TEST_TIME) $(FUZZ_CORPUS) 2>.build/fuzz-test.log \
+	  || { grep -v 'failed to allocate' .build/fuzz-test.log | tail -60; exit 1; }
+	@grep '^stat::\|^Done' .build/fuzz-test.log
 
 # ThreadSanitizer needs the library instrumented too (.build-tsan) to see
 # inside it; the toolchain's TSan runtime also wants libdispatch.
