@@ -54,14 +54,18 @@ static const loop_f64 f64_256[] = {FUNCTIONS(ENTRY_F64_256)};
 _Static_assert(sizeof f32_512 / sizeof *f32_512 == SG_VMATH_COUNT, "one loop per function");
 
 /* 2: AVX-512, 1: AVX2 with FMA, 0: neither. */
+/* Threads may race to fill the cache; they store the same value, and the
+ * atomics make that race well defined. */
 static int level(void) {
     static int cached = -1;
-    if (cached < 0) {
+    int l = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (l < 0) {
         __builtin_cpu_init();
-        cached = __builtin_cpu_supports("avx512f") ? 2
-               : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1 : 0;
+        l = __builtin_cpu_supports("avx512f") ? 2
+          : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1 : 0;
+        __atomic_store_n(&cached, l, __ATOMIC_RELAXED);
     }
-    return cached;
+    return l;
 }
 
 int sg_vmath_f32(sg_vmath_function function, const float *x, float *y, size_t n) {
