@@ -45,3 +45,23 @@ struct SplitMix64: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+/// ∂f/∂x for each input by central differences with step 1e-6.
+func centralDifferences(_ x: [NDArray], _ f: ([NDArray]) throws -> Double) throws -> [[Double]] {
+    let h = 1e-6
+    return try x.indices.map { i in
+        var values = x[i].scalars
+        return try values.indices.map { j in
+            let original = values[j]
+            func at(_ v: Double) throws -> Double {
+                values[j] = v
+                var point = x
+                point[i] = try NDArray(values, shape: x[i].shape)
+                return try f(point)
+            }
+            let slope = (try at(original + h) - at(original - h)) / (2 * h)
+            values[j] = original
+            return slope
+        }
+    }
+}
