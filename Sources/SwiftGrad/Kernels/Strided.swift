@@ -3,9 +3,17 @@
 /// length-1 axes dropped and neighbouring axes merged wherever every
 /// operand steps across them evenly, so contiguous arrays become one row.
 struct StridedLoop {
-    /// Merged lengths, outermost first; empty for a single element.
-    private(set) var shape: [Int] = []
-    private(set) var strides: ([Int], [Int], [Int]) = ([], [], [])
+    // The innermost merged axis lives in scalars and only the outer axes in
+    // arrays, so the common case (operands that merge into one row) makes
+    // no heap allocation.
+    /// The number of elements in each innermost row.
+    private(set) var rowLength = 1
+    /// Each operand's step along the row.
+    private(set) var rowSteps = (0, 0, 0)
+    private var hasRow = false
+    /// Outer lengths and strides, outermost first.
+    private var outer: [Int] = []
+    private var outerStrides: ([Int], [Int], [Int]) = ([], [], [])
     /// Whether some length is 0: there is nothing to visit.
     private(set) var isEmpty = false
 
@@ -16,21 +24,29 @@ struct StridedLoop {
             if n == 0 { isEmpty = true; return }
             if n == 1 { continue }  // any stride may sit on a length-1 axis
             let (a, b, c) = (at(s0, axis), at(s1, axis), at(s2, axis))
-            if let last = self.shape.indices.last,
-               strides.0[last] == a &* n, strides.1[last] == b &* n, strides.2[last] == c &* n {
-                self.shape[last] &*= n
-                strides.0[last] = a; strides.1[last] = b; strides.2[last] = c
+            if hasRow, rowSteps.0 == a &* n, rowSteps.1 == b &* n, rowSteps.2 == c &* n {
+                rowLength &*= n
             } else {
-                self.shape.append(n)
-                strides.0.append(a); strides.1.append(b); strides.2.append(c)
+                if hasRow {
+                    outer.append(rowLength)
+                    outerStrides.0.append(rowSteps.0)
+                    outerStrides.1.append(rowSteps.1)
+                    outerStrides.2.append(rowSteps.2)
+                }
+                rowLength = n
+                hasRow = true
             }
+            rowSteps = (a, b, c)
         }
     }
 
-    /// The number of elements in each innermost row.
-    var rowLength: Int { shape.last ?? 1 }
+    /// Merged lengths, outermost first; empty for a single element.
+    var shape: [Int] { hasRow ? outer + [rowLength] : [] }
+    var strides: ([Int], [Int], [Int]) {
+        hasRow ? (outerStrides.0 + [rowSteps.0], outerStrides.1 + [rowSteps.1], outerStrides.2 + [rowSteps.2]) : ([], [], [])
+    }
     /// The number of rows.
-    var rowCount: Int { isEmpty ? 0 : shape.dropLast().reduce(1, &*) }
+    var rowCount: Int { isEmpty ? 0 : outer.reduce(1, &*) }
 
     /// Calls `body(o0, o1, o2, n, d0, d1, d2)` for each row, where `o` are
     /// the operands' offsets of the row's first element and `d` their steps.
@@ -44,30 +60,28 @@ struct StridedLoop {
     @inline(never)
     func forEachRow(in rows: Range<Int>, _ body: (Int, Int, Int, Int, Int, Int, Int) -> Void) {
         guard !isEmpty, !rows.isEmpty else { return }
-        let rank = shape.count
-        guard rank > 0 else { return body(0, 0, 0, 1, 0, 0, 0) }
-        let n = shape[rank - 1]
-        let d0 = strides.0[rank - 1], d1 = strides.1[rank - 1], d2 = strides.2[rank - 1]
-        guard rank > 1 else { return body(0, 0, 0, n, d0, d1, d2) }
+        let n = rowLength, (d0, d1, d2) = rowSteps
+        let rank = outer.count
+        guard rank > 0 else { return body(0, 0, 0, n, d0, d1, d2) }
         // Start at row `rows.lowerBound`: its index along each outer axis.
-        var index = [Int](repeating: 0, count: rank - 1)
+        var index = [Int](repeating: 0, count: rank)
         var o0 = 0, o1 = 0, o2 = 0, rest = rows.lowerBound
-        for axis in stride(from: rank - 2, through: 0, by: -1) {
-            let i = rest % shape[axis]
-            rest /= shape[axis]
+        for axis in stride(from: rank - 1, through: 0, by: -1) {
+            let i = rest % outer[axis]
+            rest /= outer[axis]
             index[axis] = i
-            o0 &+= i &* strides.0[axis]; o1 &+= i &* strides.1[axis]; o2 &+= i &* strides.2[axis]
+            o0 &+= i &* outerStrides.0[axis]; o1 &+= i &* outerStrides.1[axis]; o2 &+= i &* outerStrides.2[axis]
         }
         for _ in rows {
             body(o0, o1, o2, n, d0, d1, d2)
-            var axis = rank - 2
+            var axis = rank - 1
             while axis >= 0 {
                 index[axis] += 1
-                o0 &+= strides.0[axis]; o1 &+= strides.1[axis]; o2 &+= strides.2[axis]
-                if index[axis] < shape[axis] { break }
-                o0 &-= strides.0[axis] &* shape[axis]
-                o1 &-= strides.1[axis] &* shape[axis]
-                o2 &-= strides.2[axis] &* shape[axis]
+                o0 &+= outerStrides.0[axis]; o1 &+= outerStrides.1[axis]; o2 &+= outerStrides.2[axis]
+                if index[axis] < outer[axis] { break }
+                o0 &-= outerStrides.0[axis] &* outer[axis]
+                o1 &-= outerStrides.1[axis] &* outer[axis]
+                o2 &-= outerStrides.2[axis] &* outer[axis]
                 index[axis] = 0
                 axis -= 1
             }
@@ -78,6 +92,7 @@ struct StridedLoop {
 /// The strides that make `array` read as if broadcast to `shape`: zero
 /// along axes it lacks or has length 1 in.
 func broadcastStrides(_ array: NDArray, to shape: [Int]) -> [Int] {
+    if array.shape == shape { return array.strides }
     let lead = shape.count - array.shape.count
     return shape.indices.map { axis in
         let i = axis - lead

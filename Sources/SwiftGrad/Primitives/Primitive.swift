@@ -74,10 +74,13 @@ extension Tensor {
             values.append(value)
         }
         let value = try primitive.value(of: values, type)
+        // Concrete inputs give a fully known type: reuse it rather than
+        // build another from the value's shape.
+        let known = type.shape.contains(nil) ? TensorType(value.dtype, value.shape) : type
         guard type.dtype.isFloating, GradMode.isEnabled, inputs.contains(where: \.requiresGrad) else {
-            return Tensor(value)
+            return Tensor(type: known, origin: .constant, value: value)
         }
-        return Tensor(type: TensorType(value.dtype, value.shape),
+        return Tensor(type: known,
                       origin: .node(Node(primitive: primitive, inputs: inputs)),
                       value: value, requiresGrad: true)
     }

@@ -54,18 +54,20 @@ func checkedCount(_ shape: [Int], itemSize: Int = 1, _ op: String) throws -> Int
 
 /// Row-major strides, in elements.
 func contiguousStrides(_ shape: [Int]) -> [Int] {
-    var strides = [Int](repeating: 1, count: shape.count)
-    var step = 1
-    for axis in shape.indices.reversed() {
-        strides[axis] = step
-        step &*= max(shape[axis], 1)
+    [Int](unsafeUninitializedCapacity: shape.count) { strides, count in
+        var step = 1
+        for axis in shape.indices.reversed() {
+            strides[axis] = step
+            step &*= Swift.max(shape[axis], 1)
+        }
+        count = shape.count
     }
-    return strides
 }
 
 /// NumPy's broadcasting of two shapes; unknown lengths stay unknown unless
 /// the other operand fixes them.
 func broadcastShapes(_ a: [Int?], _ b: [Int?], _ op: String) throws -> [Int?] {
+    if a == b, !a.contains(nil) { return a }
     let rank = max(a.count, b.count)
     var result = [Int?](repeating: nil, count: rank)
     for axis in 0..<rank {

@@ -6,7 +6,7 @@ import Darwin
 
 /// Reference-counted memory behind one or more array views.
 ///
-/// Memory is either allocated here (64-byte aligned, freed on deinit) or
+/// Memory is either allocated here (freed on deinit) or
 /// borrowed from a caller, who is told through `release` when the last view
 /// of it goes.
 public final class Storage {
@@ -16,7 +16,14 @@ public final class Storage {
     /// Allocates `byteCount` uninitialized bytes.
     init(byteCount: Int, op: String) throws {
         var pointer: UnsafeMutableRawPointer?
-        guard posix_memalign(&pointer, 64, max(byteCount, 1)) == 0, let pointer else {
+        // Small arrays take malloc's fast path (16-byte aligned, served
+        // from the thread's cache); large ones are aligned for vector loads.
+        if byteCount < 1024 {
+            pointer = malloc(max(byteCount, 1))
+        } else if posix_memalign(&pointer, 64, byteCount) != 0 {
+            pointer = nil
+        }
+        guard let pointer else {
             throw SwiftGradError(.memory, op, "cannot allocate \(byteCount) bytes")
         }
         base = pointer

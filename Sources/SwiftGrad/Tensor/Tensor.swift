@@ -18,11 +18,13 @@ public final class Tensor {
     public let type: TensorType
     /// The name of a placeholder or shared variable.
     public let name: String?
-    private(set) var origin: Origin
+    // Read on every operation; never accessed overlapping, so the dynamic
+    // exclusivity check would only cost time.
+    @exclusivity(unchecked) private(set) var origin: Origin
     /// The value; for a shared variable, its current value.
-    var storedValue: NDArray?
+    @exclusivity(unchecked) var storedValue: NDArray?
     /// Whether operations on this tensor record graphs for `backward()`.
-    public private(set) var requiresGrad: Bool
+    @exclusivity(unchecked) public private(set) var requiresGrad: Bool
     /// The gradient that `backward()` accumulated into this leaf. It never
     /// has graph history: a leaf holding its own graph would never be freed.
     public internal(set) var grad: Tensor?

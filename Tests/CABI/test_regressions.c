@@ -1,0 +1,106 @@
+/*
+ * test_regressions.c: the inputs that once crashed or hung the library,
+ * found by the fuzzer (Tests/Fuzz/regressions) and kept here as plain
+ * calls, so they keep their meaning whatever the harness's encoding.
+ * A hang fails through the alarm instead of stalling the suite.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdint.h>
+#include <unistd.h>
+
+#include "check.h"
+
+/* Empty arrays with huge axes: every call returns at once (a loop over
+ * empty rows once took hours). */
+static void test_empty_huge(void) {
+    static const int64_t shape3[] = {3, (int64_t)1 << 31, 0};
+    static const int64_t shape2[] = {(int64_t)1 << 31, (int64_t)1 << 31, 0};
+    static const int64_t axis1[] = {1};
+    int64_t shape[3] = {-7, -7, -7};
+    double total = -7;
+    sg_tensor *a = NULL, *b = NULL, *out = NULL;
+
+    CHECK_OK(sg_tensor_from_data(NULL, shape3, 3, SG_DTYPE_FLOAT64, &a));
+    CHECK_OK(sg_unary(SG_UNARY_EXP, a, &out));
+    CHECK_OK(sg_tensor_shape(out, shape, 3));
+    CHECK(shape[0] == 3 && shape[1] == (int64_t)1 << 31 && shape[2] == 0);
+    sg_tensor_free(out);
+
+    CHECK_OK(sg_tensor_from_data(NULL, shape2, 3, SG_DTYPE_BOOL, &b));
+    CHECK_OK(sg_sum(b, NULL, 0, false, &out));
+    CHECK_OK(sg_tensor_item(out, &total));
+    CHECK(total == 0);
+    sg_tensor_free(out);
+    CHECK_OK(sg_sum(b, axis1, 1, false, &out));
+    CHECK_OK(sg_tensor_shape(out, shape, 2));
+    CHECK(shape[0] == (int64_t)1 << 31 && shape[1] == 0);
+    sg_tensor_free(out);
+    sg_tensor_free(b);
+    sg_tensor_free(a);
+}
+
+/* The mean of a placeholder whose element count overflows is refused when
+ * the graph is built (an unchecked product once trapped). */
+static void test_mean_overflow(void) {
+    static const int64_t shape[] = {(int64_t)1 << 32, (int64_t)1 << 32};
+    sg_tensor *p = NULL, *out = NULL;
+
+    sg_status s = sg_tensor_new_placeholder(SG_DTYPE_FLOAT64, shape, 2, "x", &p);
+    if (s == SG_OK) {
+        CHECK_STATUS(sg_mean(p, NULL, 0, false, &out), SG_ERROR_VALUE);
+        CHECK(out == NULL);
+        sg_tensor_free(p);
+    } else {
+        CHECK(s == SG_ERROR_VALUE);
+        CHECK(strstr(sg_last_error(), "too many elements") != NULL);
+    }
+}
+
+static int released = 0;
+static void count_release(void *context) {
+    (void)context;
+    released++;
+}
+
+/* A borrowed view of 2^62 elements all at one address (stride 0): its byte
+ * size overflows, so it is refused before anything copies it. */
+static void test_copy_data_overflow(void) {
+    static const int64_t shape[] = {(int64_t)1 << 62}, strides[] = {0};
+    double x = 1.5;
+    sg_tensor *t = NULL;
+
+    CHECK_STATUS(sg_tensor_from_buffer(&x, shape, strides, 1, SG_DTYPE_FLOAT64,
+                                       count_release, NULL, &t), SG_ERROR_VALUE);
+    CHECK(t == NULL);
+    CHECK(released == 0);
+    CHECK(x == 1.5);
+}
+
+/* A length-1 axis may carry any stride, INT64_MAX included: it is never
+ * stepped along, so the view is valid and reads the six elements. */
+static void test_huge_stride_on_length_one_axis(void) {
+    static const int64_t shape[] = {2, 1, 3}, strides[] = {4, INT64_MAX, 1};
+    double buf[7] = {0, 1, 2, -7, 4, 5, 6}, got[6] = {-7, -7, -7, -7, -7, -7};
+    /* exp of 0, 1, 2, 4, 5, 6 */
+    static const double expected[] = {1, 2.718281828459045, 7.38905609893065,
+                                      54.598150033144236, 148.4131591025766, 403.4287934927351};
+    sg_tensor *t = NULL, *out = NULL;
+    int i;
+
+    CHECK_OK(sg_tensor_from_buffer(buf, shape, strides, 3, SG_DTYPE_FLOAT64, count_release, NULL, &t));
+    CHECK_OK(sg_unary(SG_UNARY_EXP, t, &out));
+    CHECK_OK(sg_tensor_copy_data(out, got, sizeof got));
+    for (i = 0; i < 6; i++) CHECK_CLOSE(got[i], expected[i], 1e-15);
+    sg_tensor_free(out);
+    sg_tensor_free(t);
+    CHECK(released == 1);
+}
+
+int main(void) {
+    alarm(60);
+    test_empty_huge();
+    test_mean_overflow();
+    test_copy_data_overflow();
+    test_huge_stride_on_length_one_axis();
+    return CHECK_DONE();
+}
