@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 
 __version__: str = _C.__version__
 __array_api_version__ = "2023.12"
+from ._info import __array_namespace_info__  # noqa: E402
 
 Function = _C.Function
 
@@ -81,6 +82,27 @@ def asarray(obj: ArrayLike, /, dtype: Any = None) -> Tensor:
                [3., 4.]], dtype=float32)
     """
     return _C.asarray(obj, _dtypes.code(dtype, "asarray"))
+
+
+def from_dlpack(x: Any, /, *, device: Any = None, copy: _builtins.bool | None = None) -> Tensor:
+    """A tensor over the memory of `x`, any object with `__dlpack__` on
+    the CPU (NumPy arrays, PyTorch and JAX CPU tensors), without a copy
+    unless copy=True."""
+    if device not in (None, "cpu"):
+        raise ValueError(f"from_dlpack: unknown device {device!r}; swiftgrad has 'cpu'")
+    if isinstance(x, Tensor):
+        return x.copy() if copy else x
+    if not hasattr(x, "__dlpack__"):
+        raise TypeError(f"from_dlpack: {type(x).__name__} does not support DLPack")
+    if hasattr(x, "__dlpack_device__") and tuple(x.__dlpack_device__())[0] != 1:
+        raise BufferError(
+            f"from_dlpack: the array is on device {x.__dlpack_device__()}; only CPU memory can be shared")
+    try:
+        capsule = x.__dlpack__(max_version=(1, 0), copy=copy)
+    except TypeError:  # a producer older than the 2023.12 standard
+        capsule = x.__dlpack__()
+    t = _C._from_dlpack(capsule)
+    return t.copy() if copy else t
 
 
 def astype(x: ArrayLike, dtype: Any, /, *, copy: _builtins.bool = True,
@@ -274,7 +296,7 @@ def _updates(updates: Any) -> tuple[list[Tensor], list[Tensor]]:
 _PUBLIC = [
     "__array_api_version__", "DType", "Tensor", "Function",
     "e", "pi", "inf", "nan", "newaxis",
-    "asarray", "astype", "permute_dims", "clip", "matmul", "dot", "sum", "mean",
+    "__array_namespace_info__", "asarray", "from_dlpack", "astype", "permute_dims", "clip", "matmul", "dot", "sum", "mean",
     "result_type", "can_cast", "finfo", "iinfo", "isdtype",
     "grad", "no_grad", "placeholder", "shared", "function",
 ]

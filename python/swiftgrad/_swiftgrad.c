@@ -7,8 +7,8 @@
  * module can be loaded in several interpreters.
  *
  * Sections: module state, errors, tensor handles, dtypes, scalars,
- * conversion, Tensor type, Function type, module functions, module
- * definition.
+ * conversion, Tensor type, Function type, module functions, DLPack,
+ * module definition.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -2992,6 +2992,352 @@ m_set_grad_enabled(PyObject *module, PyObject *flag)
     return status == SG_OK ? PyBool_FromLong(previous) : raise_status(status);
 }
 
+/* =============================================================== DLPack */
+
+/* The DLPack 1.x structures (dlpack.h), declared here by their published
+ * layout: the extension includes nothing but swiftgrad.h and Python. */
+typedef struct {
+    uint32_t major, minor;
+} dl_version;
+
+typedef struct {
+    int32_t device_type, device_id;
+} dl_device;
+
+typedef struct {
+    uint8_t code, bits;
+    uint16_t lanes;
+} dl_dtype;
+
+typedef struct {
+    void *data;
+    dl_device device;
+    int32_t ndim;
+    dl_dtype dtype;
+    int64_t *shape, *strides; /* strides in elements; NULL: C order */
+    uint64_t byte_offset;
+} dl_tensor;
+
+typedef struct dl_managed {
+    dl_tensor tensor;
+    void *manager_ctx;
+    void (*deleter)(struct dl_managed *);
+} dl_managed;
+
+typedef struct dl_managed_versioned {
+    dl_version version;
+    void *manager_ctx;
+    void (*deleter)(struct dl_managed_versioned *);
+    uint64_t flags;
+    dl_tensor tensor;
+} dl_managed_versioned;
+
+enum { DL_CPU = 1 };
+enum { DL_INT = 0, DL_UINT = 1, DL_FLOAT = 2, DL_COMPLEX = 5, DL_BOOL = 6 };
+#define DL_FLAG_READ_ONLY ((uint64_t)1)
+
+/* What a capsule we made points at: the managed tensor first, then the
+ * handle that keeps the storage alive and the shape and strides. */
+typedef struct {
+    union {
+        dl_managed legacy;
+        dl_managed_versioned versioned;
+    } m;
+    sg_tensor *handle;
+    int64_t dims[2 * MAX_NDIM];
+} dl_export;
+
+/* Deleters may run on any thread, with or without the GIL: they only
+ * call the C ABI and the raw allocator. */
+static void
+dl_free_export(dl_export *e)
+{
+    sg_tensor_free(e->handle);
+    PyMem_RawFree(e);
+}
+
+static void
+dl_delete_legacy(dl_managed *m)
+{
+    dl_free_export((dl_export *)m);
+}
+
+static void
+dl_delete_versioned(dl_managed_versioned *m)
+{
+    dl_free_export((dl_export *)m);
+}
+
+/* An unconsumed capsule deletes its tensor when it goes. */
+static void
+dl_capsule_destructor(PyObject *capsule)
+{
+    if (PyCapsule_IsValid(capsule, "dltensor")) {
+        dl_managed *m = PyCapsule_GetPointer(capsule, "dltensor");
+        if (m->deleter != NULL)
+            m->deleter(m);
+    }
+    else if (PyCapsule_IsValid(capsule, "dltensor_versioned")) {
+        dl_managed_versioned *m =
+            PyCapsule_GetPointer(capsule, "dltensor_versioned");
+        if (m->deleter != NULL)
+            m->deleter(m);
+    }
+}
+
+static int
+dl_dtype_of(sg_dtype dtype, dl_dtype *out)
+{
+    sg_dtype_kind kind;
+    sg_status status = sg_dtype_kind_of(dtype, &kind);
+    if (status != SG_OK)
+        return fail(status);
+    static const uint8_t codes[] = {
+        [SG_DTYPE_KIND_BOOL] = DL_BOOL,
+        [SG_DTYPE_KIND_SIGNED_INTEGER] = DL_INT,
+        [SG_DTYPE_KIND_UNSIGNED_INTEGER] = DL_UINT,
+        [SG_DTYPE_KIND_REAL_FLOATING] = DL_FLOAT,
+        [SG_DTYPE_KIND_COMPLEX_FLOATING] = DL_COMPLEX,
+    };
+    out->code = codes[kind];
+    out->bits = (uint8_t)(8 * sg_dtype_itemsize(dtype));
+    out->lanes = 1;
+    return 0;
+}
+
+/* The swiftgrad dtype of a DLPack one, or -1 with a BufferError. */
+static int
+dl_to_dtype(dl_dtype d)
+{
+    static const sg_dtype all[] = {
+        SG_DTYPE_BOOL,    SG_DTYPE_INT8,      SG_DTYPE_INT16,
+        SG_DTYPE_INT32,   SG_DTYPE_INT64,     SG_DTYPE_UINT8,
+        SG_DTYPE_UINT16,  SG_DTYPE_UINT32,    SG_DTYPE_UINT64,
+        SG_DTYPE_FLOAT32, SG_DTYPE_FLOAT64,   SG_DTYPE_COMPLEX64,
+        SG_DTYPE_COMPLEX128};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        dl_dtype c;
+        if (dl_dtype_of(all[i], &c) < 0)
+            return -1;
+        if (c.code == d.code && c.bits == d.bits && d.lanes == 1)
+            return (int)all[i];
+    }
+    PyErr_Format(PyExc_BufferError,
+                 "[from_dlpack] DLPack dtype (code %d, %d bits, %d lanes) "
+                 "has no swiftgrad dtype",
+                 (int)d.code, (int)d.bits, (int)d.lanes);
+    return -1;
+}
+
+/* _to_dlpack(tensor, versioned): a capsule sharing the tensor's memory,
+ * marked read-only when versioned (tensors are not written in place). */
+static PyObject *
+m_to_dlpack(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    module_state *st = get_state(module);
+    if (check_nargs("_to_dlpack", nargs, 2) < 0)
+        return NULL;
+    if (!is_tensor(st, args[0])) {
+        PyErr_SetString(PyExc_TypeError, "[__dlpack__] expected a tensor");
+        return NULL;
+    }
+    int versioned = PyObject_IsTrue(args[1]);
+    if (versioned < 0)
+        return NULL;
+    PyObject *value = value_of(st, args[0], "__dlpack__");
+    if (value == NULL)
+        return NULL;
+    dl_export *e = PyMem_RawCalloc(1, sizeof *e);
+    if (e == NULL) {
+        Py_DECREF(value);
+        return PyErr_NoMemory();
+    }
+    size_t ndim;
+    sg_dtype dtype;
+    const void *data = NULL;
+    dl_tensor *t = versioned ? &e->m.versioned.tensor : &e->m.legacy.tensor;
+    sg_status status = sg_tensor_detach(HANDLE(value), &e->handle);
+    Py_DECREF(value);
+    if (status != SG_OK) {
+        PyMem_RawFree(e);
+        return raise_status(status);
+    }
+    if (get_shape(e->handle, e->dims, &ndim) < 0 ||
+        get_dtype(e->handle, &dtype) < 0 || dl_dtype_of(dtype, &t->dtype) < 0 ||
+        (status = sg_tensor_strides(e->handle, e->dims + MAX_NDIM, MAX_NDIM)) != SG_OK ||
+        (status = sg_tensor_data(e->handle, &data)) != SG_OK) {
+        if (status != SG_OK && !PyErr_Occurred())
+            raise_status(status);
+        dl_free_export(e);
+        return NULL;
+    }
+    t->data = (void *)data;
+    t->device.device_type = DL_CPU;
+    t->ndim = (int32_t)ndim;
+    t->shape = e->dims;
+    t->strides = e->dims + MAX_NDIM;
+    if (versioned) {
+        e->m.versioned.version.major = 1;
+        e->m.versioned.flags = DL_FLAG_READ_ONLY;
+        e->m.versioned.deleter = dl_delete_versioned;
+    }
+    else {
+        e->m.legacy.deleter = dl_delete_legacy;
+    }
+    PyObject *capsule =
+        PyCapsule_New(e, versioned ? "dltensor_versioned" : "dltensor",
+                      dl_capsule_destructor);
+    if (capsule == NULL)
+        dl_free_export(e);
+    return capsule;
+}
+
+/* What a borrowed DLPack tensor's release needs: the producer's managed
+ * tensor and which kind it is. */
+typedef struct {
+    void *managed;
+    int versioned;
+} dl_import;
+
+/* Called when the last swiftgrad view of the memory goes, possibly on a
+ * thread without the GIL; the producer's deleter may need it. */
+static void
+dl_release(void *context)
+{
+    dl_import *im = context;
+    if (Py_IsInitialized()) {
+        PyGILState_STATE gil = PyGILState_Ensure();
+        if (im->versioned) {
+            dl_managed_versioned *m = im->managed;
+            if (m->deleter != NULL)
+                m->deleter(m);
+        }
+        else {
+            dl_managed *m = im->managed;
+            if (m->deleter != NULL)
+                m->deleter(m);
+        }
+        PyGILState_Release(gil);
+    }
+    PyMem_RawFree(im);
+}
+
+/* _from_dlpack(capsule): a tensor over the capsule's memory, no copy. */
+static PyObject *
+m_from_dlpack(PyObject *module, PyObject *capsule)
+{
+    int versioned = PyCapsule_IsValid(capsule, "dltensor_versioned");
+    if (!versioned && !PyCapsule_IsValid(capsule, "dltensor")) {
+        PyErr_SetString(PyExc_TypeError,
+                        "[from_dlpack] expected an unconsumed DLPack capsule "
+                        "(\"dltensor\" or \"dltensor_versioned\")");
+        return NULL;
+    }
+    void *managed = PyCapsule_GetPointer(
+        capsule, versioned ? "dltensor_versioned" : "dltensor");
+    if (managed == NULL)
+        return NULL;
+    dl_tensor *t = versioned ? &((dl_managed_versioned *)managed)->tensor
+                             : &((dl_managed *)managed)->tensor;
+    if (versioned && ((dl_managed_versioned *)managed)->version.major > 1) {
+        PyErr_Format(PyExc_BufferError,
+                     "[from_dlpack] DLPack version %u is newer than 1",
+                     ((dl_managed_versioned *)managed)->version.major);
+        return NULL;
+    }
+    if (t->device.device_type != DL_CPU) {
+        PyErr_Format(PyExc_BufferError,
+                     "[from_dlpack] only CPU memory can be shared (device "
+                     "type %d)",
+                     (int)t->device.device_type);
+        return NULL;
+    }
+    if (t->ndim < 0 || t->ndim > MAX_NDIM) {
+        PyErr_Format(PyExc_BufferError, "[from_dlpack] %d dimensions",
+                     (int)t->ndim);
+        return NULL;
+    }
+    int dtype = dl_to_dtype(t->dtype);
+    if (dtype < 0)
+        return NULL;
+    dl_import *im = PyMem_RawMalloc(sizeof *im);
+    if (im == NULL)
+        return PyErr_NoMemory();
+    im->managed = managed;
+    im->versioned = versioned;
+    sg_tensor *out = NULL;
+    sg_status status = sg_tensor_from_buffer(
+        (char *)t->data + t->byte_offset, t->shape, t->strides,
+        (size_t)t->ndim, (sg_dtype)dtype, dl_release, im, &out);
+    if (status != SG_OK) {
+        PyMem_RawFree(im); /* the capsule still owns the tensor */
+        return raise_status(status);
+    }
+    /* The tensor owns it now: the capsule must not delete it too. */
+    if (PyCapsule_SetName(capsule, versioned ? "used_dltensor_versioned"
+                                             : "used_dltensor") < 0) {
+        sg_tensor_free(out);
+        return NULL;
+    }
+    return wrap_tensor(get_state(module), out);
+}
+
+/* _from_bytes(data, dtype, shape): a tensor holding a copy of C-ordered
+ * raw elements (how pickles rebuild tensors). */
+static PyObject *
+m_from_bytes(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    int dtype;
+    int64_t shape[MAX_NDIM];
+    if (check_nargs("_from_bytes", nargs, 3) < 0 ||
+        parse_int(args[1], &dtype, "_from_bytes") < 0 ||
+        check_dtype_code(dtype, 0) < 0)
+        return NULL;
+    PyObject *dims = PySequence_Fast(args[2], "[_from_bytes] shape must be a sequence");
+    if (dims == NULL)
+        return NULL;
+    Py_ssize_t ndim = PySequence_Fast_GET_SIZE(dims);
+    if (ndim > MAX_NDIM) {
+        Py_DECREF(dims);
+        PyErr_SetString(PyExc_ValueError, "[_from_bytes] too many dimensions");
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < ndim; i++) {
+        shape[i] = PyLong_AsLongLong(PySequence_Fast_GET_ITEM(dims, i));
+        if (shape[i] == -1 && PyErr_Occurred()) {
+            Py_DECREF(dims);
+            return NULL;
+        }
+    }
+    Py_DECREF(dims);
+    Py_buffer view;
+    if (PyObject_GetBuffer(args[0], &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    /* The bytes must be exactly the elements of `shape`. */
+    size_t itemsize = sg_dtype_itemsize((sg_dtype)dtype), count = 1;
+    int fits = 1;
+    for (Py_ssize_t i = 0; i < ndim; i++) {
+        if (shape[i] < 0 || (shape[i] > 0 && count > SIZE_MAX / itemsize / (size_t)shape[i]))
+            fits = 0;
+        else
+            count *= (size_t)shape[i];
+    }
+    sg_tensor *out = NULL;
+    sg_status status = SG_OK;
+    if (!fits || count * itemsize != (size_t)view.len)
+        PyErr_Format(PyExc_ValueError,
+                     "[_from_bytes] %zd bytes do not hold the elements of the shape",
+                     view.len);
+    else
+        status = sg_tensor_from_data(view.buf, shape, (size_t)ndim, (sg_dtype)dtype, &out);
+    if (PyErr_Occurred()) {
+        PyBuffer_Release(&view);
+        return NULL;
+    }
+    PyBuffer_Release(&view);
+    return tensor_result(get_state(module), status, out);
+}
+
 static PyMethodDef module_methods[] = {
     {"_set_tensor_class", m_set_tensor_class, METH_O,
      "Sets the class of the tensors this module makes."},
@@ -3042,6 +3388,12 @@ static PyMethodDef module_methods[] = {
      "shared(value, name, dtype)"},
     {"function", (PyCFunction)(void (*)(void))m_function, METH_FASTCALL,
      "function(inputs, outputs, update_vars, update_values, unpack)"},
+    {"_to_dlpack", (PyCFunction)(void (*)(void))m_to_dlpack, METH_FASTCALL,
+     "_to_dlpack(tensor, versioned) -> a DLPack capsule"},
+    {"_from_dlpack", m_from_dlpack, METH_O,
+     "_from_dlpack(capsule) -> a tensor over the capsule's memory"},
+    {"_from_bytes", (PyCFunction)(void (*)(void))m_from_bytes, METH_FASTCALL,
+     "_from_bytes(data, dtype, shape) -> a tensor copying raw elements"},
     {"_set_grad_enabled", m_set_grad_enabled, METH_O,
      "Turns eager graph recording on or off; returns the previous setting."},
     {NULL}};

@@ -41,9 +41,6 @@ class Tensor(_C._Tensor):
 
     __slots__ = ()
 
-    # ndarray + tensor and numpy ufuncs defer to the tensor's operators.
-    __array_ufunc__ = None
-
     def __new__(cls, data: Any, dtype: Any = None) -> Tensor:
         return super().__new__(cls, data, _dtypes.code(dtype, "Tensor"))
 
@@ -104,9 +101,73 @@ class Tensor(_C._Tensor):
         return array.copy() if copy else array
 
     def __array_namespace__(self, *, api_version: str | None = None) -> Any:
+        if api_version not in (None, "2021.12", "2022.12", "2023.12"):
+            raise ValueError(f"unsupported Array API version {api_version!r}")
         import swiftgrad
 
         return swiftgrad
+
+    # NumPy functions and ufuncs called on tensors run in swiftgrad.
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        from . import _interop
+
+        return _interop.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        from . import _interop
+
+        return _interop.array_function(func, args, kwargs)
+
+    def __dlpack__(self, *, stream: Any = None, max_version: tuple[int, int] | None = None,
+                   dl_device: tuple[int, int] | None = None, copy: bool | None = None) -> Any:
+        """A DLPack capsule sharing this tensor's memory (a copy's if
+        copy=True); versioned and marked read-only when the consumer
+        accepts DLPack 1.0."""
+        if stream is not None:
+            raise ValueError("__dlpack__: stream must be None for CPU tensors")
+        if dl_device is not None and tuple(dl_device) != _CPU:
+            raise BufferError(f"__dlpack__: cannot export to device {dl_device}; tensors live on the CPU")
+        source = self.copy() if copy else self
+        return _C._to_dlpack(source, max_version is not None and max_version[0] >= 1)
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        return _CPU
+
+    def to_device(self, device: Any, /, *, stream: Any = None) -> Tensor:
+        """This tensor: the CPU is swiftgrad's only device."""
+        if device != "cpu":
+            raise ValueError(f"to_device: unknown device {device!r}; swiftgrad has 'cpu'")
+        return self
+
+    # ---- Python protocols
+
+    def __iter__(self) -> Any:
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self)))
+
+    def __format__(self, spec: str) -> str:
+        if not spec:
+            return str(self)
+        if self.ndim == 0:
+            return format(self.item(), spec)
+        raise TypeError(f"unsupported format string passed to {type(self).__name__}.__format__")
+
+    def copy(self) -> Tensor:
+        """A new tensor holding a copy of the value (no graph history)."""
+        shape = self.shape
+        return _C._from_bytes(memoryview(self).tobytes(), self._dtype, shape)
+
+    def __copy__(self) -> Tensor:
+        return self.copy()
+
+    def __deepcopy__(self, memo: Any) -> Tensor:
+        return self.copy()
+
+    def __reduce__(self) -> tuple:
+        if self._kind != _C.KIND_VALUE:
+            raise TypeError("cannot pickle a symbolic tensor; pickle its value or the compiled function's inputs")
+        return (_rebuild, (memoryview(self).tobytes(), self.dtype.name, self.shape))
 
     # ---- printing (numpy's rules; _printing loads on first use)
 
@@ -131,6 +192,13 @@ class Tensor(_C._Tensor):
         if self.name is not None:
             text += f", name={self.name!r}"
         return text + ")"
+
+
+_CPU = (1, 0)  # DLPack's kDLCPU, device 0
+
+
+def _rebuild(data: bytes, dtype: str, shape: tuple[int, ...]) -> Tensor:
+    return _C._from_bytes(data, _dtypes.as_dtype(dtype, "unpickle")._code, shape)
 
 
 _C._set_tensor_class(Tensor)
