@@ -30,10 +30,23 @@
 
 /* ========================================================= module state */
 
+/* The last Python number converted for an operation on tensors of each
+ * dtype, kept because loops repeat them (x * 2.0, p - lr * g). Only
+ * operands of operations use it: the tensor never reaches the caller,
+ * so nothing can write to it. */
+typedef struct {
+    PyObject *tensor;
+    PyTypeObject *type; /* float or int */
+    int64_t bits;       /* the double's bits or the int's value */
+} scalar_slot;
+
+#define SCALAR_SLOTS 16
+
 typedef struct {
     PyTypeObject *tensor_base;   /* _Tensor */
     PyTypeObject *tensor_class;  /* class of new tensors: swiftgrad.Tensor */
     PyTypeObject *function_type; /* Function */
+    scalar_slot scalars[SCALAR_SLOTS]; /* by the other operand's dtype */
 } module_state;
 
 static struct PyModuleDef module_def;
@@ -1235,6 +1248,41 @@ to_tensor(module_state *st, PyObject *obj, int weak, int force,
     return result;
 }
 
+/* `obj` converted as the operand of an operation with a tensor of
+ * dtype `other`, through the module's cache for Python floats and ints. */
+static PyObject *
+scalar_operand(module_state *st, PyObject *obj, sg_dtype other, const char *op)
+{
+    int64_t bits;
+    if (PyFloat_CheckExact(obj)) {
+        double x = PyFloat_AS_DOUBLE(obj);
+        memcpy(&bits, &x, sizeof bits);
+    }
+    else if (PyLong_CheckExact(obj)) {
+        int overflow;
+        bits = PyLong_AsLongLongAndOverflow(obj, &overflow);
+        if (overflow || (bits == -1 && PyErr_Occurred())) {
+            PyErr_Clear();
+            return to_tensor(st, obj, (int)other, DTYPE_ANY, op);
+        }
+    }
+    else {
+        return to_tensor(st, obj, (int)other, DTYPE_ANY, op);
+    }
+    if ((unsigned)other >= SCALAR_SLOTS)
+        return to_tensor(st, obj, (int)other, DTYPE_ANY, op);
+    scalar_slot *slot = &st->scalars[other];
+    if (slot->tensor != NULL && slot->type == Py_TYPE(obj) && slot->bits == bits)
+        return Py_NewRef(slot->tensor);
+    PyObject *t = to_tensor(st, obj, (int)other, DTYPE_ANY, op);
+    if (t != NULL) {
+        Py_XSETREF(slot->tensor, Py_NewRef(t));
+        slot->type = Py_TYPE(obj);
+        slot->bits = bits;
+    }
+    return t;
+}
+
 /* Converts both operands of a binary operation. Strong operands (tensors,
  * arrays) go first so that weak ones can take their dtype (the Array
  * API's rule for Python scalars). Where the core has no promotion between
@@ -1254,7 +1302,7 @@ to_tensor_pair(module_state *st, PyObject *a, PyObject *b, PyObject **ta,
         Py_DECREF(t1);
         return -1;
     }
-    PyObject *t2 = to_tensor(st, second, (int)d1, DTYPE_ANY, op);
+    PyObject *t2 = scalar_operand(st, second, d1, op);
     if (t2 == NULL || get_dtype(HANDLE(t2), &d2) < 0) {
         Py_DECREF(t1);
         Py_XDECREF(t2);
@@ -3456,6 +3504,8 @@ module_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->tensor_base);
     Py_VISIT(st->tensor_class);
     Py_VISIT(st->function_type);
+    for (int i = 0; i < SCALAR_SLOTS; i++)
+        Py_VISIT(st->scalars[i].tensor);
     return 0;
 }
 
@@ -3466,6 +3516,8 @@ module_clear(PyObject *module)
     Py_CLEAR(st->tensor_base);
     Py_CLEAR(st->tensor_class);
     Py_CLEAR(st->function_type);
+    for (int i = 0; i < SCALAR_SLOTS; i++)
+        Py_CLEAR(st->scalars[i].tensor);
     return 0;
 }
 

@@ -24,15 +24,49 @@ extension Tensor {
     // MARK: Elementwise
 
     public static func unary(_ op: UnaryOp, _ x: Tensor) throws -> Tensor {
-        try apply(Unary(op: op), x)
+        let definition = op.definition
+        if let y = try eagerElementwise(definition.name, definition.kernels, x, nil) { return y }
+        return try apply(Unary(op: op), x)
     }
 
     public func unary(_ op: UnaryOp) throws -> Tensor { try Tensor.unary(op, self) }
 
+    /// The lean path of an eager elementwise op whose operands are plain
+    /// contiguous values of one shape (or one of them 0-d) with nothing to
+    /// record: what `apply` would do, without its general machinery. The
+    /// result shares its operand's shape and strides arrays, so the op
+    /// allocates only its storage and its tensor. Nil when the general
+    /// path is needed.
+    private static func eagerElementwise(_ name: String, _ kernels: KernelTable, _ x: Tensor, _ y: Tensor?) throws -> Tensor? {
+        guard let vx = x.plainValue, let kernel = kernels[vx.dtype] else { return nil }
+        var inputs = [vx], base = x, shape = vx
+        if let y {
+            guard let vy = y.plainValue else { return nil }
+            if vy.shape != vx.shape {
+                if vx.shape.isEmpty { (base, shape) = (y, vy) } else if !vy.shape.isEmpty { return nil }
+            }
+            inputs.append(vy)
+        }
+        let storage = try Storage(byteCount: shape.count * kernel.output.itemSize, op: name)
+        let out = NDArray(storage, kernel.output, shape: shape.shape, strides: shape.strides, offset: 0, count: shape.count)
+        kernel.run(inputs, out)
+        return Tensor(type: TensorType(kernel.output, base.type.shape), origin: .constant, value: out)
+    }
+
+    /// The value of a contiguous constant that records nothing.
+    private var plainValue: NDArray? {
+        guard case .constant = origin, !requiresGrad, let value = storedValue, value.isContiguous else { return nil }
+        return value
+    }
+
     /// `op` on `a` and `b` broadcast together, after promoting them to a
     /// common dtype.
     public static func binary(_ op: BinaryOp, _ a: Tensor, _ b: Tensor) throws -> Tensor {
-        let dtype = op.definition.computeType(try DType.promoted(a.dtype, b.dtype, op.name))
+        let definition = op.definition
+        let dtype = definition.computeType(try DType.promoted(a.dtype, b.dtype, definition.name))
+        if a.dtype == dtype, b.dtype == dtype, let y = try eagerElementwise(definition.name, definition.kernels, a, b) {
+            return y
+        }
         return try apply(Binary(op: op), a.cast(to: dtype), b.cast(to: dtype))
     }
 
