@@ -454,6 +454,26 @@ sg_status sg_function_input(const sg_function *function, size_t i,
 /* Releases a function. NULL does nothing. */
 void sg_function_free(sg_function *function);
 
+/* ------------------------------------------------------------- Printing */
+
+/* Text, copied into the caller's buffer as snprintf does: at most
+ * capacity - 1 bytes and a NUL (nothing when capacity is 0; buffer may
+ * then be NULL), with the full length, NUL excluded, written to *length.
+ * A length >= capacity means the text was cut: call again with
+ * length + 1 bytes. */
+
+/* The compiled program (Theano's debugprint): its inputs, shared
+ * variables and constants, each operation with its operands and type, the
+ * outputs and updates, the operation count as given and after rewrites,
+ * and what each rewrite replaced. */
+sg_status sg_function_describe(const sg_function *function, char *buffer,
+                               size_t capacity, size_t *length);
+
+/* The expression a tensor computes, in Python's syntax (Theano's pp):
+ * sigmoid((x @ W) + b). */
+sg_status sg_tensor_expression(const sg_tensor *tensor, char *buffer,
+                               size_t capacity, size_t *length);
+
 #ifdef __cplusplus
 }
 #endif

@@ -67,3 +67,19 @@ public func sgFunctionFree(_ function: OpaquePointer?) {
     guard let function else { return }
     Unmanaged<Function>.fromOpaque(UnsafeRawPointer(function)).release()
 }
+
+@_cdecl("sg_function_describe")
+public func sgFunctionDescribe(_ function: OpaquePointer?, _ buffer: UnsafeMutablePointer<CChar>?, _ capacity: Int,
+                               _ length: UnsafeMutablePointer<Int>?) -> sg_status {
+    guarded("sg_function_describe") { call in
+        try call.copy(try call.function(function).listing, to: buffer, capacity, length)
+    }
+}
+
+@_cdecl("sg_tensor_expression")
+public func sgTensorExpression(_ tensor: OpaquePointer?, _ buffer: UnsafeMutablePointer<CChar>?, _ capacity: Int,
+                               _ length: UnsafeMutablePointer<Int>?) -> sg_status {
+    guarded("sg_tensor_expression") { call in
+        try call.copy(try call.tensor(tensor, "tensor").expression(), to: buffer, capacity, length)
+    }
+}

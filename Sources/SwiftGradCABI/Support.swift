@@ -57,6 +57,21 @@ struct Call {
         return pointer
     }
 
+    /// Copies `text` to `buffer` as snprintf does and reports its length.
+    func copy(_ text: String, to buffer: UnsafeMutablePointer<CChar>?, _ capacity: Int,
+              _ length: UnsafeMutablePointer<Int>?) throws {
+        let length = try pointer(length, "length")
+        try checkCount(capacity, "capacity")
+        let bytes = Array(text.utf8)
+        if capacity > 0 {
+            let buffer = try pointer(buffer, "buffer")
+            let n = min(bytes.count, capacity - 1)
+            for i in 0..<n { buffer[i] = CChar(bitPattern: bytes[i]) }
+            buffer[n] = 0
+        }
+        length.pointee = bytes.count
+    }
+
     /// `count` tensors from a C array of handles.
     func tensors(_ handles: UnsafePointer<OpaquePointer?>?, _ count: Int, _ argument: String) throws -> [Tensor] {
         try checkCount(count, argument)

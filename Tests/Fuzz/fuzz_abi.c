@@ -782,6 +782,16 @@ static sg_status call_function_input(void) {
 
 /* ------------------------------------------------------------ the calls */
 
+/* Text into a small buffer of any capacity (NULL when 0), or a NULL or
+ * huge capacity. */
+static sg_status call_describe(void) {
+    char buf[32];
+    size_t capacity = byte() % 34, *length = SINK(n);
+    if (capacity == 33) capacity = SIZE_MAX;
+    return byte() % 2 ? sg_tensor_expression(T(), capacity ? buf : NULL, capacity, length)
+                      : sg_function_describe(F(), capacity ? buf : NULL, capacity, length);
+}
+
 /*
  * X(name, expression): the expression makes one ABI call and gives its
  * status. T() is a pool tensor (or NULL), TC() one that may be computed on,
@@ -833,7 +843,8 @@ static sg_status call_function_input(void) {
     X(function_num_outputs, sg_function_num_outputs(F(), SINK(n)))             \
     X(function_input, call_function_input())                                   \
     X(free_tensor, (put(NULL), SG_OK))                                         \
-    X(free_function, (put_function(NULL), SG_OK))
+    X(free_function, (put_function(NULL), SG_OK))                              \
+    X(describe, call_describe())
 
 #define DEFINE(name, expr) \
     static void op_##name(void) { done((expr), 0); }

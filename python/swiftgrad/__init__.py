@@ -51,6 +51,7 @@ if TYPE_CHECKING:
 __version__: str = _C.__version__
 __array_api_version__ = "2023.12"
 from ._info import __array_namespace_info__  # noqa: E402
+from .printing import debugprint, pp  # noqa: E402
 
 Function = _C.Function
 
@@ -298,5 +299,5 @@ _PUBLIC = [
     "e", "pi", "inf", "nan", "newaxis",
     "__array_namespace_info__", "asarray", "from_dlpack", "astype", "permute_dims", "clip", "matmul", "dot", "sum", "mean",
     "result_type", "can_cast", "finfo", "iinfo", "isdtype",
-    "grad", "no_grad", "placeholder", "shared", "function",
+    "grad", "no_grad", "placeholder", "shared", "function", "debugprint", "pp",
 ]

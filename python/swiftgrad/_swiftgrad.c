@@ -7,8 +7,8 @@
  * module can be loaded in several interpreters.
  *
  * Sections: module state, errors, tensor handles, dtypes, scalars,
- * conversion, Tensor type, Function type, module functions, DLPack,
- * module definition.
+ * conversion, Tensor type, Function type, module functions, printing,
+ * DLPack, module definition.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -3040,6 +3040,55 @@ m_set_grad_enabled(PyObject *module, PyObject *flag)
     return status == SG_OK ? PyBool_FromLong(previous) : raise_status(status);
 }
 
+/* ============================================================= printing */
+
+/* Text from sg_function_describe or sg_tensor_expression, which copy into
+ * a buffer as snprintf does: a second call when the first was cut. */
+static PyObject *
+describe(PyObject *obj, int is_function)
+{
+    char small[2048], *text = small;
+    size_t length = 0;
+    for (size_t capacity = sizeof small;;) {
+        sg_status status =
+            is_function
+                ? sg_function_describe(((FunctionObject *)obj)->handle, text,
+                                       capacity, &length)
+                : sg_tensor_expression(HANDLE(obj), text, capacity, &length);
+        if (status != SG_OK) {
+            if (text != small)
+                PyMem_Free(text);
+            return raise_status(status);
+        }
+        if (length < capacity)
+            break;
+        if (text != small)
+            PyMem_Free(text);
+        capacity = length + 1;
+        if ((text = PyMem_Malloc(capacity)) == NULL)
+            return PyErr_NoMemory();
+    }
+    PyObject *result = PyUnicode_DecodeUTF8(text, (Py_ssize_t)length, "replace");
+    if (text != small)
+        PyMem_Free(text);
+    return result;
+}
+
+/* _describe(function or tensor): debugprint's program or pp's expression. */
+static PyObject *
+m_describe(PyObject *module, PyObject *obj)
+{
+    module_state *st = get_state(module);
+    if (PyObject_TypeCheck(obj, st->function_type))
+        return describe(obj, 1);
+    if (is_tensor(st, obj))
+        return describe(obj, 0);
+    PyErr_Format(PyExc_TypeError,
+                 "expected a swiftgrad Function or Tensor, got %.100s",
+                 Py_TYPE(obj)->tp_name);
+    return NULL;
+}
+
 /* =============================================================== DLPack */
 
 /* The DLPack 1.x structures (dlpack.h), declared here by their published
@@ -3436,6 +3485,8 @@ static PyMethodDef module_methods[] = {
      "shared(value, name, dtype)"},
     {"function", (PyCFunction)(void (*)(void))m_function, METH_FASTCALL,
      "function(inputs, outputs, update_vars, update_values, unpack)"},
+    {"_describe", m_describe, METH_O,
+     "_describe(function or tensor) -> the program or the expression"},
     {"_to_dlpack", (PyCFunction)(void (*)(void))m_to_dlpack, METH_FASTCALL,
      "_to_dlpack(tensor, versioned) -> a DLPack capsule"},
     {"_from_dlpack", m_from_dlpack, METH_O,

@@ -109,6 +109,10 @@ public func grad(_ cost: Tensor, wrt: [Tensor], createGraph: Bool = false) throw
     }
     let seed = Tensor(try NDArray.filled(.int(1), cost.dtype, cost.type.shape.map { $0 ?? 1 }, "grad"))
     let targets = Set(wrt.map(ObjectIdentifier.init))
+    // A symbolic cost is differentiated in its stable form (log(sigmoid x)
+    // as -softplus(-x), ...), whose derivatives stay finite too.
+    var rewriter = Rewriter()
+    let cost = cost.kind == .symbolic ? try rewriter.rewrite([cost], keeping: targets)[0] : cost
     let differentiate = { try Autodiff.gradients(of: cost, seed: seed) { targets.contains(ObjectIdentifier($0)) } }
     let found = createGraph ? try differentiate() : try GradMode.withDisabled(differentiate)
     let byTensor = Dictionary(found.map { (ObjectIdentifier($0.tensor), $0.gradient) }, uniquingKeysWith: { a, _ in a })

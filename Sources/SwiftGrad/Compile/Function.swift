@@ -12,9 +12,22 @@ public final class Function {
 
     public var outputCount: Int { program.outputs.count }
 
+    /// How many nodes each rewrite replaced while compiling.
+    public let rewrites: [String: Int]
+    /// The number of operations in the graph as given.
+    public let givenStepCount: Int
+    /// The number of operations the compiled program runs.
+    public var stepCount: Int { program.steps.count }
+
     public init(inputs: [Tensor], outputs: [Tensor], updates: [(Tensor, Tensor)] = []) throws {
         self.inputs = inputs
-        program = try Program(inputs: inputs, outputs: outputs, updates: updates)
+        var rewriter = Rewriter()
+        let roots = outputs + updates.map(\.1)
+        givenStepCount = Autodiff.topologicalOrder(roots) { $0.kind == .symbolic }.filter { $0.kind == .symbolic && $0.node != nil }.count
+        let rewritten = try rewriter.rewrite(roots)
+        rewrites = rewriter.applied
+        let newUpdates = zip(updates, rewritten.dropFirst(outputs.count)).map { ($0.0.0, $0.1) }
+        program = try Program(inputs: inputs, outputs: Array(rewritten.prefix(outputs.count)), updates: newUpdates)
     }
 
     /// Runs the function on concrete tensors whose dtypes match the
@@ -44,6 +57,21 @@ public final class Function {
     public func callAsFunction(_ arguments: Tensor...) throws -> [Tensor] {
         try callAsFunction(arguments)
     }
+
+    /// The compiled program, one value per line (Theano's `debugprint`):
+    /// its leaves, each step with its operands and type, the outputs and
+    /// updates, and what the rewrites did.
+    public var listing: String {
+        var lines = ["Function: \(inputs.count) inputs, \(outputCount) outputs, \(program.updates.count) updates; "
+                     + "\(givenStepCount) operations as given, \(stepCount) after rewrites"]
+        for (rule, count) in rewrites.sorted(by: { $0.key < $1.key }) { lines.append("  rewrite \(rule): \(count)") }
+        lines += program.lines
+        lines.append("outputs: " + program.outputs.map { "%\($0)" }.joined(separator: ", "))
+        for (variable, slot) in program.updates {
+            lines.append("update: \(variable.name.map { "'\($0)'" } ?? "shared") <- %\(slot)")
+        }
+        return lines.joined(separator: "\n")
+    }
 }
 
 /// A graph laid out as steps over value slots.
@@ -63,6 +91,8 @@ private struct Program {
     }
 
     var slotCount = 0
+    /// What each slot holds, for `Function.listing`.
+    var lines = [String]()
     var leaves = [(slot: Int, source: Source)]()
     var steps = [Step]()
     var outputs = [Int]()
@@ -110,15 +140,20 @@ private struct Program {
                     throw SwiftGradError.value("function", "the outputs depend on \(tensor.summary), which is not among the inputs")
                 }
                 leaves.append((slot, .argument(i)))
+                lines.append("%\(slot) = input \(i): \(tensor.summary)")
             case (.shared, _):
                 leaves.append((slot, .shared(tensor)))
+                lines.append("%\(slot) = \(tensor.summary)")
             case (.symbolic, let node?):
-                steps.append(Step(primitive: node.primitive, inputs: try node.inputs.map(slot(of:)), output: slot))
+                let operands = try node.inputs.map(slot(of:))
+                steps.append(Step(primitive: node.primitive, inputs: operands, output: slot))
+                lines.append("%\(slot) = \(node.primitive.label)(\(operands.map { "%\($0)" }.joined(separator: ", "))) : \(tensor.dtype) \(describe(tensor.type.shape))")
             case (.value, _), (.symbolic, nil):
                 guard let value = tensor.storedValue else {
                     throw SwiftGradError.internal("function", "\(tensor.summary) has neither a value nor a node")
                 }
                 leaves.append((slot, .constant(value)))
+                lines.append("%\(slot) = constant \(value.dtype) \(describe(value.shape))\(value.count <= 4 ? " " + value.elements.map(\.description).joined(separator: " ") : "")")
             }
         }
         self.outputs = try outputs.map(slot(of:))

@@ -1,0 +1,27 @@
+"""Graphs as text (Theano's theano.printing): `pp` for an expression,
+`debugprint` for a compiled function's optimized program."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, TextIO
+
+from . import _swiftgrad as _C
+
+
+def pp(expr: Any) -> str:
+    """The expression a tensor computes, in Python's syntax:
+    `sigmoid((x @ W) + b)`."""
+    return _C._describe(expr)
+
+
+def debugprint(obj: Any, file: TextIO | str | None = None) -> str | None:
+    """Prints a compiled function's program (its leaves, each operation
+    with operands and type, outputs, updates, and the operation count
+    before and after rewrites) or a tensor's expression. file="str"
+    returns the text instead of printing it."""
+    text = _C._describe(obj)
+    if file == "str":
+        return text
+    print(text, file=sys.stdout if file is None else file)
+    return None
