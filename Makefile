@@ -14,7 +14,7 @@ C_TESTS := $(patsubst Tests/CABI/%.c,%,$(wildcard Tests/CABI/test_*.c))
 export OPENBLAS_NUM_THREADS ?= 1
 
 .PHONY: all deps lib python demo test check-generated test-swift test-c test-python clean
-.PHONY: fuzz fuzz-build test-fuzz tsan-lib test-tsan
+.PHONY: fuzz fuzz-build test-fuzz tsan-lib test-tsan bench
 
 all: lib
 
@@ -124,6 +124,12 @@ test-tsan: tsan-lib
 	    -o $(OUT)/$$t-tsan; \
 	  TSAN_OPTIONS="halt_on_error=1 allocator_may_return_null=1" $(OUT)/$$t-tsan; \
 	done
+
+# Side by side with the peers installed for $(PYTHON) (numpy, torch, jax,
+# pytensor: a virtualenv, PYTHON=.venv/bin/python), printing ratios.
+bench: python
+	$(PYTHON) benchmarks/small_graphs.py
+	$(PYTHON) benchmarks/arrays.py
 
 # From outside the tree, so the installed package is what gets imported.
 test-python: python

@@ -1,14 +1,27 @@
 /// A compiled function over a symbolic graph (Theano's `theano.function`).
 ///
-/// Compiling orders the graph into a flat program over numbered value
-/// slots; a call fills the slots of the inputs, shared variables and
-/// constants, runs each step's kernel, and drops each value after its last
-/// use. Updates follow Theano: every output and update value is computed
-/// from the values before the call, then the shared variables are written.
+/// Compiling rewrites the graph and orders it into a flat program over
+/// numbered value slots; a call fills the slots of the inputs, shared
+/// variables and constants, runs each step's kernel, and drops each value
+/// after its last use. Updates follow Theano: every output and update value
+/// is computed from the values before the call, then the shared variables
+/// are written; a call holds the update locks of the variables it updates,
+/// so concurrent calls updating one variable never lose an update.
+///
+/// Each call signature (the shapes of the arguments and shared values)
+/// gets a plan, made on its first call: every step's output type, checked
+/// once, and a destination buffer per step that later calls reuse
+/// (outputs and new shared values leave with the caller, so they get fresh
+/// buffers; intermediates are written in place call after call).
 public final class Function {
     /// The placeholders the arguments bind to, in order.
     public let inputs: [Tensor]
     private let program: Program
+    /// The updated variables' locks, in one global order (by address), so
+    /// functions updating overlapping variables cannot deadlock.
+    private let updateLocks: [Mutex]
+    private var plans = [Plan]()
+    private let plansLock = Mutex()
 
     public var outputCount: Int { program.outputs.count }
 
@@ -28,6 +41,8 @@ public final class Function {
         rewrites = rewriter.applied
         let newUpdates = zip(updates, rewritten.dropFirst(outputs.count)).map { ($0.0.0, $0.1) }
         program = try Program(inputs: inputs, outputs: Array(rewritten.prefix(outputs.count)), updates: newUpdates)
+        updateLocks = program.updates.compactMap(\.variable.updateLock)
+            .sorted { ObjectIdentifier($0) < ObjectIdentifier($1) }
     }
 
     /// Runs the function on concrete tensors whose dtypes match the
@@ -51,7 +66,28 @@ public final class Function {
             }
             values.append(value)
         }
-        return try program.run(values)
+        for lock in updateLocks { lock.lock() }
+        defer { for lock in updateLocks.reversed() { lock.unlock() } }
+        var slots = program.leafValues(values)
+        let signature = program.signature(slots)
+        let plan = plansLock.withLock { plans.first { $0.signature == signature } }
+        if let plan, plan.lock.tryLock() {
+            defer { plan.lock.unlock() }
+            try program.run(&slots, plan)
+            plan.release(program.escaping(slots))
+            return try program.results(slots)
+        }
+        let types = try program.run(&slots, nil)
+        // Plan a signature once its types are known (a data-dependent
+        // shape leaves some unknown: such programs run unplanned).
+        let complete = types.allSatisfy { !$0.shape.contains(nil) }
+        plansLock.withLock {
+            if complete, !plans.contains(where: { $0.signature == signature }) {
+                if plans.count == 8 { plans.removeFirst() }
+                plans.append(Plan(signature: signature, types: types))
+            }
+        }
+        return try program.results(slots)
     }
 
     public func callAsFunction(_ arguments: Tensor...) throws -> [Tensor] {
@@ -168,7 +204,8 @@ private struct Program {
         for (slot, i) in lastReader where !kept.contains(slot) { steps[i].releases.append(slot) }
     }
 
-    func run(_ arguments: [NDArray]) throws -> [Tensor] {
+    /// The slots, with the leaves' values filled in.
+    func leafValues(_ arguments: [NDArray]) -> [NDArray?] {
         var slots = [NDArray?](repeating: nil, count: slotCount)
         SharedValues.withLock {
             for (slot, source) in leaves {
@@ -179,29 +216,123 @@ private struct Program {
                 }
             }
         }
+        return slots
+    }
+
+    /// What a plan is made for: the shapes of the arguments and shared values.
+    func signature(_ slots: [NDArray?]) -> [[Int]] {
+        leaves.compactMap { slot, source in
+            if case .constant = source { return nil }
+            return slots[slot]?.shape
+        }
+    }
+
+    /// Runs the steps, then writes the updates; returns each step's output
+    /// type. With a plan, its types stand (the signature matched) and its
+    /// buffers are reused where nothing else holds them.
+    @discardableResult
+    func run(_ slots: inout [NDArray?], _ plan: Plan?) throws -> [TensorType] {
         func value(_ slot: Int) throws -> NDArray {
             guard let value = slots[slot] else {
                 throw SwiftGradError.internal("function", "slot \(slot) is empty when read")
             }
             return value
         }
-        var values = [NDArray](), types = [TensorType]()
-        for step in steps {
+        var values = [NDArray](), types = [TensorType](), outputTypes = [TensorType]()
+        outputTypes.reserveCapacity(steps.count)
+        for (i, step) in steps.enumerated() {
             values.removeAll(keepingCapacity: true)
-            types.removeAll(keepingCapacity: true)
-            for slot in step.inputs {
-                let v = try value(slot)
-                values.append(v)
-                types.append(TensorType(v.dtype, v.shape))
+            for slot in step.inputs { values.append(try value(slot)) }
+            let type: TensorType
+            if let plan {
+                type = plan.types[i]
+            } else {
+                types.removeAll(keepingCapacity: true)
+                for v in values { types.append(TensorType(v.dtype, v.shape)) }
+                type = try step.primitive.outputType(types)
+                outputTypes.append(type)
             }
-            slots[step.output] = try step.primitive.value(of: values, step.primitive.outputType(types))
+            if let view = try step.primitive.view(of: values, type) {
+                slots[step.output] = view
+            } else if let plan {
+                let out = try plan.buffer(for: i)
+                try step.primitive.evaluate(values, into: out)
+                slots[step.output] = out
+            } else {
+                slots[step.output] = try step.primitive.value(of: values, type)
+            }
             for slot in step.releases { slots[slot] = nil }
         }
-        let results = try outputs.map { Tensor(try value($0)) }
-        let newValues = try updates.map { try value($0.slot) }
-        SharedValues.withLock {
-            for (update, newValue) in zip(updates, newValues) { update.variable.storedValue = newValue }
+        if !updates.isEmpty {
+            let newValues = try updates.map { try value($0.slot) }
+            SharedValues.withLock {
+                for (update, newValue) in zip(updates, newValues) { update.variable.storedValue = newValue }
+            }
         }
-        return results
+        return outputTypes
+    }
+
+    /// The values that leave a call: outputs and new shared values.
+    func escaping(_ slots: [NDArray?]) -> [NDArray] {
+        (outputs + updates.map(\.slot)).compactMap { slots[$0] }
+    }
+
+    func results(_ slots: [NDArray?]) throws -> [Tensor] {
+        try outputs.map { slot in
+            guard let value = slots[slot] else {
+                throw SwiftGradError.internal("function", "output slot \(slot) is empty")
+            }
+            return Tensor(value)
+        }
+    }
+}
+
+/// What one call signature of a function needs: each step's output type,
+/// and the buffers the steps write into, kept from call to call. A buffer
+/// that leaves a call (as an output, a shared variable's new value, or
+/// under a view of either) is the caller's from then on: the plan forgets
+/// it and the next call allocates anew. The others are referenced only by
+/// the call that used them, which the plan's lock orders before the next.
+final class Plan {
+    let signature: [[Int]]
+    let types: [TensorType]
+    private var storages: [Storage?]
+    /// The step each kept buffer belongs to.
+    private var owner = [ObjectIdentifier: Int]()
+    private let shapes: [(shape: [Int], strides: [Int], count: Int)?]
+    /// Held while a call uses the buffers; a concurrent call runs unplanned.
+    let lock = Mutex()
+
+    init(signature: [[Int]], types: [TensorType]) {
+        self.signature = signature
+        self.types = types
+        storages = Array(repeating: nil, count: types.count)
+        shapes = types.map { type in
+            let shape = type.shape.compactMap { $0 }
+            guard let count = try? checkedCount(shape, itemSize: type.dtype.itemSize, "function") else { return nil }
+            return (shape, contiguousStrides(shape), count)
+        }
+    }
+
+    /// Step `i`'s destination: its buffer of the last call, or a new one.
+    func buffer(for i: Int) throws -> NDArray {
+        guard let layout = shapes[i] else { throw SwiftGradError.internal("function", "step \(i) has no planned shape") }
+        let dtype = types[i].dtype
+        let storage: Storage
+        if let kept = storages[i] {
+            storage = kept
+        } else {
+            storage = try Storage(byteCount: layout.count * dtype.itemSize, op: "function")
+            storages[i] = storage
+            owner[ObjectIdentifier(storage)] = i
+        }
+        return NDArray(storage, dtype, shape: layout.shape, strides: layout.strides, offset: 0, count: layout.count)
+    }
+
+    /// Gives up the buffers under `values`, which leave the call.
+    func release(_ values: [NDArray]) {
+        for value in values {
+            if let i = owner.removeValue(forKey: ObjectIdentifier(value.storage)) { storages[i] = nil }
+        }
     }
 }

@@ -54,7 +54,10 @@ func checkedCount(_ shape: [Int], itemSize: Int = 1, _ op: String) throws -> Int
 
 /// Row-major strides, in elements.
 func contiguousStrides(_ shape: [Int]) -> [Int] {
-    [Int](unsafeUninitializedCapacity: shape.count) { strides, count in
+    // With capacity 0 the initializer writes the count of the shared empty
+    // array, a race between threads (ThreadSanitizer found it).
+    guard !shape.isEmpty else { return [] }
+    return [Int](unsafeUninitializedCapacity: shape.count) { strides, count in
         var step = 1
         for axis in shape.indices.reversed() {
             strides[axis] = step

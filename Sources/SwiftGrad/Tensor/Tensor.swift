@@ -32,7 +32,8 @@ public final class Tensor {
     enum Origin {
         case constant
         case placeholder
-        case shared
+        /// A shared variable, with the lock that serializes its updates.
+        case shared(Mutex)
         case node(Node)
     }
 
@@ -95,7 +96,7 @@ public final class Tensor {
     /// functions may update it.
     public static func shared(_ value: NDArray, name: String? = nil) -> Tensor {
         let type = TensorType(value.dtype, [Int?](repeating: nil, count: value.shape.count))
-        return Tensor(type: type, origin: .shared, value: value, name: name)
+        return Tensor(type: type, origin: .shared(Mutex()), value: value, name: name)
     }
 
     public var kind: Kind {
@@ -142,14 +143,14 @@ public final class Tensor {
 
     /// Replaces a shared variable's value; dtype and rank must stay.
     public func setValue(_ value: NDArray) throws {
-        guard case .shared = origin else {
+        guard case .shared(let updates) = origin else {
             throw SwiftGradError.type("set_value", "only shared variables can be set")
         }
         guard value.dtype == dtype, value.shape.count == rank else {
             throw SwiftGradError.type(
                 "set_value", "value of \(value.dtype) \(describe(value.shape)) does not fit a \(dtype) shared variable of \(rank) dimensions")
         }
-        SharedValues.withLock { storedValue = value }
+        updates.withLock { SharedValues.withLock { storedValue = value } }
     }
 
     /// Marks a concrete leaf as a parameter for `backward()`.
@@ -188,6 +189,37 @@ public final class Tensor {
 struct Node {
     let primitive: any Primitive
     let inputs: [Tensor]
+}
+
+/// A mutual-exclusion lock.
+final class Mutex {
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+
+    init() { pthread_mutex_init(mutex, nil) }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    func lock() { pthread_mutex_lock(mutex) }
+    func unlock() { pthread_mutex_unlock(mutex) }
+    /// Takes the lock if it is free.
+    func tryLock() -> Bool { pthread_mutex_trylock(mutex) == 0 }
+
+    func withLock<R>(_ body: () throws -> R) rethrows -> R {
+        lock()
+        defer { unlock() }
+        return try body()
+    }
+}
+
+extension Tensor {
+    /// The lock a shared variable's updates hold.
+    var updateLock: Mutex? {
+        if case .shared(let lock) = origin { return lock }
+        return nil
+    }
 }
 
 /// Guards the values of shared variables, which compiled functions running
