@@ -287,6 +287,20 @@ sg_status sg_tensor_detach(const sg_tensor *tensor, sg_tensor **out);
 sg_status sg_grad(const sg_tensor *cost, const sg_tensor *const *wrt,
                   size_t n, sg_tensor **grads);
 
+/* Flags of sg_gradients. */
+typedef enum {
+    /* Eager gradients record graphs of their own, so they can be
+     * differentiated again (PyTorch's create_graph=True). */
+    SG_GRAD_CREATE_GRAPH = 1,
+    /* A tensor of wrt the cost does not depend on gets zeros instead of
+     * an error (Theano's disconnected_inputs='ignore'). */
+    SG_GRAD_ALLOW_UNUSED = 2
+} sg_grad_flags;
+
+/* sg_grad with `flags`, a bitwise or of sg_grad_flags (0: as sg_grad). */
+sg_status sg_gradients(const sg_tensor *cost, const sg_tensor *const *wrt,
+                       size_t n, unsigned flags, sg_tensor **grads);
+
 /* Turns recording of eager graphs on or off for this thread (PyTorch's
  * no_grad); writes the previous setting to `previous` unless it is NULL. */
 sg_status sg_autograd_set_enabled(bool enabled, bool *previous);

@@ -60,6 +60,24 @@ public func sgGrad(_ cost: OpaquePointer?, _ wrt: UnsafePointer<OpaquePointer?>?
     }
 }
 
+@_cdecl("sg_gradients")
+public func sgGradients(_ cost: OpaquePointer?, _ wrt: UnsafePointer<OpaquePointer?>?, _ count: Int, _ flags: UInt32,
+                        _ grads: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
+    guarded("sg_gradients") { call in
+        let known = UInt32(SG_GRAD_CREATE_GRAPH.rawValue | SG_GRAD_ALLOW_UNUSED.rawValue)
+        guard flags & ~known == 0 else {
+            throw SwiftGradError(.value, call.function, "unknown flags \(flags & ~known)")
+        }
+        let cost = try call.tensor(cost, "cost")
+        let wrt = try call.tensors(wrt, count, "wrt")
+        guard count > 0 else { return }
+        let grads = try call.pointer(grads, "grads")
+        let found = try grad(cost, wrt: wrt, createGraph: flags & UInt32(SG_GRAD_CREATE_GRAPH.rawValue) != 0,
+                             allowUnused: flags & UInt32(SG_GRAD_ALLOW_UNUSED.rawValue) != 0)
+        for (i, g) in found.enumerated() { grads[i] = g.retainedHandle }
+    }
+}
+
 @_cdecl("sg_autograd_set_enabled")
 public func sgAutogradSetEnabled(_ enabled: Bool, _ previous: UnsafeMutablePointer<Bool>?) -> sg_status {
     previous?.pointee = GradMode.isEnabled

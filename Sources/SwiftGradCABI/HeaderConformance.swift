@@ -20,6 +20,7 @@ private func checkSignatures() {
     same(sg_tensor_item_as, sgTensorItemAs)
     same(sg_clip, sgClip)
     same(sg_function_describe, sgFunctionDescribe)
+    same(sg_gradients, sgGradients)
     same(sg_tensor_expression, sgTensorExpression)
     same(sg_tensor_from_data, sgTensorFromData)
     same(sg_tensor_from_buffer, sgTensorFromBuffer)

@@ -52,6 +52,7 @@ __version__: str = _C.__version__
 __array_api_version__ = "2023.12"
 from ._info import __array_namespace_info__  # noqa: E402
 from .printing import debugprint, pp  # noqa: E402
+from . import func  # noqa: E402
 
 Function = _C.Function
 
@@ -201,13 +202,36 @@ def mean(x: ArrayLike, /, axis: Axis = None,
 
 # -------------------------------------------------------------- autograd
 
-def grad(cost: Tensor, wrt: Tensor | Sequence[Tensor]) -> Any:
+def grad(cost: Tensor, wrt: Tensor | Sequence[Tensor], *, create_graph: _builtins.bool = False,
+         disconnected_inputs: str = "raise") -> Any:
     """The gradients of the one-element tensor `cost` with respect to `wrt`
     (Theano's T.grad): one tensor for one, a list for a list. Symbolic
-    graphs give symbolic gradients; eager graphs give values."""
-    if isinstance(wrt, Tensor):
-        return _C.grad(cost, [wrt])[0]
-    return _C.grad(cost, wrt)
+    graphs give symbolic gradients; eager graphs give values, which record
+    graphs of their own with create_graph=True (so they can be
+    differentiated again). A tensor of `wrt` the cost does not depend on
+    raises ValueError, or with disconnected_inputs='warn' or 'ignore' gets
+    zeros (after a warning for 'warn')."""
+    if disconnected_inputs not in ("raise", "warn", "ignore"):
+        raise ValueError(f"[grad] disconnected_inputs must be 'raise', 'warn' or 'ignore', "
+                         f"not {disconnected_inputs!r}")
+    single = isinstance(wrt, Tensor)
+    targets = [wrt] if single else list(wrt)
+    flags = _C.GRAD_CREATE_GRAPH if create_graph else 0
+    if disconnected_inputs == "warn":
+        try:
+            grads = _C.grad(cost, targets, flags)
+        except ValueError as error:
+            if "does not depend on" not in str(error):
+                raise
+            import warnings
+
+            warnings.warn(str(error), stacklevel=2)
+            grads = _C.grad(cost, targets, flags | _C.GRAD_ALLOW_UNUSED)
+    else:
+        if disconnected_inputs == "ignore":
+            flags |= _C.GRAD_ALLOW_UNUSED
+        grads = _C.grad(cost, targets, flags)
+    return grads[0] if single else grads
 
 
 class no_grad(contextlib.ContextDecorator):
@@ -226,6 +250,20 @@ class no_grad(contextlib.ContextDecorator):
 
     def _recreate_cm(self) -> no_grad:
         return type(self)()  # one per call, so recursion and threads nest
+
+
+class enable_grad(contextlib.ContextDecorator):
+    """Turns recording of eager graphs back on in this thread, inside
+    no_grad too (PyTorch's torch.enable_grad)."""
+
+    def __enter__(self) -> None:
+        self._previous = _C._set_grad_enabled(True)
+
+    def __exit__(self, *exc_info: object) -> None:
+        _C._set_grad_enabled(self._previous)
+
+    def _recreate_cm(self) -> enable_grad:
+        return type(self)()
 
 
 # ---------------------------------------------------------------- symbolic
@@ -299,5 +337,5 @@ _PUBLIC = [
     "e", "pi", "inf", "nan", "newaxis",
     "__array_namespace_info__", "asarray", "from_dlpack", "astype", "permute_dims", "clip", "matmul", "dot", "sum", "mean",
     "result_type", "can_cast", "finfo", "iinfo", "isdtype",
-    "grad", "no_grad", "placeholder", "shared", "function", "debugprint", "pp",
+    "grad", "no_grad", "enable_grad", "func", "placeholder", "shared", "function", "debugprint", "pp",
 ]

@@ -2808,10 +2808,19 @@ m_tolist(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return tolist(st, args[0], edgeitems < 0 ? -1 : (Py_ssize_t)edgeitems);
 }
 
-/* grad(cost, wrt) -> list, for a sequence wrt */
+/* grad(cost, wrt, flags=0) -> list, for a sequence wrt; flags are
+ * sg_gradients' */
 static PyObject *
 m_grad(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
+    unsigned flags = 0;
+    if (nargs == 3) {
+        int f;
+        if (parse_int(args[2], &f, "grad") < 0)
+            return NULL;
+        flags = (unsigned)f;
+        nargs = 2;
+    }
     if (check_nargs("grad", nargs, 2) < 0)
         return NULL;
     module_state *st = get_state(module);
@@ -2834,7 +2843,7 @@ m_grad(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             goto done;
         wrt[i] = HANDLE(item);
     }
-    sg_status status = sg_grad(HANDLE(args[0]), wrt, n, grads);
+    sg_status status = sg_gradients(HANDLE(args[0]), wrt, n, flags, grads);
     if (status != SG_OK)
         raise_status(status);
     else
@@ -3478,7 +3487,7 @@ static PyMethodDef module_methods[] = {
     {"_tolist", (PyCFunction)(void (*)(void))m_tolist, METH_FASTCALL,
      "_tolist(t, edgeitems): nested lists, long axes cut to their edges."},
     {"grad", (PyCFunction)(void (*)(void))m_grad, METH_FASTCALL,
-     "grad(cost, wrt) -> list"},
+     "grad(cost, wrt, flags=0) -> list"},
     {"placeholder", (PyCFunction)(void (*)(void))m_placeholder, METH_FASTCALL,
      "placeholder(dtype, shape, name)"},
     {"shared", (PyCFunction)(void (*)(void))m_shared, METH_FASTCALL,
@@ -3506,6 +3515,8 @@ static const struct {
     long value;
 } constants[] = {
     {"ABI_VERSION", SG_ABI_VERSION},
+    {"GRAD_CREATE_GRAPH", SG_GRAD_CREATE_GRAPH},
+    {"GRAD_ALLOW_UNUSED", SG_GRAD_ALLOW_UNUSED},
     {"KIND_VALUE", SG_KIND_VALUE},
     {"KIND_PLACEHOLDER", SG_KIND_PLACEHOLDER},
     {"KIND_SHARED", SG_KIND_SHARED},

@@ -99,8 +99,9 @@ extension Tensor {
 /// (Theano's `T.grad`). For a symbolic cost they are symbolic tensors,
 /// graphs a ``Function`` can compile; for an eager cost they are values,
 /// and with `createGraph` they record graphs of their own, so they can be
-/// differentiated again.
-public func grad(_ cost: Tensor, wrt: [Tensor], createGraph: Bool = false) throws -> [Tensor] {
+/// differentiated again. A tensor of `wrt` the cost does not depend on is
+/// an error, or with `allowUnused` gets zeros.
+public func grad(_ cost: Tensor, wrt: [Tensor], createGraph: Bool = false, allowUnused: Bool = false) throws -> [Tensor] {
     guard cost.type.shape.allSatisfy({ $0 == 1 }) else {
         throw SwiftGradError.value("grad", "the cost must be a scalar, got shape \(describe(cost.type.shape))")
     }
@@ -117,9 +118,10 @@ public func grad(_ cost: Tensor, wrt: [Tensor], createGraph: Bool = false) throw
     let found = createGraph ? try differentiate() : try GradMode.withDisabled(differentiate)
     let byTensor = Dictionary(found.map { (ObjectIdentifier($0.tensor), $0.gradient) }, uniquingKeysWith: { a, _ in a })
     return try wrt.enumerated().map { i, x in
-        guard let g = byTensor[ObjectIdentifier(x)] else {
+        if let g = byTensor[ObjectIdentifier(x)] { return g }
+        guard allowUnused else {
             throw SwiftGradError.value("grad", "the cost does not depend on wrt[\(i)], a \(x.summary)")
         }
-        return g
+        return try zerosGradient(like: x)
     }
 }
