@@ -1,0 +1,220 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A seeded random generator whose streams are the same on every run,
+/// machine and thread count: element i of a draw is a pure function of the
+/// seed and the generator's counter plus i.
+///
+/// The algorithm, so that any language can reproduce a stream:
+///
+/// - The key of Philox4x32-10 (Random123) is the seed, low 32 bits first.
+///   Element i of a draw made when the counter is `c` uses the block of
+///   counter words (lo32(c + i), hi32(c + i), 0, 0), giving words w0…w3.
+///   A draw of n elements then advances the counter by n.
+/// - uniform float64: u = (w1·2³² + w0) >> 11, times 2⁻⁵³, in [0, 1);
+///   float32: u = (w0 >> 8) · 2⁻²⁴. The value is low + (high − low) · u,
+///   computed in float64 and rounded to the dtype.
+/// - normal: Box–Muller on the block, u1 from (w0, w1) and u2 from (w2, w3)
+///   as for uniform float64: z = sqrt(−2 ln(1 − u1)) · cos(2π u2), then
+///   loc + scale · z, rounded to the dtype.
+/// - integers in [low, high): with r = high − low, candidates x are the
+///   64-bit words (w1·2³² + w0), then (w3·2³² + w2), then those of the
+///   blocks with third counter word 1, 2, …; the first whose 128-bit
+///   product x · r has a low half of at least (2⁶⁴ − r) mod r gives
+///   low + (high half) (Lemire's method, unbiased).
+/// - bernoulli(p): true where the uniform float64 u of the element is < p.
+/// - permutation(n): the indices 0..<n sorted by the key (w1·2³² + w0) of
+///   each (ties, which are astronomically rare, by index).
+public struct Generator: Sendable {
+    public let seed: UInt64
+    /// The stream index the next draw starts at.
+    public var counter: UInt64
+
+    public init(seed: UInt64, counter: UInt64 = 0) {
+        self.seed = seed
+        self.counter = counter
+    }
+
+    /// Advances the counter past a draw of `count` elements.
+    private mutating func consume(_ count: Int) -> UInt64 {
+        let start = counter
+        counter &+= UInt64(count)
+        return start
+    }
+
+    public mutating func uniform(low: Double = 0, high: Double = 1, shape: [Int], dtype: DType = .float64) throws -> Tensor {
+        let out = try Random.uniform(seed: seed, counter: counter, low: low, high: high, shape: shape, dtype: dtype)
+        _ = consume(out.value?.count ?? 0)
+        return out
+    }
+
+    public mutating func normal(mean: Double = 0, standardDeviation: Double = 1, shape: [Int],
+                                dtype: DType = .float64) throws -> Tensor {
+        let out = try Random.normal(seed: seed, counter: counter, mean: mean, standardDeviation: standardDeviation,
+                                    shape: shape, dtype: dtype)
+        _ = consume(out.value?.count ?? 0)
+        return out
+    }
+
+    public mutating func integers(low: Int64, high: Int64, shape: [Int], dtype: DType = .int64) throws -> Tensor {
+        let out = try Random.integers(seed: seed, counter: counter, low: low, high: high, shape: shape, dtype: dtype)
+        _ = consume(out.value?.count ?? 0)
+        return out
+    }
+
+    public mutating func bernoulli(_ p: Double, shape: [Int], dtype: DType = .bool) throws -> Tensor {
+        let out = try Random.bernoulli(seed: seed, counter: counter, p: p, shape: shape, dtype: dtype)
+        _ = consume(out.value?.count ?? 0)
+        return out
+    }
+
+    /// A random ordering of 0..<n, as int64.
+    public mutating func permutation(_ n: Int) throws -> Tensor {
+        let out = try Random.permutation(seed: seed, counter: counter, n)
+        _ = consume(n)
+        return out
+    }
+
+    /// `x` with its first axis randomly reordered (differentiable).
+    public mutating func permutation(of x: Tensor) throws -> Tensor {
+        let out = try Random.permutation(seed: seed, counter: counter, of: x)
+        _ = consume(x.shape.first.flatMap { $0 } ?? 0)
+        return out
+    }
+}
+
+/// The generator's draws as pure functions of (seed, counter): what the C
+/// ABI calls, leaving the counter to the caller.
+public enum Random {
+    static func checkedShape(_ shape: [Int], _ dtype: DType, _ op: String) throws -> NDArray {
+        try NDArray.uninitialized(dtype, shape, op)
+    }
+
+    public static func uniform(seed: UInt64, counter: UInt64, low: Double, high: Double, shape: [Int],
+                               dtype: DType) throws -> Tensor {
+        let op = "uniform"
+        guard dtype.kind == .realFloating else { throw unsupported(op, dtype) }
+        guard low.isFinite, high.isFinite, low <= high else {
+            throw SwiftGradError.value(op, "needs finite low <= high, got \(low) and \(high)")
+        }
+        let out = try checkedShape(shape, dtype, op)
+        let philox = Philox4x32(seed: seed), width = high - low
+        if dtype == .float32 {
+            fillStream(out.pointer(Float.self), count: out.count, start: counter) { i in
+                Float(low + width * Double(unitFloat(philox.block(at: i).0)))
+            }
+        } else {
+            fillStream(out.pointer(Double.self), count: out.count, start: counter) { i in
+                let w = philox.block(at: i)
+                return low + width * unitDouble(joined(w.0, w.1))
+            }
+        }
+        return Tensor(out)
+    }
+
+    public static func normal(seed: UInt64, counter: UInt64, mean: Double, standardDeviation: Double,
+                              shape: [Int], dtype: DType) throws -> Tensor {
+        let op = "normal"
+        guard dtype.kind == .realFloating else { throw unsupported(op, dtype) }
+        guard mean.isFinite, standardDeviation.isFinite, standardDeviation >= 0 else {
+            throw SwiftGradError.value(op, "needs a finite mean and scale >= 0, got \(mean) and \(standardDeviation)")
+        }
+        let out = try checkedShape(shape, dtype, op)
+        let philox = Philox4x32(seed: seed)
+        @inline(__always) func value(_ i: UInt64) -> Double {
+            let w = philox.block(at: i)
+            let u1 = unitDouble(joined(w.0, w.1)), u2 = unitDouble(joined(w.2, w.3))
+            return mean + standardDeviation * (-2 * Glibc.log(1 - u1)).squareRoot() * Glibc.cos(2 * Double.pi * u2)
+        }
+        if dtype == .float32 {
+            fillStream(out.pointer(Float.self), count: out.count, start: counter) { Float(value($0)) }
+        } else {
+            fillStream(out.pointer(Double.self), count: out.count, start: counter, value)
+        }
+        return Tensor(out)
+    }
+
+    public static func integers(seed: UInt64, counter: UInt64, low: Int64, high: Int64, shape: [Int],
+                                dtype: DType) throws -> Tensor {
+        let op = "integers"
+        guard let limits = dtype.integerLimits else { throw unsupported(op, dtype) }
+        guard low < high else { throw SwiftGradError.value(op, "needs low < high, got \(low) and \(high)") }
+        guard low >= limits.min, high <= 0 || UInt64(high - 1) <= limits.max else {
+            throw SwiftGradError.value(op, "[\(low), \(high)) does not fit \(dtype)")
+        }
+        let out = try checkedShape(shape, dtype, op)
+        let philox = Philox4x32(seed: seed)
+        let range = UInt64(bitPattern: high) &- UInt64(bitPattern: low)
+        let threshold = (0 &- range) % range
+        try dtype.dispatch(FillIntegers(out: out, start: counter) { i in
+            var draw: UInt32 = 0
+            while true {
+                let w = philox.block(at: i, draw: draw)
+                let first = joined(w.0, w.1).multipliedFullWidth(by: range)
+                if first.low >= threshold { return Int64(bitPattern: UInt64(bitPattern: low) &+ first.high) }
+                let second = joined(w.2, w.3).multipliedFullWidth(by: range)
+                if second.low >= threshold { return Int64(bitPattern: UInt64(bitPattern: low) &+ second.high) }
+                draw &+= 1
+            }
+        })
+        return Tensor(out)
+    }
+
+    private struct FillIntegers: ElementVisitor {
+        let out: NDArray, start: UInt64, value: (UInt64) -> Int64
+        func visit<T: Element>(_: T.Type) {
+            fillStream(out.pointer(T.self), count: out.count, start: start) { T(.int(value($0))) }
+        }
+    }
+
+    public static func bernoulli(seed: UInt64, counter: UInt64, p: Double, shape: [Int], dtype: DType) throws -> Tensor {
+        let op = "bernoulli"
+        guard p >= 0, p <= 1 else { throw SwiftGradError.value(op, "p must be in [0, 1], got \(p)") }
+        guard dtype.kind != .complexFloating else { throw unsupported(op, dtype) }
+        let out = try checkedShape(shape, .bool, op)
+        let philox = Philox4x32(seed: seed)
+        fillStream(out.pointer(Bool.self), count: out.count, start: counter) { i in
+            let w = philox.block(at: i)
+            return unitDouble(joined(w.0, w.1)) < p
+        }
+        return try Tensor(out).cast(to: dtype)
+    }
+
+    public static func permutation(seed: UInt64, counter: UInt64, _ n: Int) throws -> Tensor {
+        let op = "permutation"
+        let out = try checkedShape([n], .int64, op)
+        let philox = Philox4x32(seed: seed)
+        var keys = [(UInt64, Int64)](repeating: (0, 0), count: n)
+        keys.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            fillStream(base, count: n, start: 0) { i in
+                let w = philox.block(at: counter &+ i)
+                return (joined(w.0, w.1), Int64(bitPattern: i))
+            }
+        }
+        keys.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+        let p = out.pointer(Int64.self)
+        for (i, key) in keys.enumerated() { p[i] = key.1 }
+        return Tensor(out)
+    }
+
+    /// `x` with its first axis reordered by `permutation(n)`.
+    public static func permutation(seed: UInt64, counter: UInt64, of x: Tensor) throws -> Tensor {
+        let op = "permutation"
+        guard x.rank >= 1, let value = x.value else {
+            throw SwiftGradError.value(op, "needs a concrete tensor of at least 1 dimension, got \(x.summary)")
+        }
+        let order = try permutation(seed: seed, counter: counter, value.shape[0]).scalars ?? []
+        // The order along axis 0, repeated across the other axes.
+        let indices = try NDArray.uninitialized(.int64, value.shape, op)
+        let inner = value.shape[0] == 0 ? 0 : value.count / value.shape[0]
+        let p = indices.pointer(Int64.self)
+        for (i, k) in order.enumerated() {
+            for j in 0..<inner { p[i * inner + j] = Int64(k) }
+        }
+        return try x.gathered(along: 0, by: Tensor(indices))
+    }
+}
