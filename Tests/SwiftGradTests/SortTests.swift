@@ -16,6 +16,20 @@ final class SortTests: XCTestCase {
         assertThrows(.type, "[argsort]") { try Tensor(.complex(1, 2), dtype: .complex128).expandingDims([0]).argsort() }
     }
 
+    func testRadixKeysOrderAsTheComparisonDoes() throws {
+        // Long lanes (512 or more) sort by radix keys.
+        var rng = SplitMix64(state: 3)
+        let choices: [Double] = [-.infinity, -2.5, -0.0, 0.0, 1e-300, 3, .infinity, .nan]
+        let values = (0..<2000).map { _ in choices[Int(rng.next() % UInt64(choices.count))] }
+        let expected = values.indices.sorted { Double.precedes(values[$0], values[$1]) }
+        XCTAssertEqual(try Tensor(values, shape: [2000]).argsort().scalars, expected.map(Double.init))
+        let down = values.indices.sorted { Double.precedes(values[$1], values[$0]) }
+        XCTAssertEqual(try Tensor(values, shape: [2000]).argsort(descending: true).scalars, down.map(Double.init))
+        let ints = try Tensor(values.map { $0.isFinite ? $0 * 10 : -7 }, shape: [2000]).cast(to: .int8)
+        let keys = ints.scalars ?? []
+        XCTAssertEqual(try ints.argsort().scalars, keys.indices.sorted { keys[$0] < keys[$1] }.map(Double.init))
+    }
+
     func testSortGradientFirstAndSecondOrder() throws {
         let x = try Tensor([3, 1, 2], shape: [3])
         try x.setRequiresGrad(true)

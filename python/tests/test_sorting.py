@@ -156,3 +156,30 @@ def test_sort_property(x, data):
     ev, ec = np.unique(x, return_counts=True, equal_nan=False)
     same(values, ev)
     same(counts, ec)
+
+
+@pytest.mark.parametrize("dtype", REAL)
+def test_long_lanes_radix_path(dtype):
+    """Lanes of 512 elements or more sort by radix keys: ties, negative
+    numbers, both zeros and NaNs must order as the comparison sort does."""
+    rng = np.random.default_rng(5)
+    if dtype == "bool":
+        x = rng.integers(0, 2, 3000).astype(bool)
+    elif dtype.startswith("float"):
+        x = rng.choice([-np.inf, -2.5, -1.0, -0.0, 0.0, 1e-300, 3.0, np.inf, np.nan], 3000)
+        x = x.astype(dtype)
+    else:
+        info = np.iinfo(dtype)
+        x = rng.choice(np.array([info.min, info.min + 1, 0, 1, 7, info.max - 1, info.max], dtype=dtype), 3000)
+    same(sg.argsort(sg.asarray(x)), np.argsort(x, kind="stable"))
+    same(sg.sort(sg.asarray(x)), np.sort(x))
+    values = x.tolist()
+
+    def descending_key(i):
+        v = values[i]
+        return (0, 0) if v != v else (1, -float(v) if isinstance(v, float) else -int(v))
+
+    expected = sorted(range(len(values)), key=descending_key)
+    same(sg.argsort(sg.asarray(x), descending=True), np.array(expected))
+    two_d = x.reshape(3, 1000)
+    same(sg.argsort(sg.asarray(two_d), axis=1), np.argsort(two_d, axis=1, kind="stable"))

@@ -11,16 +11,35 @@ protocol OrderedElement: Element {
     static func precedes(_ a: Self, _ b: Self) -> Bool
     /// NaN anywhere: such elements are each distinct in sets.
     var isUnordered: Bool { get }
+    /// Whether `radixKey` gives the order (all but complex types).
+    static var hasRadixKey: Bool { get }
+    /// An unsigned integer with the same order as `precedes`, where equal
+    /// elements (0 and -0 too) have equal keys: what radix sorts use.
+    var radixKey: UInt64 { get }
 }
 
 extension OrderedElement where Self: IntegerElement {
     @inline(__always) static func precedes(_ a: Self, _ b: Self) -> Bool { a < b }
     var isUnordered: Bool { false }
+    static var hasRadixKey: Bool { true }
+    // Flipping the sign bit orders two's complement as unsigned.
+    @inline(__always) var radixKey: UInt64 {
+        Self.isSigned ? UInt64(bitPattern: Int64(truncatingIfNeeded: self)) ^ (1 << 63) : UInt64(truncatingIfNeeded: self)
+    }
 }
 
 extension OrderedElement where Self: FloatElement {
     @inline(__always) static func precedes(_ a: Self, _ b: Self) -> Bool { nanLast(a, b) }
     var isUnordered: Bool { isNaN }
+    static var hasRadixKey: Bool { true }
+    // Negative numbers: all bits flipped; others: the sign bit set. NaNs
+    // take the largest key, both zeros the key of +0.
+    @inline(__always) var radixKey: UInt64 {
+        if isNaN { return .max }
+        // Widening to double is exact and keeps the order.
+        let bits = Double(self == 0 ? Self.zero : self).bitPattern
+        return bits >> 63 != 0 ? ~bits : bits | (1 << 63)
+    }
 }
 
 /// a < b with NaN above every number.
@@ -29,6 +48,8 @@ extension OrderedElement where Self: FloatElement {
 extension Bool: OrderedElement {
     static func precedes(_ a: Bool, _ b: Bool) -> Bool { !a && b }
     var isUnordered: Bool { false }
+    static var hasRadixKey: Bool { true }
+    var radixKey: UInt64 { self ? 1 : 0 }
 }
 
 extension Int8: OrderedElement {}
@@ -49,6 +70,8 @@ extension Complex: OrderedElement where RealType: FloatElement {
         return nanLast(a.imaginary, b.imaginary)
     }
     var isUnordered: Bool { real.isNaN || imaginary.isNaN }
+    static var hasRadixKey: Bool { false }
+    var radixKey: UInt64 { 0 }
 }
 
 /// Runs `body` with `T` seen as ordered (every element type is).
@@ -195,27 +218,100 @@ struct ArgSort: Primitive {
             guard n > 0 else { return }
             let perTask = max(1, (1 << 15) / n)
             WorkerPool.shared.run(tasks: (starts.count + perTask - 1) / perTask) { task in
-                var keys = [T](), order = [Int]()
-                keys.reserveCapacity(n)
+                var sorter = LaneSorter(count: n)
                 for lane in starts[(task * perTask)..<min(starts.count, (task + 1) * perTask)] {
-                    keys.removeAll(keepingCapacity: true)
-                    for i in 0..<n { keys.append(px[lane.0 + i * xs]) }
-                    order = Array(0..<n)
-                    // The standard library's sort is stable: ties keep their order.
-                    keys.withUnsafeBufferPointer { k in
+                    if T.hasRadixKey {
+                        // Descending: complemented keys, so ties still keep their order.
+                        sorter.sort { i in
+                            let key = px[lane.0 + i * xs].radixKey
+                            return descending ? ~key : key
+                        }
+                    } else {
+                        // The standard library's sort is stable: ties keep their order.
+                        sorter.order = Array(0..<n)
                         if descending {
-                            order.sort { T.precedes(k[$1], k[$0]) }
+                            sorter.order.sort { T.precedes(px[lane.0 + $1 * xs], px[lane.0 + $0 * xs]) }
                         } else {
-                            order.sort { T.precedes(k[$0], k[$1]) }
+                            sorter.order.sort { T.precedes(px[lane.0 + $0 * xs], px[lane.0 + $1 * xs]) }
                         }
                     }
-                    for i in 0..<n { po[lane.1 + i * os] = Int64(order[i]) }
+                    for i in 0..<n { po[lane.1 + i * os] = Int64(sorter.order[i]) }
                 }
             }
         }
     }
 
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? { nil }
+}
+
+/// Sorts the indices of one lane by unsigned keys, stably: a comparison
+/// sort of (key, index) pairs for short lanes, an LSD radix sort by bytes
+/// (skipping bytes all keys share) for long ones. Buffers are reused
+/// across the lanes of a task.
+struct LaneSorter {
+    let count: Int
+    var order: [Int]
+    private var keys: [UInt64], spareKeys: [UInt64], spareOrder: [Int]
+
+    init(count: Int) {
+        self.count = count
+        order = [Int](repeating: 0, count: count)
+        keys = [UInt64](repeating: 0, count: count)
+        spareKeys = count >= 512 ? keys : []
+        spareOrder = count >= 512 ? order : []
+    }
+
+    mutating func sort(key: (Int) -> UInt64) {
+        let n = count
+        if n < 512 {
+            var pairs = (0..<n).map { (key($0), $0) }
+            pairs.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+            for i in 0..<n { order[i] = pairs[i].1 }
+            return
+        }
+        // One histogram per byte, in one pass; unsafe buffers keep
+        // uniqueness and bounds checks out of the inner loops.
+        let counts = UnsafeMutablePointer<Int>.allocate(capacity: 8 * 256)
+        defer { counts.deallocate() }
+        counts.initialize(repeating: 0, count: 8 * 256)
+        keys.withUnsafeMutableBufferPointer { k in
+            for i in 0..<n {
+                let v = key(i)
+                k[i] = v
+                for byte in 0..<8 { counts[byte << 8 | Int(truncatingIfNeeded: v >> (byte * 8)) & 0xFF] += 1 }
+            }
+        }
+        order.withUnsafeMutableBufferPointer { o in
+            for i in 0..<n { o[i] = i }
+        }
+        for byte in 0..<8 {
+            let histogram = counts + byte << 8, shift = UInt64(byte * 8)
+            if histogram[Int(truncatingIfNeeded: keys[0] >> shift) & 0xFF] == n { continue }
+            var total = 0
+            for d in 0..<256 {
+                let c = histogram[d]
+                histogram[d] = total
+                total += c
+            }
+            keys.withUnsafeBufferPointer { k in
+                order.withUnsafeBufferPointer { o in
+                    spareKeys.withUnsafeMutableBufferPointer { sk in
+                        spareOrder.withUnsafeMutableBufferPointer { so in
+                            for i in 0..<n {
+                                let d = Int(truncatingIfNeeded: k[i] >> shift) & 0xFF
+                                let at = histogram[d]
+                                sk[at] = k[i]
+                                so[at] = o[i]
+                                histogram[d] = at + 1
+                            }
+                        }
+                    }
+                }
+            }
+            swap(&keys, &spareKeys)
+            swap(&order, &spareOrder)
+        }
+    }
 }
 
 /// For each element of the second input, the index in the sorted 1-D first
