@@ -187,17 +187,19 @@ public enum Random {
         let op = "permutation"
         let out = try checkedShape([n], .int64, op)
         let philox = Philox4x32(seed: seed)
-        var keys = [(UInt64, Int64)](repeating: (0, 0), count: n)
+        var keys = [UInt64](repeating: 0, count: n)
         keys.withUnsafeMutableBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
-            fillStream(base, count: n, start: 0) { i in
-                let w = philox.block(at: counter &+ i)
-                return (joined(w.0, w.1), Int64(bitPattern: i))
+            fillStream(base, count: n, start: counter) { i in
+                let w = philox.block(at: i)
+                return joined(w.0, w.1)
             }
         }
-        keys.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+        // A stable sort: equal keys keep index order.
+        var sorter = LaneSorter(count: n)
+        keys.withUnsafeBufferPointer { k in sorter.sort { k[$0] } }
         let p = out.pointer(Int64.self)
-        for (i, key) in keys.enumerated() { p[i] = key.1 }
+        for i in 0..<n { p[i] = Int64(sorter.order[i]) }
         return Tensor(out)
     }
 
