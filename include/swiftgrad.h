@@ -467,14 +467,15 @@ sg_status sg_meshgrid(const sg_tensor *const *xs, size_t n, bool ij,
                       sg_tensor **outs);
 
 /* Seeded random tensors. Each draw is a pure function of (seed, counter):
- * element i uses the Philox4x32-10 block of key (lo32(seed), hi32(seed))
- * and counter (lo32(counter + i), hi32(counter + i), 0, 0), so streams are
- * the same on every machine and thread count. A caller that keeps a
- * generator advances its counter by the number of elements drawn (n for
- * the permutations). The exact conversions are documented on the Swift
- * type Generator: uniform from the top 53 (float32: 24) bits; normal by
- * Box-Muller; integers in [low, high) unbiased by Lemire's method;
- * bernoulli as uniform < p. */
+ * element i is at stream position e = counter + i and reads half e & 1 of
+ * the Philox4x32-10 block of key (lo32(seed), hi32(seed)) and counter
+ * words (lo32(e >> 1), hi32(e >> 1), 0, 0), so streams are the same on
+ * every machine and thread count. A caller that keeps a generator
+ * advances its counter by the number of elements drawn (n for the
+ * permutations). The exact conversions are documented on the Swift type
+ * Generator: uniform from the top 53 (float32: 24) bits; normal by
+ * Box-Muller (cosine for half 0, sine for half 1); integers in [low, high)
+ * unbiased by Lemire's method; bernoulli as uniform < p. */
 sg_status sg_random_uniform(uint64_t seed, uint64_t counter, double low,
                             double high, const int64_t *shape, size_t ndim,
                             sg_dtype dtype, sg_tensor **out);

@@ -32,21 +32,25 @@ def block(seed, index, draw=0):
     return philox((index & M32, index >> 32, draw, 0), (seed & M32, seed >> 32))
 
 
+def word(seed, e, draw=0):
+    """The 64-bit word of stream position e: its half of block e >> 1."""
+    w = block(seed, e >> 1, draw)
+    return w[1] << 32 | w[0] if e % 2 == 0 else w[3] << 32 | w[2]
+
+
 def ref_uniform(seed, counter, n):
-    out = []
-    for i in range(n):
-        w = block(seed, counter + i)
-        out.append(((w[1] << 32 | w[0]) >> 11) * 2.0**-53)
-    return np.array(out)
+    return np.array([(word(seed, counter + i) >> 11) * 2.0**-53 for i in range(n)])
 
 
 def ref_normal(seed, counter, n):
     out = []
     for i in range(n):
-        w = block(seed, counter + i)
+        e = counter + i
+        w = block(seed, e >> 1)
         u1 = ((w[1] << 32 | w[0]) >> 11) * 2.0**-53
         u2 = ((w[3] << 32 | w[2]) >> 11) * 2.0**-53
-        out.append(math.sqrt(-2 * math.log(1 - u1)) * math.cos(2 * math.pi * u2))
+        r, theta = math.sqrt(-2 * math.log(1 - u1)), 2 * math.pi * u2
+        out.append(r * (math.cos(theta) if e % 2 == 0 else math.sin(theta)))
     return np.array(out)
 
 
@@ -56,18 +60,9 @@ def ref_integers(seed, counter, low, high, n):
     out = []
     for i in range(n):
         draw = 0
-        while True:
-            w = block(seed, counter + i, draw)
-            done = False
-            for x in (w[1] << 32 | w[0], w[3] << 32 | w[2]):
-                m = x * r
-                if m & (2**64 - 1) >= threshold:
-                    out.append(low + (m >> 64))
-                    done = True
-                    break
-            if done:
-                break
+        while (word(seed, counter + i, draw) * r) & (2**64 - 1) < threshold:
             draw += 1
+        out.append(low + (word(seed, counter + i, draw) * r >> 64))
     return np.array(out)
 
 
@@ -77,9 +72,10 @@ def test_philox_known_answer():
     assert philox((M32,) * 4, (M32, M32)) == (0x408F276D, 0x41C83B0E, 0xA20BC7C6, 0x6D5451FD)
     assert philox((0x243F6A88, 0x85A308D3, 0x13198A2E, 0x03707344), (0xA4093822, 0x299F31D0)) \
         == (0xD16CFE09, 0x94FDCCEB, 0x5001E420, 0x24126EA1)
-    # Seed 0, element 0 is that first block.
-    u = np.asarray(Generator(0).uniform(size=1))[0]
-    assert u == ((0xE169C58D << 32 | 0x6627E8D5) >> 11) * 2.0**-53
+    # Seed 0: positions 0 and 1 are the two halves of that first block.
+    u = np.asarray(Generator(0).uniform(size=2)).tolist()
+    assert u == [((0xE169C58D << 32 | 0x6627E8D5) >> 11) * 2.0**-53,
+                 ((0x9B00DBD8 << 32 | 0xBC57AC4C) >> 11) * 2.0**-53]
 
 
 def test_streams_follow_the_documented_algorithm():
@@ -96,23 +92,26 @@ def test_streams_follow_the_documented_algorithm():
                                   ref_integers(5, 0, lo, hi, 50))
     u = np.asarray(Generator(9).uniform(2.0, 5.0, size=4))
     np.testing.assert_allclose(u, 2.0 + 3.0 * ref_uniform(9, 0, 4), rtol=1e-15)
+    f = np.asarray(Generator(9, counter=1).uniform(size=3, dtype="float32"))
+    w = [block(9, 0)[2], block(9, 1)[0], block(9, 1)[2]]
+    np.testing.assert_array_equal(f, np.float32([(v >> 8) * 2.0**-24 for v in w]))
     b = np.asarray(Generator(9).bernoulli(0.3, size=4))
     np.testing.assert_array_equal(b, ref_uniform(9, 0, 4) < 0.3)
-    keys = [block(9, i)[1] << 32 | block(9, i)[0] for i in range(10)]
+    keys = [word(9, i) for i in range(10)]
     np.testing.assert_array_equal(np.asarray(Generator(9).permutation(10)), np.argsort(keys))
 
 
 def test_values_shared_with_the_c_test():
     # Tests/CABI/test_creation.c checks these same numbers through the C ABI.
     expected = [float.fromhex(h) for h in
-                ("0x1.dfd524ee73abcp-2", "0x1.4ee9b3f7f36c8p-2", "0x1.510ebb97a6d80p-1")]
+                ("0x1.dfd524ee73abcp-2", "0x1.5d0acf5c4afd4p-2", "0x1.4ee9b3f7f36c8p-2")]
     assert ref_uniform(42, 0, 3).tolist() == expected
     assert np.asarray(Generator(42).uniform(size=3)).tolist() == expected
-    assert ref_integers(42, 0, 0, 10, 7).tolist() == [4, 3, 6, 6, 8, 2, 7]
-    assert np.asarray(Generator(42).integers(0, 10, size=7)).tolist() == [4, 3, 6, 6, 8, 2, 7]
-    assert np.asarray(Generator(42, counter=3).integers(0, 10, size=4)).tolist() == [6, 8, 2, 7]
+    assert ref_integers(42, 0, 0, 10, 7).tolist() == [4, 3, 3, 4, 6, 7, 6]
+    assert np.asarray(Generator(42).integers(0, 10, size=7)).tolist() == [4, 3, 3, 4, 6, 7, 6]
+    assert np.asarray(Generator(42, counter=3).integers(0, 10, size=4)).tolist() == [4, 6, 7, 6]
     np.testing.assert_allclose(np.asarray(Generator(42).normal(size=3)),
-                               [-0.6076510539335191, -0.8536440633116089, 0.21637628796618585],
+                               [-0.6076510539335191, 0.9461447819697152, -0.8536440633116089],
                                rtol=1e-15)
 
 

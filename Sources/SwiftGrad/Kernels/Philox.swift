@@ -6,7 +6,7 @@ import Darwin
 
 /// Philox4x32-10, the counter-based generator of Salmon et al., "Parallel
 /// Random Numbers: As Easy as 1, 2, 3" (SC11): a keyed bijection of a
-/// 128-bit counter, so element i of a stream is a pure function of (key, i)
+/// 128-bit counter, so block b of a stream is a pure function of (key, b)
 /// and any range of a stream can be computed on any thread.
 ///
 /// One round maps counter words (x0, x1, x2, x3) and key words (k0, k1) to
@@ -43,9 +43,9 @@ struct Philox4x32 {
         return (x0, x1, x2, x3)
     }
 
-    /// The block for element `index` of a stream: counter (low word of
-    /// index, high word, `draw`, 0), where `draw` numbers the extra blocks
-    /// a rejection sampler may need.
+    /// Block `index` of a stream: counter (low word of index, high word,
+    /// `draw`, 0), where `draw` numbers the extra blocks a rejection
+    /// sampler may need.
     @inline(__always)
     func block(at index: UInt64, draw: UInt32 = 0) -> (UInt32, UInt32, UInt32, UInt32) {
         block((UInt32(truncatingIfNeeded: index), UInt32(truncatingIfNeeded: index >> 32), draw, 0))
@@ -61,14 +61,28 @@ struct Philox4x32 {
 /// The top 24 bits of `bits` as a float in [0, 1).
 @inline(__always) func unitFloat(_ bits: UInt32) -> Float { Float(bits >> 8) * 0x1p-24 }
 
-/// Fills the `count` elements of `out` (contiguous) with `value(i)` for
-/// stream indices `start + i`, split over the worker pool when large.
-func fillStream<T>(_ out: UnsafeMutablePointer<T>, count: Int, start: UInt64,
-                   _ value: (UInt64) -> T) {
+/// Fills the `count` elements of `out` (contiguous) with stream elements
+/// `start`, `start + 1`, …: element e is half `e & 1` of `pair(e >> 1)`,
+/// so each Philox block serves two neighbours. Split over the worker pool
+/// when large; the result does not depend on the split.
+func fillPairs<T>(_ out: UnsafeMutablePointer<T>, count: Int, start: UInt64,
+                  _ pair: (UInt64) -> (T, T)) {
     let chunk = 1 << 16
     let tasks = (count + chunk - 1) / chunk
     WorkerPool.shared.run(tasks: tasks) { task in
-        let lower = task * chunk, upper = min(count, lower + chunk)
-        for i in lower..<upper { out[i] = value(start &+ UInt64(i)) }
+        var i = task * chunk
+        let upper = min(count, i + chunk)
+        while i < upper {
+            let e = start &+ UInt64(i)
+            let (a, b) = pair(e >> 1)
+            if e & 1 == 0 {
+                out[i] = a
+                if i + 1 < upper { out[i + 1] = b }
+                i += 2
+            } else {
+                out[i] = b
+                i += 1
+            }
+        }
     }
 }

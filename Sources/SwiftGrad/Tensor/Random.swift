@@ -11,23 +11,26 @@ import Darwin
 /// The algorithm, so that any language can reproduce a stream:
 ///
 /// - The key of Philox4x32-10 (Random123) is the seed, low 32 bits first.
-///   Element i of a draw made when the counter is `c` uses the block of
-///   counter words (lo32(c + i), hi32(c + i), 0, 0), giving words w0…w3.
-///   A draw of n elements then advances the counter by n.
-/// - uniform float64: u = (w1·2³² + w0) >> 11, times 2⁻⁵³, in [0, 1);
-///   float32: u = (w0 >> 8) · 2⁻²⁴. The value is low + (high − low) · u,
-///   computed in float64 and rounded to the dtype.
+///   A draw made when the counter is `c` gives its element i the stream
+///   position e = c + i (mod 2⁶⁴) and advances the counter by its size.
+///   Position e reads half e & 1 of block b = e >> 1, the block of counter
+///   words (lo32(b), hi32(b), 0, 0) with output words w0…w3: half 0 is the
+///   64-bit word x = w1·2³² + w0, half 1 is x = w3·2³² + w2.
+/// - uniform float64: u = (x >> 11) · 2⁻⁵³, in [0, 1); float32: the top 24
+///   bits of w0 (half 0) or w2 (half 1), times 2⁻²⁴. The value is
+///   low + (high − low) · u, computed in float64 and rounded to the dtype.
 /// - normal: Box–Muller on the block, u1 from (w0, w1) and u2 from (w2, w3)
-///   as for uniform float64: z = sqrt(−2 ln(1 − u1)) · cos(2π u2), then
-///   loc + scale · z, rounded to the dtype.
-/// - integers in [low, high): with r = high − low, candidates x are the
-///   64-bit words (w1·2³² + w0), then (w3·2³² + w2), then those of the
-///   blocks with third counter word 1, 2, …; the first whose 128-bit
-///   product x · r has a low half of at least (2⁶⁴ − r) mod r gives
-///   low + (high half) (Lemire's method, unbiased).
-/// - bernoulli(p): true where the uniform float64 u of the element is < p.
-/// - permutation(n): the indices 0..<n sorted by the key (w1·2³² + w0) of
-///   each (ties, which are astronomically rare, by index).
+///   as for uniform float64, r = sqrt(−2 ln(1 − u1)): half 0 is
+///   r · cos(2π u2), half 1 is r · sin(2π u2); then loc + scale · z,
+///   rounded to the dtype.
+/// - integers in [low, high): with r = high − low, the candidates are the
+///   position's x, then its half of the blocks with third counter word
+///   1, 2, …; the first whose 128-bit product x · r has a low half of at
+///   least (2⁶⁴ − r) mod r gives low + (high half) (Lemire's method,
+///   unbiased).
+/// - bernoulli(p): true where the uniform float64 u of the position is < p.
+/// - permutation(n): the indices 0..<n sorted stably by the x of each
+///   position (ties, astronomically rare, keep index order).
 public struct Generator: Sendable {
     public let seed: UInt64
     /// The stream index the next draw starts at.
@@ -103,13 +106,14 @@ public enum Random {
         let out = try checkedShape(shape, dtype, op)
         let philox = Philox4x32(seed: seed), width = high - low
         if dtype == .float32 {
-            fillStream(out.pointer(Float.self), count: out.count, start: counter) { i in
-                Float(low + width * Double(unitFloat(philox.block(at: i).0)))
+            fillPairs(out.pointer(Float.self), count: out.count, start: counter) { b in
+                let w = philox.block(at: b)
+                return (Float(low + width * Double(unitFloat(w.0))), Float(low + width * Double(unitFloat(w.2))))
             }
         } else {
-            fillStream(out.pointer(Double.self), count: out.count, start: counter) { i in
-                let w = philox.block(at: i)
-                return low + width * unitDouble(joined(w.0, w.1))
+            fillPairs(out.pointer(Double.self), count: out.count, start: counter) { b in
+                let w = philox.block(at: b)
+                return (low + width * unitDouble(joined(w.0, w.1)), low + width * unitDouble(joined(w.2, w.3)))
             }
         }
         return Tensor(out)
@@ -124,15 +128,19 @@ public enum Random {
         }
         let out = try checkedShape(shape, dtype, op)
         let philox = Philox4x32(seed: seed)
-        @inline(__always) func value(_ i: UInt64) -> Double {
-            let w = philox.block(at: i)
+        @inline(__always) func pair(_ b: UInt64) -> (Double, Double) {
+            let w = philox.block(at: b)
             let u1 = unitDouble(joined(w.0, w.1)), u2 = unitDouble(joined(w.2, w.3))
-            return mean + standardDeviation * (-2 * Glibc.log(1 - u1)).squareRoot() * Glibc.cos(2 * Double.pi * u2)
+            let r = (-2 * Glibc.log(1 - u1)).squareRoot(), theta = 2 * Double.pi * u2
+            return (mean + standardDeviation * r * Glibc.cos(theta), mean + standardDeviation * r * Glibc.sin(theta))
         }
         if dtype == .float32 {
-            fillStream(out.pointer(Float.self), count: out.count, start: counter) { Float(value($0)) }
+            fillPairs(out.pointer(Float.self), count: out.count, start: counter) { b in
+                let (z0, z1) = pair(b)
+                return (Float(z0), Float(z1))
+            }
         } else {
-            fillStream(out.pointer(Double.self), count: out.count, start: counter, value)
+            fillPairs(out.pointer(Double.self), count: out.count, start: counter, pair)
         }
         return Tensor(out)
     }
@@ -149,24 +157,34 @@ public enum Random {
         let philox = Philox4x32(seed: seed)
         let range = UInt64(bitPattern: high) &- UInt64(bitPattern: low)
         let threshold = (0 &- range) % range
-        try dtype.dispatch(FillIntegers(out: out, start: counter) { i in
-            var draw: UInt32 = 0
+        // The value of candidate x, or nil when x is rejected.
+        @inline(__always) func accept(_ x: UInt64) -> Int64? {
+            let product = x.multipliedFullWidth(by: range)
+            return product.low >= threshold ? Int64(bitPattern: UInt64(bitPattern: low) &+ product.high) : nil
+        }
+        // Rejections (rare) draw the same half of later blocks.
+        func redraw(_ b: UInt64, _ half: Int) -> Int64 {
+            var attempt: UInt32 = 1
             while true {
-                let w = philox.block(at: i, draw: draw)
-                let first = joined(w.0, w.1).multipliedFullWidth(by: range)
-                if first.low >= threshold { return Int64(bitPattern: UInt64(bitPattern: low) &+ first.high) }
-                let second = joined(w.2, w.3).multipliedFullWidth(by: range)
-                if second.low >= threshold { return Int64(bitPattern: UInt64(bitPattern: low) &+ second.high) }
-                draw &+= 1
+                let w = philox.block(at: b, draw: attempt)
+                if let v = accept(half == 0 ? joined(w.0, w.1) : joined(w.2, w.3)) { return v }
+                attempt &+= 1
             }
+        }
+        try dtype.dispatch(FillIntegers(out: out, start: counter) { b in
+            let w = philox.block(at: b)
+            return (accept(joined(w.0, w.1)) ?? redraw(b, 0), accept(joined(w.2, w.3)) ?? redraw(b, 1))
         })
         return Tensor(out)
     }
 
     private struct FillIntegers: ElementVisitor {
-        let out: NDArray, start: UInt64, value: (UInt64) -> Int64
+        let out: NDArray, start: UInt64, pair: (UInt64) -> (Int64, Int64)
         func visit<T: Element>(_: T.Type) {
-            fillStream(out.pointer(T.self), count: out.count, start: start) { T(.int(value($0))) }
+            fillPairs(out.pointer(T.self), count: out.count, start: start) { b in
+                let (x, y) = pair(b)
+                return (T(.int(x)), T(.int(y)))
+            }
         }
     }
 
@@ -176,9 +194,9 @@ public enum Random {
         guard dtype.kind != .complexFloating else { throw unsupported(op, dtype) }
         let out = try checkedShape(shape, .bool, op)
         let philox = Philox4x32(seed: seed)
-        fillStream(out.pointer(Bool.self), count: out.count, start: counter) { i in
-            let w = philox.block(at: i)
-            return unitDouble(joined(w.0, w.1)) < p
+        fillPairs(out.pointer(Bool.self), count: out.count, start: counter) { b in
+            let w = philox.block(at: b)
+            return (unitDouble(joined(w.0, w.1)) < p, unitDouble(joined(w.2, w.3)) < p)
         }
         return try Tensor(out).cast(to: dtype)
     }
@@ -190,9 +208,9 @@ public enum Random {
         var keys = [UInt64](repeating: 0, count: n)
         keys.withUnsafeMutableBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
-            fillStream(base, count: n, start: counter) { i in
-                let w = philox.block(at: i)
-                return joined(w.0, w.1)
+            fillPairs(base, count: n, start: counter) { b in
+                let w = philox.block(at: b)
+                return (joined(w.0, w.1), joined(w.2, w.3))
             }
         }
         // A stable sort: equal keys keep index order.
