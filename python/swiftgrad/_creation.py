@@ -32,8 +32,9 @@ def _finish(t: Tensor, requires_grad: builtins.bool) -> Tensor:
     return t
 
 
-def _shape(shape: Any) -> tuple[int, ...]:
-    return (shape,) if isinstance(shape, int) else tuple(shape)
+def _shape(shape: Any) -> Any:
+    # The extension reads an int or a sequence of ints (NumPy integers too).
+    return shape
 
 
 def _is_float(x: Any) -> builtins.bool:

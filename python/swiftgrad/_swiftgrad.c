@@ -3000,13 +3000,32 @@ m_set_grad_enabled(PyObject *module, PyObject *flag)
 static Py_ssize_t
 parse_shape(PyObject *obj, int64_t *shape, const char *op)
 {
-    if (obj == Py_None) {
-        PyErr_Format(PyExc_TypeError, "[%s] shape must be an int or a tuple "
-                     "of ints, not None", op);
+    if (PyIndex_Check(obj))
+        return as_int64(obj, &shape[0], op, "shape") < 0 ? -1 : 1;
+    PyObject *seq = PyUnicode_Check(obj) || PyBytes_Check(obj)
+                        ? NULL : PySequence_Fast(obj, "");
+    if (seq == NULL) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError, "[%s] shape must be an int or a sequence "
+                     "of ints, not %.100s", op, Py_TYPE(obj)->tp_name);
         return -1;
     }
-    Py_ssize_t n = parse_axes(obj, shape, op);
-    return n < 0 ? -1 : n;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    if (n > MAX_NDIM) {
+        Py_DECREF(seq);
+        PyErr_Format(PyExc_ValueError, "[%s] %zd dimensions; at most %d are "
+                     "supported", op, n, MAX_NDIM);
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (as_int64(PySequence_Fast_GET_ITEM(seq, i), &shape[i], op,
+                     "a length") < 0) {
+            Py_DECREF(seq);
+            return -1;
+        }
+    }
+    Py_DECREF(seq);
+    return n;
 }
 
 static int

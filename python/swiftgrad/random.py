@@ -18,6 +18,7 @@ swiftgrad.h, so C, Swift and Python give the same numbers:
 from __future__ import annotations
 
 import builtins
+import operator
 import secrets
 from typing import Any
 
@@ -28,10 +29,9 @@ from ._tensor import Tensor
 _MASK = 2**64 - 1
 
 
-def _shape(size: Any) -> tuple[int, ...]:
-    if size is None:
-        return ()
-    return (size,) if isinstance(size, int) else tuple(size)
+def _shape(size: Any) -> Any:
+    # The extension reads an int or a sequence of ints; None is one draw.
+    return () if size is None else size
 
 
 class Generator:
@@ -41,12 +41,11 @@ class Generator:
     __slots__ = ("seed", "counter")
 
     def __init__(self, seed: int | None = None, counter: int = 0) -> None:
-        if seed is None:
-            seed = secrets.randbits(64)
+        seed = secrets.randbits(64) if seed is None else operator.index(seed)
         if not 0 <= seed <= _MASK:
             raise ValueError(f"[Generator] seed must be in [0, 2**64), got {seed}")
-        self.seed = int(seed)
-        self.counter = int(counter) & _MASK
+        self.seed = seed
+        self.counter = operator.index(counter) & _MASK
 
     def __repr__(self) -> str:
         return f"Generator(seed={self.seed}, counter={self.counter})"

@@ -215,6 +215,10 @@ def test_bad_shapes():
         sg.ones((2**40, 2**40))
     with pytest.raises(TypeError):
         sg.zeros("abc")
+    with pytest.raises(TypeError):
+        sg.zeros(None)
+    same(sg.zeros(np.int64(2)), np.zeros(2))
+    same(sg.ones([np.int32(1), 2]), np.ones((1, 2)))
     with pytest.raises(TypeError, match=r"\[full\].*scalar"):
         sg.full((2,), [1, 2])
 

@@ -222,4 +222,7 @@ def test_bad_arguments():
         g.normal(size=(2**40, 2**40))
     with pytest.raises(ValueError, match="seed"):
         Generator(-1)
+    with pytest.raises(TypeError):
+        Generator(1.5)
     assert g.counter == 0   # failed draws consume nothing
+    assert Generator(np.uint64(3)).normal(size=np.int64(2)).shape == (2,)
