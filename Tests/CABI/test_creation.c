@@ -5,6 +5,7 @@
  * and the errors of bad arguments.
  */
 #include <math.h>
+#include <stdlib.h>
 
 #include "check.h"
 
@@ -271,11 +272,42 @@ static void test_sorting(void) {
     sg_tensor_free(x);
 }
 
+/* Draws and sorts large enough to be split across the worker pool give
+ * what small ones do (and, under ThreadSanitizer, race on nothing). */
+static void test_large(void) {
+    enum { N = 200000, ROWS = 64, COLS = 1024 };
+    const int64_t big[] = {N}, two[] = {2}, grid[] = {ROWS, COLS};
+    sg_tensor *t = NULL, *tail = NULL, *order = NULL;
+    double *all = malloc(N * sizeof(double)), last[2];
+    CHECK(all != NULL);
+    CHECK_OK(sg_random_normal(7, 5, 0.0, 1.0, big, 1, SG_DTYPE_FLOAT64, &t));
+    CHECK_OK(sg_tensor_copy_data(t, all, N * sizeof(double)));
+    CHECK_OK(sg_random_normal(7, 5 + N - 2, 0.0, 1.0, two, 1, SG_DTYPE_FLOAT64, &tail));
+    CHECK_OK(sg_tensor_copy_data(tail, last, sizeof last));
+    CHECK(all[N - 2] == last[0] && all[N - 1] == last[1]);
+    sg_tensor_free(tail);
+    sg_tensor_free(t);
+
+    /* Each of 64 rows of 1024 uniforms sorts into order. */
+    CHECK_OK(sg_random_uniform(3, 0, 0.0, 1.0, grid, 2, SG_DTYPE_FLOAT64, &t));
+    CHECK_OK(sg_sort(t, -1, false, &order));
+    CHECK_OK(sg_tensor_copy_data(order, all, ROWS * COLS * sizeof(double)));
+    int sorted = 1;
+    for (int r = 0; r < ROWS; r++)
+        for (int c = 1; c < COLS; c++)
+            if (all[r * COLS + c - 1] > all[r * COLS + c]) sorted = 0;
+    CHECK(sorted);
+    sg_tensor_free(order);
+    sg_tensor_free(t);
+    free(all);
+}
+
 int main(void) {
     test_constants();
     test_ranges();
     test_eye_triangles_meshgrid();
     test_random();
     test_sorting();
+    test_large();
     CHECK_DONE();
 }
