@@ -435,6 +435,12 @@ sg_status sg_ones(const int64_t *shape, size_t ndim, sg_dtype dtype,
 sg_status sg_empty(const int64_t *shape, size_t ndim, sg_dtype dtype,
                    sg_tensor **out);
 
+/* A tensor of x's shape with every element the one `dtype` element at
+ * `value`. x may be symbolic: the result is then symbolic too, its shape
+ * read when a compiled function runs (zeros_like, ones_like, full_like). */
+sg_status sg_full_like(const sg_tensor *x, const void *value, sg_dtype dtype,
+                       sg_tensor **out);
+
 /* start, start + step, ... below stop: ceil((stop - start) / step) values of
  * `dtype` (a real number type). start, stop and step each point to one
  * element of `args_dtype` (int64, uint64 or float64 for exact arguments); a

@@ -38,6 +38,15 @@ public func sgEmpty(_ shape: UnsafePointer<Int64>?, _ ndim: Int, _ dtype: sg_dty
     made("sg_empty", out) { call in try Tensor.empty(call.integers(shape, ndim, "shape"), dtype: call.dtype(dtype)) }
 }
 
+@_cdecl("sg_full_like")
+public func sgFullLike(_ x: OpaquePointer?, _ value: UnsafeRawPointer?, _ dtype: sg_dtype,
+                       _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
+    made("sg_full_like", out) { call in
+        let dtype = try call.dtype(dtype)
+        return try call.tensor(x, "x").filledLike(call.scalar(value, dtype, "value"), dtype: dtype)
+    }
+}
+
 @_cdecl("sg_arange")
 public func sgArange(_ start: UnsafeRawPointer?, _ stop: UnsafeRawPointer?, _ step: UnsafeRawPointer?,
                      _ argsDType: sg_dtype, _ dtype: sg_dtype,
@@ -97,6 +106,7 @@ private func checkCreationSignatures() {
     same(sg_zeros, sgZeros)
     same(sg_ones, sgOnes)
     same(sg_empty, sgEmpty)
+    same(sg_full_like, sgFullLike)
     same(sg_arange, sgArange)
     same(sg_linspace, sgLinspace)
     same(sg_eye, sgEye)

@@ -41,6 +41,30 @@ static void test_constants(void) {
     CHECK_TENSOR(z, s23, 2, zeros, 0);
     CHECK_TENSOR(o, s23, 2, ones, 0);
     CHECK(tensor_count(e) == 6);
+
+    /* full_like: of a value now; of a placeholder, symbolic until run. */
+    const double sevens[] = {7, 7, 7, 7, 7, 7};
+    const int64_t open_shape[] = {-1, 3};
+    double seven = 7;
+    sg_tensor *f = NULL, *p = NULL, *fp = NULL, *result = NULL;
+    sg_function *fn = NULL;
+    sg_kind kind;
+    CHECK_OK(sg_full_like(z, &seven, SG_DTYPE_FLOAT64, &f));
+    CHECK_TENSOR(f, s23, 2, sevens, 0);
+    CHECK_OK(sg_tensor_new_placeholder(SG_DTYPE_FLOAT64, open_shape, 2, "x", &p));
+    CHECK_OK(sg_full_like(p, &seven, SG_DTYPE_FLOAT64, &fp));
+    CHECK_OK(sg_tensor_kind(fp, &kind));
+    CHECK(kind == SG_KIND_SYMBOLIC);
+    const sg_tensor *ins[] = {p}, *outs[] = {fp}, *args[] = {z};
+    CHECK_OK(sg_function_new(ins, 1, outs, 1, NULL, NULL, 0, &fn));
+    CHECK_OK(sg_function_call(fn, args, 1, &result, 1));
+    CHECK_TENSOR(result, s23, 2, sevens, 0);
+    CHECK_STATUS(sg_full_like(z, NULL, SG_DTYPE_FLOAT64, &result), SG_ERROR_NULL);
+    sg_tensor_free(result);
+    sg_function_free(fn);
+    sg_tensor_free(fp);
+    sg_tensor_free(p);
+    sg_tensor_free(f);
     sg_tensor_free(z);
     sg_tensor_free(o);
     sg_tensor_free(e);

@@ -9,6 +9,9 @@ final class CreationTests: XCTestCase {
         assertClose(try Tensor.ones([3], dtype: .int16), [1, 1, 1])
         XCTAssertEqual(try Tensor.full([2], .int(7), dtype: .uint8).scalars, [7, 7])
         XCTAssertEqual(try Tensor.empty([0, 4]).shape, [0, 4])
+        let p = try Tensor.placeholder(.float32, shape: [nil])
+        let f = try Function(inputs: [p], outputs: [p.filledLike(.real(0.5))])
+        assertClose(try f([Tensor([1, 2, 3], shape: [3], dtype: .float32)])[0], [0.5, 0.5, 0.5])
         assertThrows(.value, "[zeros]", "negative") { try Tensor.zeros([2, -1]) }
         assertThrows(.value, "[ones]", "overflows") { try Tensor.ones([Int.max, 2]) }
     }

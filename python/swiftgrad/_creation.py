@@ -127,36 +127,42 @@ def full(shape: Shape, fill_value: Any, *, dtype: Any = None, device: Any = None
     return _finish(_C._full(_shape(shape), value), requires_grad)
 
 
-def _like(x: Any, dtype: Any) -> tuple[tuple[int, ...], Any]:
+def _like(op: str, x: Any, fill_value: Any, dtype: Any, device: Any,
+          requires_grad: builtins.bool) -> Tensor:
+    """A tensor of x's shape; for a symbolic x, a symbolic one whose shape
+    is read when a compiled function runs."""
+    _check_device(device, op)
     if not isinstance(x, Tensor):
         x = asarray(x)
-    if None in x.shape:
-        raise ValueError("[like] the shape of a symbolic tensor is not known")
-    return x.shape, x.dtype if dtype is None else dtype
+    value = asarray(fill_value, dtype=x.dtype if dtype is None else dtype)
+    if value.ndim != 0:
+        raise TypeError(f"[{op}] fill_value must be a scalar, got shape {value.shape}")
+    if x._kind == _C.KIND_VALUE:
+        # A new leaf, outside any graph x belongs to.
+        return _finish(_C._full(x.shape, value), requires_grad)
+    return _finish(_C._full_like(x, value), requires_grad)
 
 
 def zeros_like(x: Any, /, *, dtype: Any = None, device: Any = None,
                requires_grad: builtins.bool = False) -> Tensor:
-    shape, dtype = _like(x, dtype)
-    return zeros(shape, dtype=dtype, device=device, requires_grad=requires_grad)
+    return _like("zeros_like", x, 0, dtype, device, requires_grad)
 
 
 def ones_like(x: Any, /, *, dtype: Any = None, device: Any = None,
               requires_grad: builtins.bool = False) -> Tensor:
-    shape, dtype = _like(x, dtype)
-    return ones(shape, dtype=dtype, device=device, requires_grad=requires_grad)
+    return _like("ones_like", x, 1, dtype, device, requires_grad)
 
 
 def empty_like(x: Any, /, *, dtype: Any = None, device: Any = None,
                requires_grad: builtins.bool = False) -> Tensor:
-    shape, dtype = _like(x, dtype)
-    return empty(shape, dtype=dtype, device=device, requires_grad=requires_grad)
+    return _like("empty_like", x, 0, dtype, device, requires_grad)
 
 
 def full_like(x: Any, /, fill_value: Any, *, dtype: Any = None, device: Any = None,
               requires_grad: builtins.bool = False) -> Tensor:
-    shape, dtype = _like(x, dtype)
-    return full(shape, fill_value, dtype=dtype, device=device, requires_grad=requires_grad)
+    """A tensor of x's shape filled with fill_value, in x's dtype unless
+    `dtype` says otherwise."""
+    return _like("full_like", x, fill_value, dtype, device, requires_grad)
 
 
 # ----------------------------------------------------------------- ranges

@@ -3118,6 +3118,31 @@ m_full(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return tensor_result(st, status, out);
 }
 
+/* _full_like(x, value): `value` a 0-d tensor of the result's dtype. */
+static PyObject *
+m_full_like(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    sg_dtype dtype;
+    double value[2]; /* room for the widest element, complex128 */
+    if (check_nargs("_full_like", nargs, 2) < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    if (require_tensor(st, args[1], "full_like", "fill_value") == NULL ||
+        get_dtype(HANDLE(args[1]), &dtype) < 0)
+        return NULL;
+    sg_status status = sg_tensor_copy_data(HANDLE(args[1]), value,
+                                           sg_dtype_itemsize(dtype));
+    if (status != SG_OK)
+        return raise_status(status);
+    PyObject *x = to_tensor(st, args[0], DTYPE_ANY, DTYPE_ANY, "full_like");
+    if (x == NULL)
+        return NULL;
+    sg_tensor *out = NULL;
+    status = sg_full_like(HANDLE(x), value, dtype, &out);
+    Py_DECREF(x);
+    return tensor_result(st, status, out);
+}
+
 /* _arange(start, stop, step, args_dtype, dtype) */
 static PyObject *
 m_arange(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
@@ -3398,6 +3423,8 @@ m_unique_all(PyObject *module, PyObject *x_obj)
 #define CREATION_METHODS                                                      \
     {"_full", (PyCFunction)(void (*)(void))m_full, METH_FASTCALL,             \
      "_full(shape, value): value a 0-d tensor"},                              \
+    {"_full_like", (PyCFunction)(void (*)(void))m_full_like, METH_FASTCALL,   \
+     "_full_like(x, value): value a 0-d tensor"},                             \
     {"_fill", (PyCFunction)(void (*)(void))m_fill, METH_FASTCALL,             \
      "_fill(kind, shape, dtype): zeros, ones or empty"},                      \
     {"_arange", (PyCFunction)(void (*)(void))m_arange, METH_FASTCALL,         \

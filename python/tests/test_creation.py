@@ -43,6 +43,25 @@ def test_default_dtypes():
     assert np.isnan(np.asarray(sg.full(3, float("nan")))).all()
 
 
+def test_like_of_symbolic_tensors_and_parameters():
+    x = sg.placeholder((None, 3))
+    z, o = sg.zeros_like(x), sg.full_like(x, 2.5, dtype="float32")
+    assert z.shape == (None, 3)
+    f = sg.function([x], [z, o, sg.ones_like(x, dtype="int8")])
+    a, b, c = f(np.arange(6.0).reshape(2, 3))
+    same(a, np.zeros((2, 3)))
+    same(b, np.full((2, 3), 2.5, np.float32))
+    same(c, np.ones((2, 3), np.int8))
+    w = sg.asarray([1.0, 2.0], requires_grad=True)
+    zw = sg.zeros_like(w)
+    assert not zw.requires_grad
+    assert sg.zeros_like(w, requires_grad=True).requires_grad
+    s = sg.shared(np.ones((2, 2)))
+    same(sg.function([], sg.ones_like(s))(), np.ones((2, 2)))
+    with pytest.raises(TypeError, match=r"\[full_like\].*scalar"):
+        sg.full_like(w, [1, 2])
+
+
 def test_like():
     x = sg.asarray(np.arange(6, dtype=np.int32).reshape(2, 3))
     same(sg.zeros_like(x), np.zeros((2, 3), np.int32))

@@ -20,6 +20,13 @@ extension Tensor {
         Tensor(try NDArray.filled(.int(0), dtype, shape, "empty"))
     }
 
+    /// A tensor of this one's shape with every element `value` in `dtype`
+    /// (this tensor's by default). The shape is read when the value
+    /// exists, so symbolic tensors have symbolic `full_like`s.
+    public func filledLike(_ value: Scalar, dtype: DType? = nil) throws -> Tensor {
+        try Tensor.apply(FullLike(value: value, dtype: dtype ?? self.dtype), self)
+    }
+
     /// `start, start + step, …` up to but excluding `stop`: ceil((stop −
     /// start) / step) elements of `dtype` (a real number type). Integer
     /// arguments are computed exactly; the values must fit `dtype`.
