@@ -34,6 +34,34 @@ def _shape(size: Any) -> Any:
     return () if size is None else size
 
 
+def _is_number(x: Any) -> builtins.bool:
+    return isinstance(x, (int, float)) and not isinstance(x, builtins.bool)
+
+
+def _broadcast(*shapes: tuple[int, ...]) -> tuple[int, ...]:
+    ndim = max(len(s) for s in shapes)
+    out = []
+    for axis in range(ndim):
+        lengths = {s[axis - ndim + len(s)] for s in shapes if axis - ndim + len(s) >= 0} - {1}
+        if len(lengths) > 1:
+            raise ValueError(f"[random] shapes {', '.join(map(str, shapes))} do not broadcast")
+        out.append(lengths.pop() if lengths else 1)
+    return tuple(out)
+
+
+def _affine(draw: Any, a: Any, b: Any, size: Any, dtype: Any) -> Tensor:
+    """a + b * draw(shape, dtype) for array parameters: differentiable in a
+    and b (the reparameterization trick)."""
+    from . import asarray
+
+    a = a if isinstance(a, Tensor) else asarray(a)
+    b = b if isinstance(b, Tensor) else asarray(b)
+    if dtype is None:
+        dtype = a.dtype if a.dtype == b.dtype and a.dtype.kind == "real floating" else "float64"
+    shape = _broadcast(a.shape, b.shape) if size is None else _shape(size)
+    return a.astype(dtype) + b.astype(dtype) * draw(shape, dtype)
+
+
 class Generator:
     """A seeded stream of random tensors (like numpy.random.Generator).
     `seed` is an int in [0, 2**64); None draws one from the OS."""
@@ -57,18 +85,31 @@ class Generator:
         self.counter = (self.counter + t.size) & _MASK
         return t
 
-    def uniform(self, low: float = 0.0, high: float = 1.0, size: Any = None,
+    def uniform(self, low: Any = 0.0, high: Any = 1.0, size: Any = None,
                 dtype: Any = None) -> Tensor:
-        """Uniform values in [low, high) (float64 by default, or float32)."""
+        """Uniform values in [low, high) (float64 by default, or float32).
+        Array bounds broadcast, and the result is differentiable in them."""
+        if not (_is_number(low) and _is_number(high)):
+            from . import asarray
+
+            low = low if isinstance(low, Tensor) else asarray(low)
+            high = high if isinstance(high, Tensor) else asarray(high)
+            return _affine(lambda shape, dt: self._draw(0, 0.0, 1.0, shape, dt, "float64", "uniform"),
+                           low, high - low, size, dtype)
         return self._draw(0, float(low), float(high), size, dtype, "float64", "uniform")
 
     def random(self, size: Any = None, dtype: Any = None) -> Tensor:
         """Uniform values in [0, 1)."""
         return self.uniform(0.0, 1.0, size, dtype)
 
-    def normal(self, loc: float = 0.0, scale: float = 1.0, size: Any = None,
+    def normal(self, loc: Any = 0.0, scale: Any = 1.0, size: Any = None,
                dtype: Any = None) -> Tensor:
-        """Normal values of mean `loc` and standard deviation `scale`."""
+        """Normal values of mean `loc` and standard deviation `scale`. Array
+        parameters broadcast, and the result, loc + scale * z, is
+        differentiable in them (the reparameterization trick)."""
+        if not (_is_number(loc) and _is_number(scale)):
+            return _affine(lambda shape, dt: self._draw(1, 0.0, 1.0, shape, dt, "float64", "normal"),
+                           loc, scale, size, dtype)
         return self._draw(1, float(loc), float(scale), size, dtype, "float64", "normal")
 
     def standard_normal(self, size: Any = None, dtype: Any = None) -> Tensor:
@@ -117,7 +158,7 @@ def get_state() -> tuple[int, int]:
     return _default.seed, _default.counter
 
 
-def uniform(low: float = 0.0, high: float = 1.0, size: Any = None, dtype: Any = None) -> Tensor:
+def uniform(low: Any = 0.0, high: Any = 1.0, size: Any = None, dtype: Any = None) -> Tensor:
     return _default.uniform(low, high, size, dtype)
 
 
@@ -125,7 +166,7 @@ def random(size: Any = None, dtype: Any = None) -> Tensor:
     return _default.random(size, dtype)
 
 
-def normal(loc: float = 0.0, scale: float = 1.0, size: Any = None, dtype: Any = None) -> Tensor:
+def normal(loc: Any = 0.0, scale: Any = 1.0, size: Any = None, dtype: Any = None) -> Tensor:
     return _default.normal(loc, scale, size, dtype)
 
 

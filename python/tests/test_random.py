@@ -198,6 +198,25 @@ def test_permutation_of_an_array_is_differentiable():
     np.testing.assert_array_equal(np.asarray(x.grad), expected)
 
 
+def test_array_parameters_broadcast_and_differentiate():
+    loc = sg.asarray([0.0, 10.0, 20.0], requires_grad=True)
+    scale = sg.asarray([[1.0], [2.0]], requires_grad=True)
+    x = Generator(4).normal(loc, scale)
+    z = np.asarray(Generator(4).normal(size=(2, 3)))
+    assert x.shape == (2, 3)
+    np.testing.assert_allclose(np.asarray(x), np.array([0.0, 10, 20]) + np.array([[1.0], [2]]) * z,
+                               rtol=1e-15)
+    sg.sum(x).backward()
+    np.testing.assert_array_equal(np.asarray(loc.grad), [2.0, 2.0, 2.0])
+    np.testing.assert_allclose(np.asarray(scale.grad), z.sum(axis=1, keepdims=True), rtol=1e-14)
+    u = Generator(4).uniform(sg.asarray([0.0, 1.0]), 3.0, size=(5, 2), dtype="float32")
+    assert u.shape == (5, 2) and u.dtype == sg.float32
+    v = np.asarray(u)
+    assert (v[:, 0] >= 0).all() and (v[:, 1] >= 1).all() and (v < 3).all()
+    with pytest.raises(ValueError, match="broadcast"):
+        Generator(4).normal(sg.zeros(3), sg.ones(2))
+
+
 def test_bad_arguments():
     g = Generator(0)
     with pytest.raises(ValueError, match=r"\[integers\].*low < high"):
