@@ -183,3 +183,20 @@ def test_long_lanes_radix_path(dtype):
     same(sg.argsort(sg.asarray(x), descending=True), np.array(expected))
     two_d = x.reshape(3, 1000)
     same(sg.argsort(sg.asarray(two_d), axis=1), np.argsort(two_d, axis=1, kind="stable"))
+
+
+@pytest.mark.parametrize("dtype", ["int8", "uint64", "float32", "float64"])
+def test_unique_of_long_inputs(dtype):
+    """Inputs of 512 elements or more group by radix keys."""
+    rng = np.random.default_rng(6)
+    if dtype.startswith("float"):
+        x = rng.choice(np.array([-1.5, 0.0, 2.0, np.inf, np.nan, 7.0], dtype=dtype), (40, 50))
+    else:
+        info = np.iinfo(dtype)
+        x = rng.choice(np.array([info.min, 0, 3, info.max], dtype=dtype), (40, 50))
+    r = sg.unique_all(sg.asarray(x))
+    e = np.unique(x, return_index=True, return_inverse=True, return_counts=True, equal_nan=False)
+    same(r.values, e[0])
+    same(r.indices, e[1])
+    same(r.inverse_indices, e[2].reshape(x.shape))
+    same(r.counts, e[3])

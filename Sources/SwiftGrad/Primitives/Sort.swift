@@ -430,7 +430,14 @@ extension Tensor {
 
         func run<T: OrderedElement>(_: T.Type) throws -> UniqueResult {
             let flat = try x.contiguous("unique"), p = flat.pointer(T.self), n = flat.count
-            let order = (0..<n).sorted { T.precedes(p[$0], p[$1]) }
+            let order: [Int]
+            if T.hasRadixKey {
+                var sorter = LaneSorter(count: n)
+                sorter.sort { p[$0].radixKey }
+                order = sorter.order
+            } else {
+                order = (0..<n).sorted { T.precedes(p[$0], p[$1]) }
+            }
             var firsts = [Int](), counts = [Int64]()
             let inverse = try NDArray.uninitialized(.int64, x.shape, "unique")
             let pi = inverse.pointer(Int64.self)
