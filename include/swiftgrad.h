@@ -516,7 +516,9 @@ sg_status sg_searchsorted(const sg_tensor *x1, const sg_tensor *x2,
 
 /* The distinct values of a concrete x (sorted; each NaN distinct), the flat
  * index of each one's first occurrence, the position in values of every
- * element (x's shape) and the counts. All four pointers are required. */
+ * element (x's shape) and the counts. All four pointers are required. The
+ * values are differentiable: each one's gradient goes to its first
+ * occurrence. */
 sg_status sg_unique_all(const sg_tensor *x, sg_tensor **values,
                         sg_tensor **indices, sg_tensor **inverse_indices,
                         sg_tensor **counts);

@@ -71,6 +71,12 @@ final class SortTests: XCTestCase {
         XCTAssertEqual(u.inverseIndices.shape, [2, 3])
         XCTAssertEqual(u.inverseIndices.scalars, [1, 0, 2, 1, 3, 0])
         XCTAssertEqual(u.counts.scalars, [2, 2, 1, 1])
+        // Values differentiate to their first occurrences, to second order.
+        let leaf = try Tensor([2, 1, 2], shape: [3])
+        try leaf.setRequiresGrad(true)
+        let g = try grad(leaf.unique().values.pow(3).sum(), wrt: [leaf], createGraph: true)[0]
+        assertClose(g, [12, 3, 0])
+        assertClose(try grad(g.sum(), wrt: [leaf])[0], [12, 6, 0])
         let empty = try Tensor.zeros([0]).unique()
         XCTAssertEqual(empty.values.shape, [0])
         assertThrows(.type, "[unique]") { try Tensor.placeholder(.float64, shape: [3]).unique() }

@@ -61,7 +61,8 @@ class UniqueInverseResult(NamedTuple):
 def unique_all(x: Any, /) -> UniqueAllResult:
     """The distinct values of x (sorted; each NaN is distinct), the flat
     index of each one's first occurrence, each element's index into values
-    (x's shape) and the counts."""
+    (x's shape) and the counts. The values are differentiable: each one's
+    gradient goes to its first occurrence."""
     return UniqueAllResult(*_C._unique_all(x))
 
 

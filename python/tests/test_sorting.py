@@ -128,6 +128,24 @@ def test_unique_all():
     assert np.isnan(np.asarray(r.values)).sum() == 2
 
 
+def test_unique_values_are_differentiable():
+    base = sg.asarray([[3.0, 1.0], [3.0, 2.0]], requires_grad=True)
+    x = sg.permute_dims(base, (1, 0))   # [[3, 3], [1, 2]], strided
+    values = sg.unique_values(x)
+    same(values, [1.0, 2.0, 3.0])
+    sg.sum(values * sg.asarray([1.0, 10.0, 100.0])).backward()
+    # Each value's gradient goes to its first occurrence (row-major in x).
+    same(base.grad, np.array([[100.0, 0.0], [1.0, 10.0]]).T)
+
+
+def test_unique_values_gradient_reaches_the_leaf():
+    x = sg.asarray([3.0, 1.0, 3.0, 2.0], requires_grad=True)
+    r = sg.unique_all(x)
+    sg.sum(r.values ** 2).backward()
+    same(x.grad, [6.0, 2.0, 0.0, 4.0])
+    assert not r.counts.requires_grad
+
+
 def test_unique_variants_and_dtypes():
     x = np.array([5, 1, 5, 2, 1, 5], dtype=np.int16)
     v, c = sg.unique_counts(sg.asarray(x))

@@ -184,6 +184,85 @@ struct ScatterAddAlongAxis: Primitive {
     }
 }
 
+/// out[k] = x.flat[indices[k]]: elements of x (any shape and strides) at
+/// row-major positions; what makes `unique`'s values differentiable.
+struct TakeFlat: Primitive {
+    var name: String { "take_flat" }
+
+    func outputType(_ inputs: [TensorType]) throws -> TensorType {
+        guard inputs[1].dtype == .int64, inputs[1].rank == 1 else {
+            throw SwiftGradError.value(name, "needs 1-D int64 positions, got \(inputs[1].dtype) of shape \(describe(inputs[1].shape))")
+        }
+        return TensorType(inputs[0].dtype, inputs[1].shape)
+    }
+
+    func evaluate(_ inputs: [NDArray], into out: NDArray) throws {
+        try out.dtype.dispatch(Kernel(x: inputs[0], positions: inputs[1], out: out))
+    }
+
+    private struct Kernel: ElementVisitor {
+        let x: NDArray, positions: NDArray, out: NDArray
+        func visit<T: Element>(_: T.Type) throws {
+            let px = x.pointer(T.self), pp = positions.pointer(Int64.self), po = out.pointer(T.self)
+            let step = positions.strides[0], outStep = out.strides[0]
+            for k in 0..<positions.count {
+                let f = pp[k * step]
+                guard f >= 0, f < Int64(x.count) else {
+                    throw SwiftGradError.index("take_flat", "position \(f) is out of bounds for \(x.count) elements")
+                }
+                // Row-major position to a strided offset, last axis first.
+                var rest = Int(f), offset = 0
+                for axis in x.shape.indices.reversed() {
+                    offset += (rest % x.shape[axis]) * x.strides[axis]
+                    rest /= x.shape[axis]
+                }
+                po[k * outStep] = px[offset]
+            }
+        }
+    }
+
+    func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
+        i == 0 ? try Tensor.apply(PutFlatAdd(), g, inputs[1], inputs[0]) : nil
+    }
+}
+
+/// Zeros of the third input's shape with `values` (first input) added at
+/// row-major `positions` (second): the transpose of `TakeFlat`.
+struct PutFlatAdd: Primitive {
+    var name: String { "put_flat_add" }
+
+    func outputType(_ inputs: [TensorType]) throws -> TensorType {
+        guard inputs[1].dtype == .int64, inputs[1].rank == 1, inputs[0].rank == 1 else {
+            throw SwiftGradError.value(name, "needs 1-D values and int64 positions, got shapes \(describe(inputs[0].shape)) and \(describe(inputs[1].shape))")
+        }
+        return TensorType(inputs[0].dtype, inputs[2].shape)
+    }
+
+    func evaluate(_ inputs: [NDArray], into out: NDArray) throws {
+        try out.dtype.dispatchNumber(Kernel(values: inputs[0], positions: inputs[1], out: out), name)
+    }
+
+    private struct Kernel: NumberVisitor {
+        let values: NDArray, positions: NDArray, out: NDArray
+        func visit<T: NumberElement>(_: T.Type) throws {
+            // `out` is a fresh contiguous array: a position is an offset.
+            let po = out.pointer(T.self), pv = values.pointer(T.self), pp = positions.pointer(Int64.self)
+            for i in 0..<out.count { po[i] = .zero }
+            for k in 0..<positions.count {
+                let f = pp[k * positions.strides[0]]
+                guard f >= 0, f < Int64(out.count) else {
+                    throw SwiftGradError.index("put_flat_add", "position \(f) is out of bounds for \(out.count) elements")
+                }
+                po[Int(f)] = T.plus(po[Int(f)], pv[k * values.strides[0]])
+            }
+        }
+    }
+
+    func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
+        i == 0 ? try Tensor.apply(TakeFlat(), g, inputs[1]) : nil
+    }
+}
+
 // MARK: argsort and searchsorted
 
 /// The indices that sort each lane along `axis` (stable; NaNs last when
@@ -414,12 +493,15 @@ extension Tensor {
     }
 
     /// The distinct elements and where they occur. NaNs are each distinct
-    /// (the Array API's rule). Needs a concrete tensor; the results carry
-    /// no gradient.
+    /// (the Array API's rule). Needs a concrete tensor; the values are
+    /// differentiable (each one's gradient goes to its first occurrence).
     public func unique() throws -> UniqueResult {
         let op = "unique"
         guard let value else { throw SwiftGradError.type(op, "a symbolic tensor has no value") }
-        return try dtype.dispatch(Unique(x: value))
+        let result = try dtype.dispatch(Unique(x: value))
+        guard requiresGrad else { return result }
+        return UniqueResult(values: try Tensor.apply(TakeFlat(), self, result.indices), indices: result.indices,
+                            inverseIndices: result.inverseIndices, counts: result.counts)
     }
 
     private struct Unique: ElementVisitor {
