@@ -33,7 +33,7 @@ import Darwin
 ///   position (ties, astronomically rare, keep index order).
 public struct Generator: Sendable {
     public let seed: UInt64
-    /// The stream index the next draw starts at.
+    /// The stream position the next draw starts at.
     public var counter: UInt64
 
     public init(seed: UInt64, counter: UInt64 = 0) {
@@ -42,15 +42,13 @@ public struct Generator: Sendable {
     }
 
     /// Advances the counter past a draw of `count` elements.
-    private mutating func consume(_ count: Int) -> UInt64 {
-        let start = counter
+    private mutating func advance(by count: Int) {
         counter &+= UInt64(count)
-        return start
     }
 
     public mutating func uniform(low: Double = 0, high: Double = 1, shape: [Int], dtype: DType = .float64) throws -> Tensor {
         let out = try Random.uniform(seed: seed, counter: counter, low: low, high: high, shape: shape, dtype: dtype)
-        _ = consume(out.value?.count ?? 0)
+        advance(by: out.value?.count ?? 0)
         return out
     }
 
@@ -58,33 +56,33 @@ public struct Generator: Sendable {
                                 dtype: DType = .float64) throws -> Tensor {
         let out = try Random.normal(seed: seed, counter: counter, mean: mean, standardDeviation: standardDeviation,
                                     shape: shape, dtype: dtype)
-        _ = consume(out.value?.count ?? 0)
+        advance(by: out.value?.count ?? 0)
         return out
     }
 
     public mutating func integers(low: Int64, high: Int64, shape: [Int], dtype: DType = .int64) throws -> Tensor {
         let out = try Random.integers(seed: seed, counter: counter, low: low, high: high, shape: shape, dtype: dtype)
-        _ = consume(out.value?.count ?? 0)
+        advance(by: out.value?.count ?? 0)
         return out
     }
 
     public mutating func bernoulli(_ p: Double, shape: [Int], dtype: DType = .bool) throws -> Tensor {
         let out = try Random.bernoulli(seed: seed, counter: counter, p: p, shape: shape, dtype: dtype)
-        _ = consume(out.value?.count ?? 0)
+        advance(by: out.value?.count ?? 0)
         return out
     }
 
     /// A random ordering of 0..<n, as int64.
     public mutating func permutation(_ n: Int) throws -> Tensor {
         let out = try Random.permutation(seed: seed, counter: counter, n)
-        _ = consume(n)
+        advance(by: n)
         return out
     }
 
     /// `x` with its first axis randomly reordered (differentiable).
     public mutating func permutation(of x: Tensor) throws -> Tensor {
         let out = try Random.permutation(seed: seed, counter: counter, of: x)
-        _ = consume(x.shape.first.flatMap { $0 } ?? 0)
+        advance(by: x.shape.first.flatMap { $0 } ?? 0)
         return out
     }
 }
@@ -92,6 +90,7 @@ public struct Generator: Sendable {
 /// The generator's draws as pure functions of (seed, counter): what the C
 /// ABI calls, leaving the counter to the caller.
 public enum Random {
+    /// A new array for a draw, its shape checked.
     static func checkedShape(_ shape: [Int], _ dtype: DType, _ op: String) throws -> NDArray {
         try NDArray.uninitialized(dtype, shape, op)
     }
