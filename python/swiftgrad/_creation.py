@@ -74,8 +74,36 @@ def asarray(obj: Any, /, *, dtype: Any = None, device: Any = None,
         if copy is False:
             raise ValueError(f"[asarray] a {type(obj).__name__} is copied into swiftgrad's "
                              "memory; copy=False cannot be honoured")
-        result = _C.asarray(obj, -1 if want is None else want._code)
+        try:
+            result = _C.asarray(obj, -1 if want is None else want._code)
+        except ValueError:
+            # Sequences of arrays (NumPy's np.asarray([a, b])): as nested
+            # lists, in the arrays' common dtype.
+            found: list[Any] = []
+            lists = _arrays_as_lists(obj, found)
+            if not found:
+                raise
+            if want is None:
+                want = _dtypes.result_type(*found)
+            result = _C.asarray(lists, want._code)
     return _finish(result, requires_grad)
+
+
+def _arrays_as_lists(obj: Any, found: list[Any]) -> Any:
+    """obj with every array in it (tensors, buffers of 1 or more
+    dimensions) replaced by nested lists; the arrays' dtypes go to found."""
+    if isinstance(obj, (list, tuple)):
+        return [_arrays_as_lists(item, found) for item in obj]
+    if isinstance(obj, (str, bytes, bytearray)):
+        return obj
+    if not isinstance(obj, Tensor):
+        try:
+            memoryview(obj)
+        except TypeError:
+            return obj
+        obj = _C.asarray(obj, -1)
+    found.append(obj.dtype)
+    return obj.tolist()
 
 
 def _copy(t: Tensor) -> Tensor:

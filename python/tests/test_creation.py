@@ -208,6 +208,15 @@ def test_asarray_copy_keyword():
     same(sg.asarray(np.arange(6.0).reshape(2, 3).T), np.arange(6.0).reshape(2, 3).T)
 
 
+def test_asarray_of_sequences_of_arrays():
+    a, b = np.arange(3, dtype=np.float32), np.ones(3, dtype=np.float32)
+    same(sg.asarray([a, b]), np.asarray([a, b]))
+    same(sg.asarray([sg.asarray([1, 2]), [3, 4]]), np.array([[1, 2], [3, 4]]))
+    same(sg.asarray((a, b), dtype="float64"), np.asarray((a, b), dtype=np.float64))
+    with pytest.raises(ValueError, match="ragged"):
+        sg.asarray([a, np.ones(2)])
+
+
 def test_requires_grad_keyword():
     for t in [sg.zeros(3, requires_grad=True), sg.ones((2,), requires_grad=True),
               sg.full((2,), 1.5, requires_grad=True), sg.arange(3.0, requires_grad=True),
