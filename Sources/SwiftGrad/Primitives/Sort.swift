@@ -16,15 +16,21 @@ protocol OrderedElement: Element {
     /// An unsigned integer with the same order as `precedes`, where equal
     /// elements (0 and -0 too) have equal keys: what radix sorts use.
     var radixKey: UInt64 { get }
+    /// The low bytes of `radixKey` that can be nonzero.
+    static var radixKeyBytes: Int { get }
 }
 
 extension OrderedElement where Self: IntegerElement {
     @inline(__always) static func precedes(_ a: Self, _ b: Self) -> Bool { a < b }
     var isUnordered: Bool { false }
     static var hasRadixKey: Bool { true }
-    // Flipping the sign bit orders two's complement as unsigned.
+    static var radixKeyBytes: Int { bitWidth / 8 }
+    // The type's own bits, its sign bit flipped (which orders two's
+    // complement as unsigned); the unused high bytes stay zero, so radix
+    // passes over them are skipped.
     @inline(__always) var radixKey: UInt64 {
-        Self.isSigned ? UInt64(bitPattern: Int64(truncatingIfNeeded: self)) ^ (1 << 63) : UInt64(truncatingIfNeeded: self)
+        let bits = UInt64(truncatingIfNeeded: self) & (UInt64.max >> (64 - Self.bitWidth))
+        return Self.isSigned ? bits ^ (1 << (Self.bitWidth - 1)) : bits
     }
 }
 
@@ -32,6 +38,7 @@ extension OrderedElement where Self: FloatElement {
     @inline(__always) static func precedes(_ a: Self, _ b: Self) -> Bool { nanLast(a, b) }
     var isUnordered: Bool { isNaN }
     static var hasRadixKey: Bool { true }
+    static var radixKeyBytes: Int { 8 }
     // Negative numbers: all bits flipped; others: the sign bit set. NaNs
     // take the largest key, both zeros the key of +0.
     @inline(__always) var radixKey: UInt64 {
@@ -49,6 +56,7 @@ extension Bool: OrderedElement {
     static func precedes(_ a: Bool, _ b: Bool) -> Bool { !a && b }
     var isUnordered: Bool { false }
     static var hasRadixKey: Bool { true }
+    static var radixKeyBytes: Int { 1 }
     var radixKey: UInt64 { self ? 1 : 0 }
 }
 
@@ -71,6 +79,7 @@ extension Complex: OrderedElement where RealType: FloatElement {
     }
     var isUnordered: Bool { real.isNaN || imaginary.isNaN }
     static var hasRadixKey: Bool { false }
+    static var radixKeyBytes: Int { 0 }
     var radixKey: UInt64 { 0 }
 }
 
@@ -300,10 +309,12 @@ struct ArgSort: Primitive {
                 var sorter = LaneSorter(count: n)
                 for lane in starts[(task * perTask)..<min(starts.count, (task + 1) * perTask)] {
                     if T.hasRadixKey {
-                        // Descending: complemented keys, so ties still keep their order.
-                        sorter.sort { i in
+                        // Descending: keys complemented (within their bytes),
+                        // so ties still keep their order.
+                        let bytes = T.radixKeyBytes, mask = UInt64.max >> (64 - 8 * bytes)
+                        sorter.sort(bytes: bytes) { i in
                             let key = px[lane.0 + i * xs].radixKey
-                            return descending ? ~key : key
+                            return descending ? ~key & mask : key
                         }
                     } else {
                         // The standard library's sort is stable: ties keep their order.
@@ -340,7 +351,8 @@ struct LaneSorter {
         spareOrder = count >= 512 ? order : []
     }
 
-    mutating func sort(key: (Int) -> UInt64) {
+    /// Sorts by `key(i)`, whose bytes from `bytes` up are zero.
+    mutating func sort(bytes: Int = 8, key: (Int) -> UInt64) {
         let n = count
         if n < 512 {
             var pairs = (0..<n).map { (key($0), $0) }
@@ -357,13 +369,13 @@ struct LaneSorter {
             for i in 0..<n {
                 let v = key(i)
                 k[i] = v
-                for byte in 0..<8 { counts[byte << 8 | Int(truncatingIfNeeded: v >> (byte * 8)) & 0xFF] += 1 }
+                for byte in 0..<bytes { counts[byte << 8 | Int(truncatingIfNeeded: v >> (byte * 8)) & 0xFF] += 1 }
             }
         }
         order.withUnsafeMutableBufferPointer { o in
             for i in 0..<n { o[i] = i }
         }
-        for byte in 0..<8 {
+        for byte in 0..<bytes {
             let histogram = counts + byte << 8, shift = UInt64(byte * 8)
             if histogram[Int(truncatingIfNeeded: keys[0] >> shift) & 0xFF] == n { continue }
             var total = 0
@@ -515,7 +527,7 @@ extension Tensor {
             let order: [Int]
             if T.hasRadixKey {
                 var sorter = LaneSorter(count: n)
-                sorter.sort { p[$0].radixKey }
+                sorter.sort(bytes: T.radixKeyBytes) { p[$0].radixKey }
                 order = sorter.order
             } else {
                 order = (0..<n).sorted { T.precedes(p[$0], p[$1]) }
