@@ -320,6 +320,24 @@ def reductions(runner, dtypes):
                             lambda a, f=np_fn, axis=axis: f(a, axis=axis), (x,), "reduction")
 
 
+# Sorting: sort and argsort of 1-D random arrays at 1e3 and 1e6 elements.
+SORT_SIZES = [1_000, 1_000_000]
+
+
+def sorting(runner, dtypes):
+    rng = np.random.default_rng(2)
+    for name, np_fn in (("sort", np.sort), ("argsort", lambda a: np.argsort(a, kind="stable"))):
+        fn = getattr(sg, name, None)
+        if fn is None:
+            runner.skip(name, "not in this swiftgrad")
+            continue
+        for n in SORT_SIZES:
+            for dtype in dtypes:
+                x = rng.normal(size=n).astype(dtype)
+                row = dict(case=name, family="sort", size=n, dtype=dtype, layout="contiguous")
+                runner.case(row, fn, (to_sg(x, dtype),), np_fn, (x,), "elementwise")
+
+
 # ----------------------------------------------------------------- import
 
 IMPORT_PROBE = r"""
@@ -424,7 +442,7 @@ def summary(results):
                for n in sorted({r["size"] for r in elementwise_ok})}
     by_size["reductions"] = [r for r in ok if r["family"] == "reduction"]
     by_family = {f: [r for r in ok if r["family"] == f]
-                 for f in ("arithmetic", "comparison", "transcendental", "reduction")}
+                 for f in ("arithmetic", "comparison", "transcendental", "reduction", "sort")}
 
     def line(groups):
         return " | ".join(f"{label} {g:.2f}x ({len(rows)})" if (g := geomean(r["ratio"] for r in rows))
@@ -513,6 +531,7 @@ def main(argv=None):
     print("-" * len(HEADER))
     elementwise(runner, SIZES, dtypes, step2_note)
     reductions(runner, dtypes)
+    sorting(runner, dtypes)
     sums = summary(runner.results)
 
     if runner.skipped:

@@ -437,6 +437,106 @@ sg_status sg_permute_dims(const sg_tensor *x, const int64_t *axes,
 /* Converts to another dtype. */
 sg_status sg_astype(const sg_tensor *x, sg_dtype dtype, sg_tensor **out);
 
+/* -------------------------------------- Creation, random, sorting, sets
+ * Every tensor written to an out-pointer is a new reference the caller
+ * frees with sg_tensor_free(); input tensors are borrowed. */
+
+/* Tensors of `shape` filled with 0, 1, or (for empty) unspecified values. */
+sg_status sg_zeros(const int64_t *shape, size_t ndim, sg_dtype dtype,
+                   sg_tensor **out);
+sg_status sg_ones(const int64_t *shape, size_t ndim, sg_dtype dtype,
+                  sg_tensor **out);
+sg_status sg_empty(const int64_t *shape, size_t ndim, sg_dtype dtype,
+                   sg_tensor **out);
+
+/* A tensor of x's shape with every element the one `dtype` element at
+ * `value`. x may be symbolic: the result is then symbolic too, its shape
+ * read when a compiled function runs (zeros_like, ones_like, full_like). */
+sg_status sg_full_like(const sg_tensor *x, const void *value, sg_dtype dtype,
+                       sg_tensor **out);
+
+/* start, start + step, ... below stop: ceil((stop - start) / step) values of
+ * `dtype` (a real number type). start, stop and step each point to one
+ * element of `args_dtype` (int64, uint64 or float64 for exact arguments); a
+ * zero step, a length that overflows or values that do not fit `dtype` give
+ * SG_ERROR_VALUE. */
+sg_status sg_arange(const void *start, const void *stop, const void *step,
+                    sg_dtype args_dtype, sg_dtype dtype, sg_tensor **out);
+
+/* `num` evenly spaced values from start to stop (included if `endpoint`);
+ * start and stop point to one element of `args_dtype` (float64 or
+ * complex128); `dtype` is floating. */
+sg_status sg_linspace(const void *start, const void *stop,
+                      sg_dtype args_dtype, int64_t num, bool endpoint,
+                      sg_dtype dtype, sg_tensor **out);
+
+/* An n_rows x n_cols matrix with ones on diagonal k (k > 0: above the main
+ * one), zeros elsewhere. */
+sg_status sg_eye(int64_t n_rows, int64_t n_cols, int64_t k, sg_dtype dtype,
+                 sg_tensor **out);
+
+/* The lower (upper) triangle of the last two axes, from diagonal k on;
+ * other elements are zero. Differentiable. */
+sg_status sg_tril(const sg_tensor *x, int64_t k, sg_tensor **out);
+sg_status sg_triu(const sg_tensor *x, int64_t k, sg_tensor **out);
+
+/* Coordinate grids of the n 1-D tensors xs (one dtype), written to
+ * outs[0 ... n-1]: with `ij`, xs[i] runs along axis i; otherwise (NumPy's
+ * default "xy") the first two axes are swapped. Views; differentiable. */
+sg_status sg_meshgrid(const sg_tensor *const *xs, size_t n, bool ij,
+                      sg_tensor **outs);
+
+/* Seeded random tensors. Each draw is a pure function of (seed, counter):
+ * element i is at stream position e = counter + i and reads half e & 1 of
+ * the Philox4x32-10 block of key (lo32(seed), hi32(seed)) and counter
+ * words (lo32(e >> 1), hi32(e >> 1), 0, 0), so streams are the same on
+ * every machine and thread count. A caller that keeps a generator
+ * advances its counter by the number of elements drawn (n for the
+ * permutations). The exact conversions are documented on the Swift type
+ * Generator: uniform from the top 53 (float32: 24) bits; normal by
+ * Box-Muller (cosine for half 0, sine for half 1); integers in [low, high)
+ * unbiased by Lemire's method; bernoulli as uniform < p. */
+sg_status sg_random_uniform(uint64_t seed, uint64_t counter, double low,
+                            double high, const int64_t *shape, size_t ndim,
+                            sg_dtype dtype, sg_tensor **out);
+sg_status sg_random_normal(uint64_t seed, uint64_t counter, double loc,
+                           double scale, const int64_t *shape, size_t ndim,
+                           sg_dtype dtype, sg_tensor **out);
+sg_status sg_random_integers(uint64_t seed, uint64_t counter, int64_t low,
+                             int64_t high, const int64_t *shape, size_t ndim,
+                             sg_dtype dtype, sg_tensor **out);
+sg_status sg_random_bernoulli(uint64_t seed, uint64_t counter, double p,
+                              const int64_t *shape, size_t ndim,
+                              sg_dtype dtype, sg_tensor **out);
+/* A random ordering of 0 ... n-1 (int64). */
+sg_status sg_random_permutation(uint64_t seed, uint64_t counter, int64_t n,
+                                sg_tensor **out);
+/* x with its first axis randomly reordered (differentiable). */
+sg_status sg_random_permute(uint64_t seed, uint64_t counter,
+                            const sg_tensor *x, sg_tensor **out);
+
+/* x sorted along `axis` (negative counts from the end), stably; NaNs go
+ * last, or first when `descending`. sg_sort is differentiable; sg_argsort
+ * gives the int64 indices that sort. Real and bool dtypes. */
+sg_status sg_sort(const sg_tensor *x, int64_t axis, bool descending,
+                  sg_tensor **out);
+sg_status sg_argsort(const sg_tensor *x, int64_t axis, bool descending,
+                     sg_tensor **out);
+
+/* For each element of x2, its insertion index (int64) in the sorted 1-D
+ * x1: before equal elements, or after them when `right`. */
+sg_status sg_searchsorted(const sg_tensor *x1, const sg_tensor *x2,
+                          bool right, sg_tensor **out);
+
+/* The distinct values of a concrete x (sorted; each NaN distinct), the flat
+ * index of each one's first occurrence, the position in values of every
+ * element (x's shape) and the counts. All four pointers are required. The
+ * values are differentiable: each one's gradient goes to its first
+ * occurrence. */
+sg_status sg_unique_all(const sg_tensor *x, sg_tensor **values,
+                        sg_tensor **indices, sg_tensor **inverse_indices,
+                        sg_tensor **counts);
+
 /* ---------------------------------------------------- Compiled functions */
 
 typedef struct sg_function sg_function;

@@ -72,18 +72,14 @@ globals().update({d.name: d for d in _dtypes._ALL})
 
 # ------------------------------------------------------------- creation
 
-def asarray(obj: ArrayLike, /, dtype: Any = None) -> Tensor:
-    """A tensor holding `obj`: a Tensor (returned as is unless `dtype`
-    differs), a nested list of numbers, a number, or any buffer-protocol
-    object such as a NumPy array (copied, keeping its dtype). Python data
-    becomes bool, int64, float64 or complex128 by what it holds, as in
-    NumPy, unless `dtype` says otherwise.
-
-        >>> swiftgrad.asarray([[1, 2], [3, 4]], dtype="float32")
-        array([[1., 2.],
-               [3., 4.]], dtype=float32)
-    """
-    return _C.asarray(obj, _dtypes.code(dtype, "asarray"))
+# Creation, random, sorting and sets (_creation.py, random.py, _sorting.py).
+from . import random  # noqa: E402
+from ._creation import (arange, asarray, empty, empty_like, eye, full,  # noqa: E402
+                        full_like, linspace, meshgrid, ones, ones_like, tril, triu,
+                        zeros, zeros_like)
+from ._sorting import (argsort, searchsorted, sort, unique_all,  # noqa: E402
+                       unique_counts, unique_inverse, unique_values)
+# End of creation, random, sorting and sets.
 
 
 def from_dlpack(x: Any, /, *, device: Any = None, copy: _builtins.bool | None = None) -> Tensor:
@@ -215,7 +211,7 @@ def grad(cost: Tensor, wrt: Tensor | Sequence[Tensor], *, create_graph: _builtin
         raise ValueError(f"[grad] disconnected_inputs must be 'raise', 'warn' or 'ignore', "
                          f"not {disconnected_inputs!r}")
     single = isinstance(wrt, Tensor)
-    targets = [wrt] if single else list(wrt)
+    targets = [wrt] if single else wrt
     flags = _C.GRAD_CREATE_GRAPH if create_graph else 0
     if disconnected_inputs == "warn":
         try:
@@ -338,4 +334,9 @@ _PUBLIC = [
     "__array_namespace_info__", "asarray", "from_dlpack", "astype", "permute_dims", "clip", "matmul", "dot", "sum", "mean",
     "result_type", "can_cast", "finfo", "iinfo", "isdtype",
     "grad", "no_grad", "enable_grad", "func", "placeholder", "shared", "function", "debugprint", "pp",
+    # creation, random, sorting and sets
+    "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like",
+    "arange", "linspace", "eye", "meshgrid", "tril", "triu", "random",
+    "sort", "argsort", "searchsorted", "unique_all", "unique_counts", "unique_inverse",
+    "unique_values",
 ]

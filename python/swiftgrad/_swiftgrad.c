@@ -3444,6 +3444,464 @@ m_from_bytes(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return tensor_result(get_state(module), status, out);
 }
 
+/* ============================ creation, random, sorting and sets
+ * Thin calls of sg_zeros ... sg_unique_all; the swiftgrad package
+ * (_creation.py, random.py, _sorting.py) resolves defaults and keywords. */
+
+/* A shape argument: an int or a sequence of ints. Returns ndim or -1. */
+static Py_ssize_t
+parse_shape(PyObject *obj, int64_t *shape, const char *op)
+{
+    if (PyIndex_Check(obj))
+        return as_int64(obj, &shape[0], op, "shape") < 0 ? -1 : 1;
+    PyObject *seq = PyUnicode_Check(obj) || PyBytes_Check(obj)
+                        ? NULL : PySequence_Fast(obj, "");
+    if (seq == NULL) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError, "[%s] shape must be an int or a sequence "
+                     "of ints, not %.100s", op, Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    if (n > MAX_NDIM) {
+        Py_DECREF(seq);
+        PyErr_Format(PyExc_ValueError, "[%s] %zd dimensions; at most %d are "
+                     "supported", op, n, MAX_NDIM);
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (as_int64(PySequence_Fast_GET_ITEM(seq, i), &shape[i], op,
+                     "a length") < 0) {
+            Py_DECREF(seq);
+            return -1;
+        }
+    }
+    Py_DECREF(seq);
+    return n;
+}
+
+static int
+as_uint64(PyObject *obj, uint64_t *out, const char *op, const char *what)
+{
+    PyObject *index = PyNumber_Index(obj);
+    if (index == NULL)
+        return -1;
+    unsigned long long v = PyLong_AsUnsignedLongLong(index);
+    Py_DECREF(index);
+    if (v == (unsigned long long)-1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_ValueError, "[%s] %s must be in [0, 2**64)", op,
+                     what);
+        return -1;
+    }
+    *out = (uint64_t)v;
+    return 0;
+}
+
+/* A Python number as one element of `dtype` (int64, uint64, float64 or
+ * complex128) in `out`, which holds 16 bytes. */
+static int
+scalar_as(PyObject *obj, sg_dtype dtype, void *out, const char *op,
+          const char *what)
+{
+    if (dtype == SG_DTYPE_INT64)
+        return as_int64(obj, (int64_t *)out, op, what);
+    if (dtype == SG_DTYPE_UINT64)
+        return as_uint64(obj, (uint64_t *)out, op, what);
+    if (dtype == SG_DTYPE_COMPLEX128) {
+        Py_complex c = PyComplex_AsCComplex(obj);
+        if (c.real == -1.0 && PyErr_Occurred())
+            return -1;
+        ((double *)out)[0] = c.real;
+        ((double *)out)[1] = c.imag;
+        return 0;
+    }
+    double d = PyFloat_AsDouble(obj);
+    if (d == -1.0 && PyErr_Occurred())
+        return -1;
+    *(double *)out = d;
+    return 0;
+}
+
+/* _fill(kind, shape, dtype): kind 0 zeros, 1 ones, 2 empty. */
+static PyObject *
+m_fill(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    static const char *names[] = {"zeros", "ones", "empty"};
+    int kind;
+    sg_dtype dtype;
+    int64_t shape[MAX_NDIM];
+    if (check_nargs("_fill", nargs, 3) < 0 || parse_int(args[0], &kind, "_fill") < 0)
+        return NULL;
+    if (kind < 0 || kind > 2) {
+        PyErr_Format(PyExc_ValueError, "[_fill] unknown kind %d", kind);
+        return NULL;
+    }
+    Py_ssize_t ndim = parse_shape(args[1], shape, names[kind]);
+    if (ndim < 0 || parse_dtype(args[2], &dtype, names[kind]) < 0)
+        return NULL;
+    sg_status (*fn[])(const int64_t *, size_t, sg_dtype, sg_tensor **) = {
+        sg_zeros, sg_ones, sg_empty};
+    sg_tensor *out = NULL;
+    sg_status status = fn[kind](shape, (size_t)ndim, dtype, &out);
+    return tensor_result(get_state(module), status, out);
+}
+
+/* _full(shape, value): `value` a 0-d tensor, repeated in its dtype. */
+static PyObject *
+m_full(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    int64_t shape[MAX_NDIM];
+    sg_dtype dtype;
+    double value[2]; /* room for the widest element, complex128 */
+    if (check_nargs("_full", nargs, 2) < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    Py_ssize_t ndim = parse_shape(args[0], shape, "full");
+    if (ndim < 0 || require_tensor(st, args[1], "full", "fill_value") == NULL ||
+        get_dtype(HANDLE(args[1]), &dtype) < 0)
+        return NULL;
+    sg_status status = sg_tensor_copy_data(HANDLE(args[1]), value,
+                                           sg_dtype_itemsize(dtype));
+    if (status != SG_OK)
+        return raise_status(status);
+    sg_tensor *out = NULL;
+    status = sg_tensor_full(shape, (size_t)ndim, value, dtype, &out);
+    return tensor_result(st, status, out);
+}
+
+/* _full_like(x, value): `value` a 0-d tensor of the result's dtype. */
+static PyObject *
+m_full_like(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    sg_dtype dtype;
+    double value[2]; /* room for the widest element, complex128 */
+    if (check_nargs("_full_like", nargs, 2) < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    if (require_tensor(st, args[1], "full_like", "fill_value") == NULL ||
+        get_dtype(HANDLE(args[1]), &dtype) < 0)
+        return NULL;
+    sg_status status = sg_tensor_copy_data(HANDLE(args[1]), value,
+                                           sg_dtype_itemsize(dtype));
+    if (status != SG_OK)
+        return raise_status(status);
+    PyObject *x = to_tensor(st, args[0], DTYPE_ANY, DTYPE_ANY, "full_like");
+    if (x == NULL)
+        return NULL;
+    sg_tensor *out = NULL;
+    status = sg_full_like(HANDLE(x), value, dtype, &out);
+    Py_DECREF(x);
+    return tensor_result(st, status, out);
+}
+
+/* _arange(start, stop, step, args_dtype, dtype) */
+static PyObject *
+m_arange(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    sg_dtype argtype, dtype;
+    double values[3][2];
+    if (check_nargs("_arange", nargs, 5) < 0 ||
+        parse_dtype(args[3], &argtype, "arange") < 0 ||
+        parse_dtype(args[4], &dtype, "arange") < 0)
+        return NULL;
+    static const char *what[] = {"start", "stop", "step"};
+    for (int i = 0; i < 3; i++)
+        if (scalar_as(args[i], argtype, values[i], "arange", what[i]) < 0)
+            return NULL;
+    sg_tensor *out = NULL;
+    sg_status status = sg_arange(values[0], values[1], values[2], argtype,
+                                 dtype, &out);
+    return tensor_result(get_state(module), status, out);
+}
+
+/* _linspace(start, stop, args_dtype, num, endpoint, dtype) */
+static PyObject *
+m_linspace(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    sg_dtype argtype, dtype;
+    double values[2][2];
+    int64_t num;
+    int endpoint;
+    if (check_nargs("_linspace", nargs, 6) < 0 ||
+        parse_dtype(args[2], &argtype, "linspace") < 0 ||
+        as_int64(args[3], &num, "linspace", "num") < 0 ||
+        (endpoint = PyObject_IsTrue(args[4])) < 0 ||
+        parse_dtype(args[5], &dtype, "linspace") < 0 ||
+        scalar_as(args[0], argtype, values[0], "linspace", "start") < 0 ||
+        scalar_as(args[1], argtype, values[1], "linspace", "stop") < 0)
+        return NULL;
+    sg_tensor *out = NULL;
+    sg_status status = sg_linspace(values[0], values[1], argtype, num,
+                                   endpoint != 0, dtype, &out);
+    return tensor_result(get_state(module), status, out);
+}
+
+/* _eye(n_rows, n_cols, k, dtype) */
+static PyObject *
+m_eye(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    int64_t rows, cols, k;
+    sg_dtype dtype;
+    if (check_nargs("_eye", nargs, 4) < 0 ||
+        as_int64(args[0], &rows, "eye", "n_rows") < 0 ||
+        as_int64(args[1], &cols, "eye", "n_cols") < 0 ||
+        as_int64(args[2], &k, "eye", "k") < 0 ||
+        parse_dtype(args[3], &dtype, "eye") < 0)
+        return NULL;
+    sg_tensor *out = NULL;
+    sg_status status = sg_eye(rows, cols, k, dtype, &out);
+    return tensor_result(get_state(module), status, out);
+}
+
+/* _tri(x, k, upper): tril or triu. */
+static PyObject *
+m_tri(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    int64_t k;
+    int upper;
+    if (check_nargs("_tri", nargs, 3) < 0 ||
+        (upper = PyObject_IsTrue(args[2])) < 0 ||
+        as_int64(args[1], &k, upper ? "triu" : "tril", "k") < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    PyObject *x = to_tensor(st, args[0], DTYPE_ANY, DTYPE_ANY,
+                            upper ? "triu" : "tril");
+    if (x == NULL)
+        return NULL;
+    sg_tensor *out = NULL;
+    sg_status status = (upper ? sg_triu : sg_tril)(HANDLE(x), k, &out);
+    Py_DECREF(x);
+    return tensor_result(st, status, out);
+}
+
+/* _meshgrid(tensors, ij) -> list */
+static PyObject *
+m_meshgrid(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    int ij;
+    if (check_nargs("_meshgrid", nargs, 2) < 0 ||
+        (ij = PyObject_IsTrue(args[1])) < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    PyObject *seq = PySequence_Fast(args[0], "[meshgrid] needs a sequence of arrays");
+    if (seq == NULL)
+        return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject *ret = NULL;
+    PyObject **held = PyMem_Calloc((size_t)n + 1, sizeof(PyObject *));
+    const sg_tensor **xs = PyMem_Calloc((size_t)n + 1, sizeof(sg_tensor *));
+    sg_tensor **outs = PyMem_Calloc((size_t)n + 1, sizeof(sg_tensor *));
+    if (held == NULL || xs == NULL || outs == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        held[i] = to_tensor(st, PySequence_Fast_GET_ITEM(seq, i), DTYPE_ANY,
+                            DTYPE_ANY, "meshgrid");
+        if (held[i] == NULL)
+            goto done;
+        xs[i] = HANDLE(held[i]);
+    }
+    sg_status status = sg_meshgrid(xs, (size_t)n, ij != 0, outs);
+    if (status != SG_OK) {
+        raise_status(status);
+        goto done;
+    }
+    ret = n == 0 ? PyList_New(0) : wrap_results(st, outs, (size_t)n, 0);
+done:
+    if (held != NULL)
+        for (Py_ssize_t i = 0; i < n; i++)
+            Py_XDECREF(held[i]);
+    PyMem_Free(held);
+    PyMem_Free((void *)xs);
+    PyMem_Free(outs);
+    Py_DECREF(seq);
+    return ret;
+}
+
+/* _random(kind, seed, counter, a, b, shape, dtype): kind 0 uniform(low a,
+ * high b), 1 normal(loc a, scale b), 2 integers(low a, high b), 3
+ * bernoulli(p a). */
+static PyObject *
+m_random(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    static const char *names[] = {"uniform", "normal", "integers", "bernoulli"};
+    int kind;
+    uint64_t seed, counter;
+    sg_dtype dtype;
+    int64_t shape[MAX_NDIM];
+    if (check_nargs("_random", nargs, 7) < 0 || parse_int(args[0], &kind, "_random") < 0)
+        return NULL;
+    if (kind < 0 || kind > 3) {
+        PyErr_Format(PyExc_ValueError, "[_random] unknown kind %d", kind);
+        return NULL;
+    }
+    const char *op = names[kind];
+    Py_ssize_t ndim = parse_shape(args[5], shape, op);
+    if (ndim < 0 || as_uint64(args[1], &seed, op, "seed") < 0 ||
+        as_uint64(args[2], &counter, op, "counter") < 0 ||
+        parse_dtype(args[6], &dtype, op) < 0)
+        return NULL;
+    sg_tensor *out = NULL;
+    sg_status status;
+    if (kind == 2) {
+        int64_t low, high;
+        if (as_int64(args[3], &low, op, "low") < 0 ||
+            as_int64(args[4], &high, op, "high") < 0)
+            return NULL;
+        status = sg_random_integers(seed, counter, low, high, shape,
+                                    (size_t)ndim, dtype, &out);
+    }
+    else {
+        double a = PyFloat_AsDouble(args[3]);
+        if (a == -1.0 && PyErr_Occurred())
+            return NULL;
+        double b = PyFloat_AsDouble(args[4]);
+        if (b == -1.0 && PyErr_Occurred())
+            return NULL;
+        if (kind == 0)
+            status = sg_random_uniform(seed, counter, a, b, shape, (size_t)ndim, dtype, &out);
+        else if (kind == 1)
+            status = sg_random_normal(seed, counter, a, b, shape, (size_t)ndim, dtype, &out);
+        else
+            status = sg_random_bernoulli(seed, counter, a, shape, (size_t)ndim, dtype, &out);
+    }
+    return tensor_result(get_state(module), status, out);
+}
+
+/* _permutation(seed, counter, n or array) */
+static PyObject *
+m_permutation(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    uint64_t seed, counter;
+    if (check_nargs("_permutation", nargs, 3) < 0 ||
+        as_uint64(args[0], &seed, "permutation", "seed") < 0 ||
+        as_uint64(args[1], &counter, "permutation", "counter") < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    sg_tensor *out = NULL;
+    sg_status status;
+    if (PyLong_Check(args[2])) {
+        int64_t n;
+        if (as_int64(args[2], &n, "permutation", "n") < 0)
+            return NULL;
+        status = sg_random_permutation(seed, counter, n, &out);
+    }
+    else {
+        PyObject *x = to_tensor(st, args[2], DTYPE_ANY, DTYPE_ANY, "permutation");
+        if (x == NULL)
+            return NULL;
+        status = sg_random_permute(seed, counter, HANDLE(x), &out);
+        Py_DECREF(x);
+    }
+    return tensor_result(st, status, out);
+}
+
+/* _sort(x, axis, descending, indices): sort, or argsort when indices. */
+static PyObject *
+m_sort(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    int64_t axis;
+    int descending, indices;
+    if (check_nargs("_sort", nargs, 4) < 0 ||
+        (indices = PyObject_IsTrue(args[3])) < 0 ||
+        as_int64(args[1], &axis, indices ? "argsort" : "sort", "axis") < 0 ||
+        (descending = PyObject_IsTrue(args[2])) < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    PyObject *x = to_tensor(st, args[0], DTYPE_ANY, DTYPE_ANY,
+                            indices ? "argsort" : "sort");
+    if (x == NULL)
+        return NULL;
+    sg_tensor *out = NULL;
+    sg_status status = (indices ? sg_argsort : sg_sort)(HANDLE(x), axis,
+                                                         descending != 0, &out);
+    Py_DECREF(x);
+    return tensor_result(st, status, out);
+}
+
+/* _searchsorted(x1, x2, right) */
+static PyObject *
+m_searchsorted(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    int right;
+    if (check_nargs("_searchsorted", nargs, 3) < 0 ||
+        (right = PyObject_IsTrue(args[2])) < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    PyObject *x1 = to_tensor(st, args[0], DTYPE_ANY, DTYPE_ANY, "searchsorted");
+    if (x1 == NULL)
+        return NULL;
+    sg_dtype dtype;
+    if (get_dtype(HANDLE(x1), &dtype) < 0) {
+        Py_DECREF(x1);
+        return NULL;
+    }
+    /* Python numbers take x1's dtype where their kind fits. */
+    PyObject *x2 = to_tensor(st, args[1], (int)dtype, DTYPE_ANY, "searchsorted");
+    if (x2 == NULL) {
+        Py_DECREF(x1);
+        return NULL;
+    }
+    sg_tensor *out = NULL;
+    sg_status status = sg_searchsorted(HANDLE(x1), HANDLE(x2), right != 0, &out);
+    Py_DECREF(x1);
+    Py_DECREF(x2);
+    return tensor_result(st, status, out);
+}
+
+/* _unique_all(x) -> (values, indices, inverse_indices, counts) */
+static PyObject *
+m_unique_all(PyObject *module, PyObject *x_obj)
+{
+    module_state *st = get_state(module);
+    PyObject *x = to_tensor(st, x_obj, DTYPE_ANY, DTYPE_ANY, "unique");
+    if (x == NULL)
+        return NULL;
+    sg_tensor *outs[4] = {NULL, NULL, NULL, NULL};
+    sg_status status = sg_unique_all(HANDLE(x), &outs[0], &outs[1], &outs[2],
+                                     &outs[3]);
+    Py_DECREF(x);
+    if (status != SG_OK)
+        return raise_status(status);
+    PyObject *list = wrap_results(st, outs, 4, 0);
+    if (list == NULL)
+        return NULL;
+    Py_SETREF(list, PyList_AsTuple(list));
+    return list;
+}
+
+#define CREATION_METHODS                                                      \
+    {"_full", (PyCFunction)(void (*)(void))m_full, METH_FASTCALL,             \
+     "_full(shape, value): value a 0-d tensor"},                              \
+    {"_full_like", (PyCFunction)(void (*)(void))m_full_like, METH_FASTCALL,   \
+     "_full_like(x, value): value a 0-d tensor"},                             \
+    {"_fill", (PyCFunction)(void (*)(void))m_fill, METH_FASTCALL,             \
+     "_fill(kind, shape, dtype): zeros, ones or empty"},                      \
+    {"_arange", (PyCFunction)(void (*)(void))m_arange, METH_FASTCALL,         \
+     "_arange(start, stop, step, args_dtype, dtype)"},                        \
+    {"_linspace", (PyCFunction)(void (*)(void))m_linspace, METH_FASTCALL,     \
+     "_linspace(start, stop, args_dtype, num, endpoint, dtype)"},             \
+    {"_eye", (PyCFunction)(void (*)(void))m_eye, METH_FASTCALL,               \
+     "_eye(n_rows, n_cols, k, dtype)"},                                       \
+    {"_tri", (PyCFunction)(void (*)(void))m_tri, METH_FASTCALL,               \
+     "_tri(x, k, upper)"},                                                    \
+    {"_meshgrid", (PyCFunction)(void (*)(void))m_meshgrid, METH_FASTCALL,     \
+     "_meshgrid(arrays, ij) -> list"},                                        \
+    {"_random", (PyCFunction)(void (*)(void))m_random, METH_FASTCALL,         \
+     "_random(kind, seed, counter, a, b, shape, dtype)"},                     \
+    {"_permutation", (PyCFunction)(void (*)(void))m_permutation,              \
+     METH_FASTCALL, "_permutation(seed, counter, n or array)"},               \
+    {"_sort", (PyCFunction)(void (*)(void))m_sort, METH_FASTCALL,             \
+     "_sort(x, axis, descending, indices)"},                                  \
+    {"_searchsorted", (PyCFunction)(void (*)(void))m_searchsorted,            \
+     METH_FASTCALL, "_searchsorted(x1, x2, right)"},                          \
+    {"_unique_all", m_unique_all, METH_O,                                     \
+     "_unique_all(x) -> (values, indices, inverse_indices, counts)"},
+
+/* ======================= end of creation, random, sorting and sets */
+
 static PyMethodDef module_methods[] = {
     {"_set_tensor_class", m_set_tensor_class, METH_O,
      "Sets the class of the tensors this module makes."},
@@ -3504,6 +3962,7 @@ static PyMethodDef module_methods[] = {
      "_from_bytes(data, dtype, shape) -> a tensor copying raw elements"},
     {"_set_grad_enabled", m_set_grad_enabled, METH_O,
      "Turns eager graph recording on or off; returns the previous setting."},
+    CREATION_METHODS
     {NULL}};
 
 /* ==================================================== module definition */

@@ -114,6 +114,18 @@ OPS = [
        lambda x: x.astype(np.float64), [M]),
     Op("astype_float32", lambda x: x.astype("float32"),
        lambda x: x.astype(np.float32), [M], grad_ref=lambda x: x),
+    # creation and sorting (more in test_creation.py, test_sorting.py); the
+    # linear ones are cubed for the second order to reach their vjp twice
+    Op("tril", sg.tril, np.tril, [(3, 4)]),
+    Op("triu_k1", lambda x: sg.triu(x, k=1), lambda x: np.triu(x, k=1), [(2, 3, 4)]),
+    Op("tril_negative_k", lambda x: sg.tril(x, k=-1), lambda x: np.tril(x, k=-1), [(4, 3)]),
+    Op("tril_cubed", lambda x: sg.tril(x) ** 3, lambda x: np.tril(x) ** 3, [(3, 3)], order=2),
+    Op("sort", sg.sort, np.sort, [(3, 5)]),
+    Op("sort_axis0", lambda x: sg.sort(x, axis=0), lambda x: np.sort(x, axis=0), [(4, 3)]),
+    Op("sort_descending", lambda x: sg.sort(x, descending=True), lambda x: -np.sort(-x),
+       [(6,)]),
+    Op("sort_cubed", lambda x: sg.sort(x, axis=0) ** 3, lambda x: np.sort(x, axis=0) ** 3,
+       [(4, 3)], order=2),
     # composites: gradients come from the primitives
     Op("layer", lambda x, W, b: sg.sigmoid(sg.dot(x, W) + b),
        lambda x, W, b: np_sigmoid(np.dot(x, W) + b), [(4, 2), (2, 3), (3,)], order=2),

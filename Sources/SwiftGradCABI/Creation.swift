@@ -1,0 +1,116 @@
+import CSwiftGrad
+import SwiftGrad
+
+// Creation functions: constants, ranges, eye, meshgrid, triangles.
+
+/// Checks `out`, computes, hands back a new reference.
+private func made(_ function: String, _ out: UnsafeMutablePointer<OpaquePointer?>?,
+                  _ body: (Call) throws -> Tensor) -> sg_status {
+    guarded(function) { call in
+        let out = try call.pointer(out, "out")
+        out.pointee = try body(call).retainedHandle
+    }
+}
+
+extension Call {
+    /// One element of `dtype` read from a caller's pointer.
+    func scalar(_ value: UnsafeRawPointer?, _ dtype: DType, _ argument: String) throws -> Scalar {
+        let source = try pointer(value.map { UnsafeMutablePointer(mutating: $0.assumingMemoryBound(to: UInt8.self)) }, argument)
+        return try NDArray(copying: source, dtype: dtype, shape: []).elements[0]
+    }
+}
+
+@_cdecl("sg_zeros")
+public func sgZeros(_ shape: UnsafePointer<Int64>?, _ ndim: Int, _ dtype: sg_dtype,
+                    _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
+    made("sg_zeros", out) { call in try Tensor.zeros(call.integers(shape, ndim, "shape"), dtype: call.dtype(dtype)) }
+}
+
+@_cdecl("sg_ones")
+public func sgOnes(_ shape: UnsafePointer<Int64>?, _ ndim: Int, _ dtype: sg_dtype,
+                   _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
+    made("sg_ones", out) { call in try Tensor.ones(call.integers(shape, ndim, "shape"), dtype: call.dtype(dtype)) }
+}
+
+@_cdecl("sg_empty")
+public func sgEmpty(_ shape: UnsafePointer<Int64>?, _ ndim: Int, _ dtype: sg_dtype,
+                    _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
+    made("sg_empty", out) { call in try Tensor.empty(call.integers(shape, ndim, "shape"), dtype: call.dtype(dtype)) }
+}
+
+@_cdecl("sg_full_like")
+public func sgFullLike(_ x: OpaquePointer?, _ value: UnsafeRawPointer?, _ dtype: sg_dtype,
+                       _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
+    made("sg_full_like", out) { call in
+        let dtype = try call.dtype(dtype)
+        return try call.tensor(x, "x").filledLike(call.scalar(value, dtype, "value"), dtype: dtype)
+    }
+}
+
+@_cdecl("sg_arange")
+public func sgArange(_ start: UnsafeRawPointer?, _ stop: UnsafeRawPointer?, _ step: UnsafeRawPointer?,
+                     _ argsDType: sg_dtype, _ dtype: sg_dtype,
+                     _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
+    made("sg_arange", out) { call in
+        let args = try call.dtype(argsDType)
+        return try Tensor.arange(start: call.scalar(start, args, "start"), stop: call.scalar(stop, args, "stop"),
+                                 step: call.scalar(step, args, "step"), dtype: call.dtype(dtype))
+    }
+}
+
+@_cdecl("sg_linspace")
+public func sgLinspace(_ start: UnsafeRawPointer?, _ stop: UnsafeRawPointer?, _ argsDType: sg_dtype,
+                       _ num: Int64, _ endpoint: Bool, _ dtype: sg_dtype,
+                       _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
+    made("sg_linspace", out) { call in
+        let args = try call.dtype(argsDType)
+        return try Tensor.linspace(start: call.scalar(start, args, "start"), stop: call.scalar(stop, args, "stop"),
+                                   count: Int(num), endpoint: endpoint, dtype: call.dtype(dtype))
+    }
+}
+
+@_cdecl("sg_eye")
+public func sgEye(_ rows: Int64, _ columns: Int64, _ k: Int64, _ dtype: sg_dtype,
+                  _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
+    made("sg_eye", out) { call in
+        try Tensor.eye(rows: Int(rows), columns: Int(columns), k: Int(k), dtype: call.dtype(dtype))
+    }
+}
+
+@_cdecl("sg_tril")
+public func sgTril(_ x: OpaquePointer?, _ k: Int64, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
+    made("sg_tril", out) { call in try call.tensor(x, "x").lowerTriangle(k: Int(k)) }
+}
+
+@_cdecl("sg_triu")
+public func sgTriu(_ x: OpaquePointer?, _ k: Int64, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
+    made("sg_triu", out) { call in try call.tensor(x, "x").upperTriangle(k: Int(k)) }
+}
+
+@_cdecl("sg_meshgrid")
+public func sgMeshgrid(_ xs: UnsafePointer<OpaquePointer?>?, _ n: Int, _ ij: Bool,
+                       _ outs: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
+    guarded("sg_meshgrid") { call in
+        let inputs = try call.tensors(xs, n, "xs")
+        guard n > 0 else { return }
+        let outs = try call.pointer(outs, "outs")
+        let grids = try Tensor.meshgrid(inputs, cartesian: !ij)
+        for (i, grid) in grids.enumerated() { outs[i] = grid.retainedHandle }
+    }
+}
+
+// The compiler checks these wrappers against swiftgrad.h.
+private func same<T>(_ declared: T, _ defined: T) {}
+
+private func checkCreationSignatures() {
+    same(sg_zeros, sgZeros)
+    same(sg_ones, sgOnes)
+    same(sg_empty, sgEmpty)
+    same(sg_full_like, sgFullLike)
+    same(sg_arange, sgArange)
+    same(sg_linspace, sgLinspace)
+    same(sg_eye, sgEye)
+    same(sg_tril, sgTril)
+    same(sg_triu, sgTriu)
+    same(sg_meshgrid, sgMeshgrid)
+}
