@@ -35,6 +35,12 @@ from . import _dtypes
 from . import _swiftgrad as _C
 from ._dtypes import (DType, can_cast, finfo, iinfo, isdtype, result_type)
 from ._tensor import Tensor
+# BEGIN views and indexing
+from ._indexing import (broadcast_arrays, broadcast_to, concat, expand_dims, flip,
+                        matrix_transpose, moveaxis, nonzero, repeat, reshape, roll,
+                        squeeze, stack, take, tile, unstack, where)
+from ._indexing import __all__ as _INDEXING
+# END views and indexing
 
 if TYPE_CHECKING:
     # For type checkers, what this module makes at import from the core's
@@ -277,4 +283,4 @@ _PUBLIC = [
     "asarray", "astype", "permute_dims", "clip", "matmul", "dot", "sum", "mean",
     "result_type", "can_cast", "finfo", "iinfo", "isdtype",
     "grad", "no_grad", "placeholder", "shared", "function",
-]
+] + _INDEXING  # views and indexing

@@ -65,6 +65,23 @@ class Tensor(_C._Tensor):
         """The tensor with its axes reversed (the transpose of a matrix)."""
         return _C.permute_dims(self, tuple(range(self.ndim - 1, -1, -1)))
 
+    # BEGIN views and indexing
+    @property
+    def mT(self) -> Tensor:
+        """The tensor with its last two axes swapped (a view)."""
+        return _C.matrix_transpose(self)
+
+    def reshape(self, *shape: Any, copy: bool | None = None) -> Tensor:
+        """The elements seen as `shape` (a tuple or separate ints; one may
+        be -1): a view where strides allow."""
+        return _C.reshape(self, shape[0] if len(shape) == 1 else shape, copy)
+
+    def __iter__(self) -> Any:
+        """The slices along the first axis (views)."""
+        for i in range(len(self)):
+            yield self[i]
+    # END views and indexing
+
     @property
     def device(self) -> str:
         return "cpu"

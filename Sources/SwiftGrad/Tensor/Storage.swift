@@ -12,6 +12,12 @@ import Darwin
 public final class Storage {
     let base: UnsafeMutableRawPointer
     private let release: (() -> Void)?
+    /// How many in-place writes the memory has had, so a backward pass can
+    /// tell whether a value it saved was overwritten since.
+    private(set) var version = 0
+
+    /// Records an in-place write.
+    func bumpVersion() { version &+= 1 }
 
     /// Allocates `byteCount` uninitialized bytes.
     init(byteCount: Int, op: String) throws {

@@ -1,0 +1,154 @@
+// The loops behind integer-array indexing: index arrays on an array's
+// leading axes become element offsets once, then whole blocks (the
+// remaining axes) are copied, added or written at those offsets.
+
+/// The element offsets into an array of `shape` and `strides` picked by
+/// `indices` (integer arrays, one per leading axis, already broadcast to
+/// one shape), after wrapping negative indices and checking bounds.
+func gatherOffsets(_ indices: [NDArray], shape: [Int], strides: [Int], _ op: String,
+                   axes: [Int]? = nil) throws -> [Int] {
+    guard let first = indices.first else { return [0] }
+    var offsets = [Int](repeating: 0, count: first.count)
+    for (axis, index) in indices.enumerated() {
+        let positions = try index.dtype == .int64 && index.isContiguous
+            ? index : index.converted(to: .int64, op)
+        let p = positions.pointer(Int64.self), n = shape[axis], step = strides[axis]
+        for i in 0..<offsets.count {
+            var k = Int(p[i])
+            if k < 0 { k += n }
+            guard k >= 0, k < n else {
+                throw SwiftGradError.index(op, "index \(p[i]) is out of bounds for axis \(axes.flatMap { axis < $0.count ? $0[axis] : nil } ?? axis) with size \(n)")
+            }
+            offsets[i] &+= k &* step
+        }
+    }
+    return offsets
+}
+
+extension NDArray {
+    /// A contiguous copy converted to `dtype`.
+    func converted(to dtype: DType, _ op: String) throws -> NDArray {
+        let out = try NDArray.uninitialized(dtype, shape, op)
+        try convert(self, into: out)
+        return out
+    }
+}
+
+/// How a block read from `source` lands in `target` in `scatter`.
+enum ScatterMode { case assign, add }
+
+/// Copies block `i` of `x` (the axes after the indexed ones, at
+/// `offsets[i]`) to block `i` of `out`, which is contiguous.
+func gather(_ x: NDArray, indexedAxes k: Int, offsets: [Int], into out: NDArray) throws {
+    try x.dtype.dispatch(GatherBlocks(x: x, k: k, offsets: offsets, out: out))
+}
+
+private struct GatherBlocks: ElementVisitor {
+    let x: NDArray, k: Int, offsets: [Int], out: NDArray
+    func visit<T: Element>(_: T.Type) {
+        let src = x.pointer(T.self), dst = out.pointer(T.self)
+        let rest = Array(x.shape[k...])
+        let block = rest.reduce(1, &*)
+        if rest.isEmpty {
+            for (i, o) in offsets.enumerated() { dst[i] = src[o] }
+            return
+        }
+        let loop = StridedLoop(shape: rest, contiguousStrides(rest), Array(x.strides[k...]))
+        for (i, base) in offsets.enumerated() {
+            let d = dst + i &* block, s = src + base
+            loop.forEachRow { o, j, _, n, so, sj, _ in
+                for e in 0..<n { d[o &+ e &* so] = s[j &+ e &* sj] }
+            }
+        }
+    }
+}
+
+/// Writes (or adds) block `i` of `values` (contiguous, of `target`'s dtype)
+/// to block `i` of `target` at `offsets[i]`; later blocks win where
+/// offsets repeat, and additions accumulate.
+func scatter(_ values: NDArray, into target: NDArray, indexedAxes k: Int, offsets: [Int],
+             _ mode: ScatterMode, _ op: String) throws {
+    switch mode {
+    case .assign:
+        try target.dtype.dispatch(ScatterBlocks(values: values, target: target, k: k, offsets: offsets))
+    case .add:
+        try target.dtype.dispatchNumber(AddBlocks(values: values, target: target, k: k, offsets: offsets), op)
+    }
+}
+
+private struct ScatterBlocks: ElementVisitor {
+    let values: NDArray, target: NDArray, k: Int, offsets: [Int]
+    func visit<T: Element>(_: T.Type) {
+        let src = values.pointer(T.self), dst = target.pointer(T.self)
+        let rest = Array(target.shape[k...]), block = rest.reduce(1, &*)
+        let loop = StridedLoop(shape: rest, Array(target.strides[k...]), contiguousStrides(rest))
+        for (i, base) in offsets.enumerated() {
+            let d = dst + base, s = src + i &* block
+            loop.forEachRow { o, j, _, n, so, sj, _ in
+                for e in 0..<n { d[o &+ e &* so] = s[j &+ e &* sj] }
+            }
+        }
+    }
+}
+
+private struct AddBlocks: NumberVisitor {
+    let values: NDArray, target: NDArray, k: Int, offsets: [Int]
+    func visit<T: NumberElement>(_: T.Type) {
+        let src = values.pointer(T.self), dst = target.pointer(T.self)
+        let rest = Array(target.shape[k...]), block = rest.reduce(1, &*)
+        let loop = StridedLoop(shape: rest, Array(target.strides[k...]), contiguousStrides(rest))
+        for (i, base) in offsets.enumerated() {
+            let d = dst + base, s = src + i &* block
+            loop.forEachRow { o, j, _, n, so, sj, _ in
+                for e in 0..<n { d[o &+ e &* so] = T.plus(d[o &+ e &* so], s[j &+ e &* sj]) }
+            }
+        }
+    }
+}
+
+/// `out = cond ? a : b`, with `cond` (bool), `a` and `b` broadcast to
+/// `out`'s shape and `a`, `b` of `out`'s dtype.
+func select(_ cond: NDArray, _ a: NDArray, _ b: NDArray, into out: NDArray) throws {
+    try convert(b, into: out)
+    try out.dtype.dispatch(SelectInto(cond: cond, a: a, out: out))
+}
+
+private struct SelectInto: ElementVisitor {
+    let cond: NDArray, a: NDArray, out: NDArray
+    func visit<T: Element>(_: T.Type) {
+        let pc = cond.pointer(Bool.self), pa = a.pointer(T.self), dst = out.pointer(T.self)
+        StridedLoop(shape: out.shape, out.strides, broadcastStrides(cond, to: out.shape),
+                    broadcastStrides(a, to: out.shape))
+            .forEachRow { o, c, i, n, so, sc, si in
+                for e in 0..<n where pc[c &+ e &* sc] { dst[o &+ e &* so] = pa[i &+ e &* si] }
+            }
+    }
+}
+
+/// The row-major positions of the nonzero elements of `x`, as a (rank, count)
+/// int64 array of coordinates.
+func nonzeroCoordinates(_ x: NDArray, _ op: String) throws -> NDArray {
+    let flat = try x.contiguous(op)
+    let hits = try x.dtype.dispatch(NonzeroPositions(x: flat))
+    let out = try NDArray.uninitialized(.int64, [x.shape.count, hits.count], op)
+    let dst = out.pointer(Int64.self)
+    let strides = contiguousStrides(x.shape)
+    for (j, position) in hits.enumerated() {
+        var rest = position
+        for axis in x.shape.indices {
+            dst[axis &* hits.count &+ j] = Int64(rest / strides[axis])
+            rest %= strides[axis]
+        }
+    }
+    return out
+}
+
+private struct NonzeroPositions: ElementVisitor {
+    let x: NDArray
+    func visit<T: Element>(_: T.Type) -> [Int] {
+        let p = x.pointer(T.self)
+        var hits = [Int]()
+        for i in 0..<x.count where Bool(converting: p[i]) { hits.append(i) }
+        return hits
+    }
+}
