@@ -306,3 +306,62 @@ def test_symbolic_gradients_with_unknown_lengths():
         lambda v: np.sum(np.concatenate([v[1:, ::-1].reshape(-1), v[0, [0, 0]]]) ** 2), a))
     with pytest.raises(ValueError, match="needs a known length"):
         sg.unstack(p)
+
+
+# ------------------------------------------------------------ random keys
+
+@st.composite
+def keys(draw):
+    """A shape and a key mixing ints (some out of range), slices, None,
+    an ellipsis and integer arrays, as NumPy takes them."""
+    shape = draw(st.lists(st.integers(1, 4), min_size=1, max_size=3))
+    entries = []
+    for _ in range(draw(st.integers(0, len(shape) + 1))):
+        kind = draw(st.sampled_from(["int", "slice", "none", "ellipsis", "array"]))
+        if kind == "int":
+            entries.append(draw(st.integers(-5, 4)))
+        elif kind == "slice":
+            b = st.one_of(st.none(), st.integers(-5, 5))
+            entries.append(slice(draw(b), draw(b), draw(st.sampled_from([None, 1, 2, -1, -2]))))
+        elif kind == "none":
+            entries.append(None)
+        elif kind == "ellipsis":
+            entries.append(Ellipsis)
+        else:
+            entries.append(draw(st.lists(st.integers(-4, 3), min_size=1, max_size=3)))
+    return shape, tuple(entries)
+
+
+def numpy_key(key):
+    return tuple(np.asarray(k) if isinstance(k, list) else k for k in key)
+
+
+@given(keys())
+@settings(max_examples=300, deadline=None)
+def test_random_keys_match_numpy(case):
+    shape, key = case
+    a = arange(*shape)
+    x = sg.asarray(a)
+    try:
+        expected = a[numpy_key(key)]
+    except IndexError:
+        with pytest.raises(IndexError):
+            x[key]
+        return
+    check(x[key], expected)
+
+
+@given(keys(), st.floats(-10, 10))
+@settings(max_examples=150, deadline=None)
+def test_random_setitem_matches_numpy(case, value):
+    shape, key = case
+    a = arange(*shape)
+    x = sg.asarray(a)
+    try:
+        a[numpy_key(key)] = value
+    except IndexError:
+        with pytest.raises(IndexError):
+            x[key] = value
+        return
+    x[key] = value
+    np.testing.assert_array_equal(np.asarray(x), a)

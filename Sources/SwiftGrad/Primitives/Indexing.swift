@@ -263,16 +263,25 @@ private func indexShape(_ indices: ArraySlice<TensorType>, _ op: String) throws 
         guard index.dtype.isInteger else {
             throw SwiftGradError.type(op, "index arrays must have an integer dtype, not \(index.dtype)")
         }
-        shape = try broadcastShapes(shape, index.shape, op)
+        shape = try broadcastIndexShapes(shape, index.shape, op)
     }
     return shape
+}
+
+/// NumPy's broadcasting of index arrays; a mismatch is an index error.
+private func broadcastIndexShapes(_ a: [Int?], _ b: [Int?], _ op: String) throws -> [Int?] {
+    do {
+        return try broadcastShapes(a, b, op)
+    } catch {
+        throw SwiftGradError.index(op, "shape mismatch: index arrays of shapes \(describe(a)) and \(describe(b)) cannot be broadcast together")
+    }
 }
 
 /// Index arrays broadcast to one shape, read as offsets into `shape`/`strides`.
 func indexOffsets(_ indices: ArraySlice<NDArray>, shape: [Int], strides: [Int], _ op: String,
                   axes: [Int]? = nil) throws -> (shape: [Int], offsets: [Int]) {
     var common = [Int?]()
-    for index in indices { common = try broadcastShapes(common, index.shape.map(Optional.some), op) }
+    for index in indices { common = try broadcastIndexShapes(common, index.shape.map(Optional.some), op) }
     let known = common.map { $0 ?? 1 }
     let expanded = try indices.map { index -> NDArray in
         try index.view(shape: known, strides: broadcastStrides(index, to: known), op)

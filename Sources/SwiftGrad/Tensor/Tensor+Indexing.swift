@@ -430,7 +430,7 @@ extension Tensor {
         var positions = [Scalar]()
         for (i, r) in values.enumerated() {
             guard r >= 0 else { throw SwiftGradError.value(op, "repeats must be non-negative, got \(r)") }
-            guard positions.count + Int(r) <= Int(Int32.max) else {
+            guard Int(r) <= Int(Int32.max) - positions.count else {
                 throw SwiftGradError.value(op, "repeats total more than \(Int32.max) elements")
             }
             positions += repeatElement(.int(Int64(i)), count: Int(r))
