@@ -262,6 +262,8 @@ def _updates(updates: Any) -> tuple[list[Tensor], list[Tensor]]:
     variables, values = [], []
     for pair in pairs:
         try:
+            if isinstance(pair, Tensor):  # iterable, but never a pair
+                raise TypeError
             variable, value = pair
         except (TypeError, ValueError):
             raise TypeError(
