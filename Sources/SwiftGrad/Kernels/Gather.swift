@@ -128,27 +128,89 @@ private struct SelectInto: ElementVisitor {
 /// The row-major positions of the nonzero elements of `x`, as a (rank, count)
 /// int64 array of coordinates.
 func nonzeroCoordinates(_ x: NDArray, _ op: String) throws -> NDArray {
-    let flat = try x.contiguous(op)
-    let hits = try x.dtype.dispatch(NonzeroPositions(x: flat))
-    let out = try NDArray.uninitialized(.int64, [x.shape.count, hits.count], op)
-    let dst = out.pointer(Int64.self)
-    let strides = contiguousStrides(x.shape)
-    for (j, position) in hits.enumerated() {
-        var rest = position
-        for axis in x.shape.indices {
-            dst[axis &* hits.count &+ j] = Int64(rest / strides[axis])
-            rest %= strides[axis]
-        }
-    }
-    return out
+    try x.dtype.dispatch(NonzeroCoordinates(x: x.contiguous(op), op: op))
 }
 
-private struct NonzeroPositions: ElementVisitor {
-    let x: NDArray
-    func visit<T: Element>(_: T.Type) -> [Int] {
-        let p = x.pointer(T.self)
-        var hits = [Int]()
-        for i in 0..<x.count where Bool(converting: p[i]) { hits.append(i) }
-        return hits
+private struct NonzeroCoordinates: ElementVisitor {
+    let x: NDArray, op: String
+    // Branch-free: a random mask would mispredict every other element.
+    // Each row has a spare slot, so a zero element's write may land past
+    // the last hit; the result is a view without those slots.
+    func visit<T: Element>(_: T.Type) throws -> NDArray {
+        let p = x.pointer(T.self), zero = T(.int(0)), rank = x.shape.count, n = x.count
+        // A bool is one byte, 0 or 1: its value is the step.
+        let bytes: UnsafeMutablePointer<UInt8>? = T.self == Bool.self
+            ? UnsafeMutableRawPointer(p).assumingMemoryBound(to: UInt8.self) : nil
+        @inline(__always) func step(_ i: Int) -> Int {
+            if let bytes { return Int(bytes[i] & 1) }
+            return T.same(p[i], zero) ? 0 : 1
+        }
+        var count = 0
+        for i in 0..<n { count &+= step(i) }
+        let row = count + 1
+        let out = try NDArray.uninitialized(.int64, [rank, row], op)
+        let dst = out.pointer(Int64.self)
+        var j = 0
+        if rank == 1 {
+            for i in 0..<n {
+                dst[j] = Int64(i)
+                j &+= step(i)
+            }
+        } else {
+            // A running multi-index: no division per element.
+            var index = [Int](repeating: 0, count: rank)
+            let shape = x.shape
+            for i in 0..<n {
+                for axis in 0..<rank { dst[axis &* row &+ j] = Int64(index[axis]) }
+                j &+= step(i)
+                var axis = rank - 1
+                while axis >= 0 {
+                    index[axis] += 1
+                    if index[axis] < shape[axis] { break }
+                    index[axis] = 0
+                    axis -= 1
+                }
+            }
+        }
+        return try out.view(shape: [rank, count], strides: [row, 1], op)
+    }
+}
+
+/// `out[i, …] = x[index[i], …]` for one int64 index array (contiguous) on
+/// x's first axis: the common `take` and `x[idx]`, without the offsets
+/// array. Bounds are checked first, then blocks copy in parallel.
+func gatherFirstAxis(_ x: NDArray, _ index: NDArray, into out: NDArray, axis label: Int, _ op: String) throws {
+    let p = index.pointer(Int64.self), n = x.shape[0]
+    for i in 0..<index.count where p[i] < -Int64(n) || p[i] >= Int64(n) {
+        throw SwiftGradError.index(op, "index \(p[i]) is out of bounds for axis \(label) with size \(n)")
+    }
+    try x.dtype.dispatch(GatherFirstAxis(x: x, index: index, out: out))
+}
+
+private struct GatherFirstAxis: ElementVisitor {
+    let x: NDArray, index: NDArray, out: NDArray
+    func visit<T: Element>(_: T.Type) {
+        let src = x.pointer(T.self), dst = out.pointer(T.self), p = index.pointer(Int64.self)
+        let n = x.shape[0], step = x.strides[0], count = index.count
+        let rest = Array(x.shape[1...]), block = rest.reduce(1, &*)
+        let loop = StridedLoop(shape: rest, contiguousStrides(rest), Array(x.strides[1...]))
+        func copy(_ range: Range<Int>) {
+            for i in range {
+                var k = Int(p[i])
+                if k < 0 { k &+= n }
+                if block == 1 && rest.isEmpty {
+                    dst[i] = src[k &* step]
+                } else {
+                    let d = dst + i &* block, s = src + k &* step
+                    loop.forEachRow { o, j, _, m, so, sj, _ in
+                        for e in 0..<m { d[o &+ e &* so] = s[j &+ e &* sj] }
+                    }
+                }
+            }
+        }
+        let width = WorkerPool.shared.width
+        guard width > 1, count &* block >= parallelThreshold, count >= width else { return copy(0..<count) }
+        let tasks = width * 4
+        WorkerPool.shared.run(tasks: tasks) { task in copy(count * task / tasks ..< count * (task + 1) / tasks) }
     }
 }

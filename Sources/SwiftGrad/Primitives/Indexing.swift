@@ -306,6 +306,10 @@ struct Gather: Primitive {
 
     func evaluate(_ inputs: [NDArray], into out: NDArray) throws {
         let x = inputs[0], k = inputs.count - 1
+        if k == 1 {
+            let index = inputs[1].dtype == .int64 && inputs[1].isContiguous ? inputs[1] : try inputs[1].converted(to: .int64, name)
+            return try gatherFirstAxis(x, index, into: out, axis: axes?.first ?? 0, name)
+        }
         let (_, offsets) = try indexOffsets(inputs[1...], shape: x.shape, strides: x.strides, name, axes: axes)
         try gather(x, indexedAxes: k, offsets: offsets, into: out)
     }
