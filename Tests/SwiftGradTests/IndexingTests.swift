@@ -144,6 +144,24 @@ final class IndexingTests: XCTestCase {
         assertThrows(.value, "0-dimensional") { try Tensor(1).nonzero() }
     }
 
+    /// Large gathers split across threads; nonzero walks strided 3-D input.
+    func testLargeGatherAndStridedNonzero() throws {
+        let n = 50_000
+        let x = try iota([n, 3])
+        let positions = (0..<n).map { Double(($0 &* 7919) % n) }
+        let y = try x.take(ints(positions), axis: 0)
+        assertClose(y, positions.flatMap { [3 * $0, 3 * $0 + 1, 3 * $0 + 2] })
+        let z = try iota([n * 3]).take(ints(positions.map { -1 - $0 }), axis: nil)
+        assertClose(z, positions.map { Double(3 * n - 1) - $0 })
+        let cube = try iota([2, 3, 4]).flipped(axes: [1]).binary(.remainder, 5.0)
+        let coordinates = try cube.nonzero()
+        var expected = [[Double]](repeating: [], count: 3)
+        for i in 0..<2 { for j in 0..<3 { for k in 0..<4 where (i * 12 + (2 - j) * 4 + k) % 5 != 0 {
+            expected[0].append(Double(i)); expected[1].append(Double(j)); expected[2].append(Double(k))
+        } } }
+        for axis in 0..<3 { assertClose(coordinates[axis], expected[axis], "axis \(axis)") }
+    }
+
     func testGatherGradientAccumulatesRepeats() throws {
         let x = try iota([3, 2])
         try x.setRequiresGrad(true)
