@@ -1437,7 +1437,9 @@ index_entry(module_state *st, PyObject *obj, sg_index *item, PyObject **keep)
     }
     if (!PyUnicode_Check(obj) && !PyBytes_Check(obj) &&
         (is_tensor(st, obj) || PySequence_Check(obj) || PyObject_CheckBuffer(obj))) {
-        PyObject *t = to_tensor(st, obj, DTYPE_ANY, DTYPE_ANY, "index");
+        /* An empty list holds no ints, but NumPy reads it as positions. */
+        int empty = !is_tensor(st, obj) && PyList_Check(obj) && PyList_GET_SIZE(obj) == 0;
+        PyObject *t = to_tensor(st, obj, DTYPE_ANY, empty ? (int)SG_DTYPE_INT64 : DTYPE_ANY, "index");
         if (t == NULL)
             return -1;
         item->kind = SG_INDEX_ARRAY;

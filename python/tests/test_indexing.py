@@ -106,13 +106,14 @@ ADVANCED = [
     [1, 0, 1], (slice(None), [1, 0]), ([0, 1], slice(None), [1, 2]),
     (1, slice(None), [3, 0]), ([[0], [1]], [0, 2, 1]), (Ellipsis, [-1, 0]),
     (slice(None), [2, 2, 0], slice(1, 3)), (None, [1], 0), ([0, 1], [1, 2], [3, 0]),
+    ([], slice(None)), (slice(None), []),
 ]
 
 
 @pytest.mark.parametrize("key", ADVANCED, ids=map(repr, ADVANCED))
 def test_integer_arrays_follow_numpy(key):
     a = arange(2, 3, 4)
-    np_key = tuple(np.asarray(k) if isinstance(k, list) else k for k in key) \
+    np_key = tuple(np.asarray(k, dtype=np.intp) if isinstance(k, list) else k for k in key) \
         if isinstance(key, tuple) else np.asarray(key)
     check(sg.asarray(a)[key], a[np_key])
 
