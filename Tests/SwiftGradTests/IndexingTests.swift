@@ -221,7 +221,15 @@ final class IndexingTests: XCTestCase {
         assertClose(out[0], [5, 4, 3, 5, 4, 3])
         assertClose(out[1], [0, 0, 0, 12, 16, 20])
         assertThrows(.value, "needs a known length along axis 0") { try x.unstacked() }
-        assertThrows(.value, "needs known lengths") { try x.tiled([2]) }
+        // roll, repeat and tile gather positions computed when the function runs.
+        let g = try Function(inputs: [x], outputs: [x.rolled([-4], axes: [1]), x.repeated(2, axis: 0),
+                                                    x.tiled([2, 1, 2]), x.rolled([1])])
+        let results = try g(iota([2, 3]))
+        assertClose(results[0], [1, 2, 0, 4, 5, 3])
+        assertClose(results[1], [0, 1, 2, 0, 1, 2, 3, 4, 5, 3, 4, 5])
+        XCTAssertEqual(results[2].value?.shape, [2, 2, 6])
+        assertClose(results[2], Array(repeating: [0, 1, 2, 0, 1, 2, 3, 4, 5, 3, 4, 5], count: 2).flatMap { $0 })
+        assertClose(results[3], [5, 0, 1, 2, 3, 4])
     }
 
     func testJoiningAndRepeating() throws {

@@ -159,6 +159,11 @@ OPS = [
        known_shapes=True),
     Op("tile", lambda x: sg.tile(x, (2, 1, 2)), lambda x: np.tile(x, (2, 1, 2)), [M],
        known_shapes=True),
+    Op("roll_unknown", lambda x: sg.roll(x, (1, -4), axis=(0, 1)), lambda x: np.roll(x, (1, -4), (0, 1)),
+       [M]),
+    Op("roll_flat_unknown", lambda x: sg.roll(x, 2), lambda x: np.roll(x, 2), [M]),
+    Op("repeat_unknown", lambda x: sg.repeat(x, 3, axis=0), lambda x: np.repeat(x, 3, axis=0), [M]),
+    Op("tile_unknown", lambda x: sg.tile(x, (2, 1, 3)), lambda x: np.tile(x, (2, 1, 3)), [M]),
     # second order through the transposes' own vjps
     Op("getitem_square", lambda x: x[1:, ::-1] * x[:1], lambda x: x[1:, ::-1] * x[:1], [M],
        order=2),

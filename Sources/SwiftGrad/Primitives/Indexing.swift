@@ -482,3 +482,31 @@ struct ConcatPart: ViewPrimitive {
         return try Tensor.apply(Concat(axis: axis), parts)
     }
 }
+
+// MARK: Positions
+
+/// 0, 1, …, n·times − 1 as int64, for n the input's length along `axis`
+/// read at run time: the positions that `roll`, `repeat` and `tile` gather
+/// when lengths are unknown while a graph is built.
+struct AxisRange: Primitive {
+    let axis: Int
+    let times: Int
+    var name: String { "arange" }
+
+    func outputType(_ inputs: [TensorType]) throws -> TensorType {
+        guard let n = inputs[0].shape[axis] else { return TensorType(.int64, [nil]) }
+        let (count, overflow) = n.multipliedReportingOverflow(by: times)
+        guard !overflow else {
+            throw SwiftGradError.value(name, "\(n) × \(times) positions overflow")
+        }
+        return TensorType(.int64, [count])
+    }
+
+    func evaluate(_ inputs: [NDArray], into out: NDArray) throws {
+        let p = out.pointer(Int64.self)
+        for i in 0..<out.count { p[i] = Int64(i) }
+    }
+
+    // Positions do not change with the values: no gradient.
+    func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? { nil }
+}

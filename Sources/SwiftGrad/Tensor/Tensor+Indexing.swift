@@ -384,7 +384,14 @@ extension Tensor {
         var y = self
         for (shift, axis) in zip(shifts, axes) {
             let a = try normalizeAxes([axis], rank: rank, op)[0]
-            let n = try knownLength(a, op)
+            guard let n = type.shape[a] else {
+                // Unknown length: gather at (i - shift) mod n, computed when it runs.
+                let length = try Tensor.apply(ElementCount(axes: [a], dtype: .int64), y)
+                let k = try Tensor(.int(Int64(shift)), dtype: .int64).binary(.remainder, length)
+                let positions = try (Tensor.apply(AxisRange(axis: a, times: 1), y) - k).binary(.remainder, length)
+                y = try y.take(positions, axis: a)
+                continue
+            }
             guard n > 0 else { continue }
             let k = ((shift % n) + n) % n
             guard k > 0 else { continue }
@@ -403,6 +410,11 @@ extension Tensor {
         guard repeats >= 0 else { throw SwiftGradError.value(op, "repeats must be non-negative, got \(repeats)") }
         guard let axis else { return try reshaped([-1]).repeated(repeats, axis: 0) }
         let a = try normalizeAxes([axis], rank: rank, op)[0]
+        if type.shape.contains(nil) {
+            // Unknown lengths: gather positions i // repeats, computed when it runs.
+            let positions = try Tensor.apply(AxisRange(axis: a, times: repeats), self)
+            return try take(positions.binary(.floorDivide, Tensor(.int(Int64(max(repeats, 1))), dtype: .int64)), axis: a)
+        }
         var shape = try knownShape(op)
         var wide = shape
         wide.insert(repeats, at: a + 1)
@@ -445,6 +457,15 @@ extension Tensor {
         guard reps.allSatisfy({ $0 >= 0 }) else { throw SwiftGradError.value(op, "repetitions must be non-negative, got \(reps)") }
         let d = max(rank, reps.count)
         let reps = Array(repeating: 1, count: d - reps.count) + reps
+        if type.shape.contains(nil) {
+            // Unknown lengths: gather positions i mod n per axis, computed when it runs.
+            var y = d > rank ? try expandingDims(Array(0..<(d - rank))) : self
+            for (a, r) in reps.enumerated() where r != 1 {
+                let length = try Tensor.apply(ElementCount(axes: [a], dtype: .int64), y)
+                y = try y.take(Tensor.apply(AxisRange(axis: a, times: r), y).binary(.remainder, length), axis: a)
+            }
+            return y
+        }
         let shape = Array(repeating: 1, count: d - rank) + (try knownShape(op))
         var wide = [Int](), result = [Int]()
         for (r, n) in zip(reps, shape) {
