@@ -457,7 +457,45 @@ static void test_gradients(void) {
     sg_tensor_free(x);
 }
 
+/* NULL tensors and out-pointers are refused, never dereferenced. */
+static void test_null_arguments(void) {
+    sg_tensor *x = arange24(), *out = NULL, *outs[4];
+    const sg_tensor *one[1];
+    int64_t shape[] = {24}, axis = 0;
+    size_t count = 0;
+    one[0] = x;
+    CHECK_STATUS(sg_reshape(NULL, shape, 1, -1, &out), SG_ERROR_NULL);
+    CHECK_STATUS(sg_reshape(x, NULL, 1, -1, &out), SG_ERROR_NULL);
+    CHECK_STATUS(sg_reshape(x, shape, 1, -1, NULL), SG_ERROR_NULL);
+    CHECK_STATUS(sg_expand_dims(NULL, 0, &out), SG_ERROR_NULL);
+    CHECK_STATUS(sg_expand_dims(x, 4, &out), SG_ERROR_INDEX);
+    CHECK_STATUS(sg_squeeze(x, NULL, 1, &out), SG_ERROR_NULL);
+    CHECK_STATUS(sg_broadcast_to(x, NULL, 2, &out), SG_ERROR_NULL);
+    CHECK_STATUS(sg_broadcast_to(x, shape, 1, &out), SG_ERROR_VALUE);
+    CHECK_ERROR_HAS("[broadcast_to] cannot broadcast shape (2,3,4) to (24,)");
+    CHECK_STATUS(sg_broadcast_arrays(one, 1, NULL), SG_ERROR_NULL);
+    CHECK_STATUS(sg_matrix_transpose(NULL, &out), SG_ERROR_NULL);
+    CHECK_STATUS(sg_moveaxis(x, NULL, shape, 1, &out), SG_ERROR_NULL);
+    CHECK_STATUS(sg_flip(NULL, NULL, 0, &out), SG_ERROR_NULL);
+    CHECK_STATUS(sg_take(x, NULL, &axis, &out), SG_ERROR_NULL);
+    CHECK_STATUS(sg_take(x, x, &axis, &out), SG_ERROR_TYPE);
+    CHECK_STATUS(sg_where(NULL, x, x, &out), SG_ERROR_NULL);
+    CHECK_STATUS(sg_nonzero(x, NULL, 3), SG_ERROR_NULL);
+    CHECK_STATUS(sg_nonzero(NULL, outs, 3), SG_ERROR_NULL);
+    CHECK_STATUS(sg_stack(NULL, 1, 0, &out), SG_ERROR_NULL);
+    CHECK_STATUS(sg_unstack(x, 0, outs, 4, NULL), SG_ERROR_NULL);
+    CHECK_STATUS(sg_unstack(x, 3, outs, 4, &count), SG_ERROR_INDEX);
+    CHECK_STATUS(sg_roll(x, NULL, 1, NULL, 0, &out), SG_ERROR_NULL);
+    CHECK_STATUS(sg_repeat(x, NULL, NULL, &out), SG_ERROR_NULL);
+    CHECK_STATUS(sg_repeat(x, x, NULL, &out), SG_ERROR_TYPE);
+    CHECK_STATUS(sg_tile(x, NULL, 2, &out), SG_ERROR_NULL);
+    CHECK_STATUS(sg_index_set(NULL, NULL, 0, x), SG_ERROR_NULL);
+    CHECK(out == NULL);
+    sg_tensor_free(x);
+}
+
 int main(void) {
+    test_null_arguments();
     test_views();
     test_strided_kernels();
     test_indexing();

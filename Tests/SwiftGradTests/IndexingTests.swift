@@ -105,6 +105,7 @@ final class IndexingTests: XCTestCase {
         XCTAssertEqual(try x.indexed([.position(0), .position(2), .position(-1)]).value?.shape, [])
         assertClose(try x.indexed([.position(0), .position(2), .position(-1)]), [11])
         XCTAssertEqual(try x.indexed([.slice(5, nil, nil)]).value?.shape, [0, 3, 4])
+        assertClose(try x[.position(1), .position(-1), .slice(nil, nil, -2)], [23, 21])
     }
 
     /// NumPy's placement rule: adjacent index arrays replace their axes;

@@ -222,6 +222,11 @@ extension Tensor {
         return out
     }
 
+    /// `x[.position(1), .slice(nil, nil, -1)]`: `indexed` as a subscript.
+    public subscript(_ indices: TensorIndex...) -> Tensor {
+        get throws { try indexed(indices) }
+    }
+
     /// `x[indices] = value`: writes into this tensor's own storage, as
     /// NumPy does (views of it see the change); `value` is broadcast and
     /// converted to this tensor's dtype. Where indices repeat, the last
