@@ -208,6 +208,13 @@ final class IndexingTests: XCTestCase {
         assertClose(w, [5, 1, 2])
         let p = try Tensor.placeholder(.float64, shape: [3])
         assertThrows(.type, "symbolic") { try p.setItems([.position(0)], to: Tensor(1)) }
+        var memory: [Double] = [1, 2]
+        try memory.withUnsafeMutableBytes { bytes in
+            let borrowed = try Tensor(NDArray(borrowing: bytes.baseAddress!, dtype: .float64, shape: [2], strides: nil,
+                                              writable: false, release: nil))
+            assertThrows(.value, "read-only") { try borrowed.setItems([.position(0)], to: Tensor(5)) }
+        }
+        XCTAssertEqual(memory, [1, 2])
     }
 
     /// Symbolic graphs over unknown lengths: shapes are computed at run

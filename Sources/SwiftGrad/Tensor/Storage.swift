@@ -27,12 +27,17 @@ public final class Storage {
         }
         base = pointer
         release = nil
+        isWritable = true
     }
 
+    /// Whether in-place writes (`x[i] = v`) may change the memory.
+    let isWritable: Bool
+
     /// Wraps memory owned elsewhere; `release` runs when the storage dies.
-    init(borrowing base: UnsafeMutableRawPointer, release: (() -> Void)?) {
+    init(borrowing base: UnsafeMutableRawPointer, release: (() -> Void)?, writable: Bool = true) {
         self.base = base
         self.release = release ?? {}
+        isWritable = writable
     }
 
     deinit {

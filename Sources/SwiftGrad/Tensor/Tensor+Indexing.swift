@@ -239,6 +239,9 @@ extension Tensor {
         guard !(requiresGrad && GradMode.isEnabled) else {
             throw SwiftGradError.type(op, "cannot write in place into a tensor that requires grad; do it under no_grad")
         }
+        guard target.storage.isWritable else {
+            throw SwiftGradError.value(op, "the tensor's memory is read-only (borrowed from a read-only buffer)")
+        }
         guard value.kind == .value, var source = value.value else {
             throw SwiftGradError.type(op, "the value written must be concrete, not a \(value.summary)")
         }
