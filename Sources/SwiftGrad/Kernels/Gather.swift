@@ -180,9 +180,17 @@ private struct NonzeroCoordinates: ElementVisitor {
 /// x's first axis: the common `take` and `x[idx]`, without the offsets
 /// array. Bounds are checked first, then blocks copy in parallel.
 func gatherFirstAxis(_ x: NDArray, _ index: NDArray, into out: NDArray, axis label: Int, _ op: String) throws {
-    let p = index.pointer(Int64.self), n = x.shape[0]
-    for i in 0..<index.count where p[i] < -Int64(n) || p[i] >= Int64(n) {
-        throw SwiftGradError.index(op, "index \(p[i]) is out of bounds for axis \(label) with size \(n)")
+    let p = index.pointer(Int64.self), n = x.shape[0], count = index.count
+    // The extremes first (a loop without exits vectorizes), the culprit after.
+    var low = Int64.max, high = Int64.min
+    for i in 0..<count {
+        low = min(low, p[i])
+        high = max(high, p[i])
+    }
+    if count > 0, low < -Int64(n) || high >= Int64(n) {
+        for i in 0..<count where p[i] < -Int64(n) || p[i] >= Int64(n) {
+            throw SwiftGradError.index(op, "index \(p[i]) is out of bounds for axis \(label) with size \(n)")
+        }
     }
     try x.dtype.dispatch(GatherFirstAxis(x: x, index: index, out: out))
 }
@@ -195,16 +203,18 @@ private struct GatherFirstAxis: ElementVisitor {
         let rest = Array(x.shape[1...]), block = rest.reduce(1, &*)
         let loop = StridedLoop(shape: rest, contiguousStrides(rest), Array(x.strides[1...]))
         func copy(_ range: Range<Int>) {
+            if rest.isEmpty {
+                for i in range {
+                    let k = Int(p[i])
+                    dst[i] = src[(k < 0 ? k &+ n : k) &* step]
+                }
+                return
+            }
             for i in range {
-                var k = Int(p[i])
-                if k < 0 { k &+= n }
-                if block == 1 && rest.isEmpty {
-                    dst[i] = src[k &* step]
-                } else {
-                    let d = dst + i &* block, s = src + k &* step
-                    loop.forEachRow { o, j, _, m, so, sj, _ in
-                        for e in 0..<m { d[o &+ e &* so] = s[j &+ e &* sj] }
-                    }
+                let k = Int(p[i])
+                let d = dst + i &* block, s = src + (k < 0 ? k &+ n : k) &* step
+                loop.forEachRow { o, j, _, m, so, sj, _ in
+                    for e in 0..<m { d[o &+ e &* so] = s[j &+ e &* sj] }
                 }
             }
         }
