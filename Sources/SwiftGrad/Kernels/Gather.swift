@@ -224,3 +224,12 @@ private struct GatherFirstAxis: ElementVisitor {
         WorkerPool.shared.run(tasks: tasks) { task in copy(count * task / tasks ..< count * (task + 1) / tasks) }
     }
 }
+
+/// Copies `x` into `out` (same shape), as one memory copy when both are
+/// contiguous and of one dtype, else through `convert`.
+func copyElements(_ x: NDArray, into out: NDArray) throws {
+    guard x.dtype == out.dtype, x.shape == out.shape, x.isContiguous, out.isContiguous else {
+        return try convert(x, into: out)
+    }
+    UnsafeMutableRawPointer(mutating: out.baseAddress).copyMemory(from: x.baseAddress, byteCount: x.count * x.dtype.itemSize)
+}

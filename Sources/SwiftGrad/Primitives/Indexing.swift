@@ -106,7 +106,7 @@ func reshapeView(_ x: NDArray, to shape: [Int], copy: Bool?, _ op: String) throw
 func copyReshaping(_ x: NDArray, into out: NDArray) throws {
     let target = out.isContiguous && out.shape != x.shape
         ? try out.view(shape: x.shape, strides: contiguousStrides(x.shape), "reshape") : out
-    try convert(x, into: target)
+    try copyElements(x, into: target)
 }
 
 /// Strides that show the elements of an array of `shape` and `strides`
@@ -246,7 +246,7 @@ struct SliceScatter: Primitive {
         guard part.shape == inputs[0].shape else {
             throw SwiftGradError.value(name, "cannot write shape \(describe(inputs[0].shape)) into \(describe(part.shape))")
         }
-        try convert(inputs[0], into: part)
+        try copyElements(inputs[0], into: part)
     }
 
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
@@ -442,7 +442,7 @@ struct Concat: Primitive {
             var shape = out.shape
             shape[axis] = x.shape[axis]
             let part = try out.view(shape: shape, strides: out.strides, offset: out.offset &+ start &* out.strides[axis], name)
-            try convert(x, into: part)
+            try copyElements(x, into: part)
             start += x.shape[axis]
         }
     }
