@@ -366,3 +366,34 @@ def test_random_setitem_matches_numpy(case, value):
         return
     x[key] = value
     np.testing.assert_array_equal(np.asarray(x), a)
+
+
+@st.composite
+def reshapes(draw):
+    """A strided view (a slice of a transpose) and a shape of its size."""
+    shape = draw(st.lists(st.integers(1, 4), min_size=1, max_size=4))
+    perm = draw(st.permutations(range(len(shape))))
+    key = tuple(slice(None, None, draw(st.sampled_from([1, 1, 2, -1]))) for _ in shape)
+    view = np.transpose(arange(*shape), perm)[key]
+    factors, n = [], view.size
+    while n > 1 and len(factors) < 4:
+        d = draw(st.sampled_from([k for k in range(1, n + 1) if n % k == 0]))
+        factors.append(d)
+        n //= d
+    return perm, key, shape, tuple(factors + ([n] if n > 1 else []))
+
+
+@given(reshapes())
+@settings(max_examples=300, deadline=None)
+def test_reshape_views_exactly_where_numpy_does(case):
+    perm, key, shape, new = case
+    a = np.transpose(arange(*shape), perm)[key]
+    x = sg.permute_dims(sg.asarray(arange(*shape)), perm)[key]
+    check(sg.reshape(x, new), a.reshape(new))
+    try:
+        np.reshape(a, new, copy=False)
+    except ValueError:
+        with pytest.raises(ValueError, match="without a copy"):
+            sg.reshape(x, new, copy=False)
+    else:
+        check(sg.reshape(x, new, copy=False), a.reshape(new))
