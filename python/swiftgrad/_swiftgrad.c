@@ -1388,14 +1388,30 @@ index_release(parsed_index *p)
     p->n = 0;
 }
 
-/* An optional slice bound: None leaves it open. */
+/* An optional slice bound: None leaves it open. Bounds beyond 64 bits
+ * clamp, as Python's slices do, since no length reaches them. */
 static int
 slice_bound(PyObject *v, bool *has, int64_t *out, const char *what)
 {
     *has = v != Py_None;
     if (!*has)
         return 0;
-    return as_int64(v, out, "index", what);
+    PyObject *index = PyNumber_Index(v);
+    if (index == NULL) {
+        if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+            PyErr_Clear();
+            PyErr_Format(PyExc_TypeError, "[index] %s must be an int or None, not %.100s",
+                         what, Py_TYPE(v)->tp_name);
+        }
+        return -1;
+    }
+    int overflow = 0;
+    long long x = PyLong_AsLongLongAndOverflow(index, &overflow);
+    Py_DECREF(index);
+    if (x == -1 && PyErr_Occurred())
+        return -1;
+    *out = overflow > 0 ? INT64_MAX : overflow < 0 ? INT64_MIN + 1 : (int64_t)x;
+    return 0;
 }
 
 static int

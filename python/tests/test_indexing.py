@@ -34,6 +34,7 @@ KEYS = [
     slice(None, None, -1), (slice(1, None), slice(None, None, -2)),
     (1, slice(3, 0, -1), Ellipsis), (Ellipsis, None), (slice(-100, 100),),
     (slice(5, 1),), (0, 1, 2), (Ellipsis, slice(None, None, 3), None, 0),
+    (slice(-10 ** 30, 10 ** 30), slice(10 ** 30, None, -10 ** 30)),
 ]
 
 
