@@ -205,6 +205,9 @@ extension Tensor {
     /// `x[indices]` with NumPy's rules: basic indices give views;
     /// integer arrays and boolean masks gather.
     public func indexed(_ indices: [TensorIndex]) throws -> Tensor {
+        if let items = Tensor.basicItems(indices, rank: rank) {
+            return try Tensor.apply(Slice(items: items), self)
+        }
         let plan = try IndexPlan(indices, shape: type.shape, "index")
         var y = self
         if !plan.slicesNothing { y = try Tensor.apply(Slice(items: plan.items), y) }
@@ -220,6 +223,24 @@ extension Tensor {
             out = try out.permuted(Array(m..<(m + start)) + Array(0..<m) + Array((m + start)..<out.rank))
         }
         return out
+    }
+
+    /// The common `x[i]`, `x[:, 1]`: ints and slices only, at most one per
+    /// axis; nil for anything else (IndexPlan handles it and its errors).
+    private static func basicItems(_ indices: [TensorIndex], rank: Int) -> [AxisIndex]? {
+        guard indices.count <= rank else { return nil }
+        var items = [AxisIndex]()
+        items.reserveCapacity(rank)
+        for index in indices {
+            switch index {
+            case .position(let i): items.append(.position(i))
+            case let .slice(start, stop, step) where step != 0:
+                items.append(.range(start: start, stop: stop, step: step ?? 1))
+            default: return nil
+            }
+        }
+        while items.count < rank { items.append(.all) }
+        return items
     }
 
     /// `x[.position(1), .slice(nil, nil, -1)]`: `indexed` as a subscript.
