@@ -283,7 +283,7 @@ extension Tensor {
             return try source.view(shape: shape, strides: broadcastStrides(source, to: shape), op)
         }
         if plan.arrays.isEmpty {
-            try convert(fit(view.shape), into: view)
+            try copyElements(fit(view.shape), into: view)
         } else {
             let axes = plan.arrays.map(\.axis)
             let others = (0..<view.shape.count).filter { !axes.contains($0) }
