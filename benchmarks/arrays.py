@@ -16,7 +16,10 @@ float32 and float64, in these layouts:
     broadcast   an (r, c) array with a (c,) row (binary operations only)
 
 then sum and mean over all axes and over each axis of a 1000 x 1000 array,
-then `import swiftgrad` in a fresh interpreter (best of several: wall time
+then indexing at 1e3 and 1e6 elements (basic: x[i], x[:, 1], x[::2] and a
+sum of x[1::2]; fancy: x[idx] with n/2 random positions; mask: x[x > 1.25];
+reshape and permute_dims each followed by a sum over axis 0; concat of two
+arrays), then `import swiftgrad` in a fresh interpreter (best of several: wall time
 and VmRSS) against the targets of 20 ms and 20 MB.
 
 Each time is the best of --repeat batches of a loop count chosen so that a
@@ -336,6 +339,50 @@ def sorting(runner, dtypes):
                 x = rng.normal(size=n).astype(dtype)
                 row = dict(case=name, family="sort", size=n, dtype=dtype, layout="contiguous")
                 runner.case(row, fn, (to_sg(x, dtype),), np_fn, (x,), "elementwise")
+# BEGIN views and indexing
+INDEXING_FAMILIES = ("basic", "fancy", "mask", "view+reduce", "concat")
+
+
+def indexing(runner, dtypes):
+    """Basic, fancy and mask indexing, views followed by a reduction, and
+    concat, at 1e3 and 1e6 elements."""
+    rng = np.random.default_rng(2)
+    if getattr(sg, "take", None) is None or getattr(sg, "concat", None) is None:
+        runner.skip("indexing", "not in this swiftgrad")
+        return
+    for n in (1_000, 1_000_000):
+        r, c = shape2d(n)
+        for dtype in dtypes:
+            flat = rng.uniform(0.5, 2.0, n).astype(dtype)
+            other = rng.uniform(0.5, 2.0, n).astype(dtype)
+            grid = flat.reshape(r, c)
+            idx = rng.integers(0, n, n // 2)
+            sf, so, sgd, sidx = to_sg(flat, dtype), to_sg(other, dtype), to_sg(grid, dtype), sg.asarray(idx)
+            cases = [
+                ("x[i]", "basic", lambda x: x[1], (sgd,), lambda x: x[1], (grid,), "elementwise"),
+                ("x[:, 1]", "basic", lambda x: x[:, 1], (sgd,), lambda x: x[:, 1], (grid,), "elementwise"),
+                ("x[::2]", "basic", lambda x: x[::2], (sf,), lambda x: x[::2], (flat,), "elementwise"),
+                ("sum(x[1::2])", "basic", lambda x: sg.sum(x[1::2]), (sf,),
+                 lambda x: np.sum(x[1::2]), (flat,), "reduction"),
+                ("x[idx]", "fancy", lambda x, i: x[i], (sf, sidx), lambda x, i: x[i], (flat, idx),
+                 "elementwise"),
+                ("take(x, idx)", "fancy", lambda x, i: sg.take(x, i), (sf, sidx),
+                 lambda x, i: np.take(x, i), (flat, idx), "elementwise"),
+                ("x[x > 1.25]", "mask", lambda x: x[x > 1.25], (sf,), lambda x: x[x > 1.25], (flat,),
+                 "elementwise"),
+                ("sum(reshape, axis=0)", "view+reduce",
+                 lambda x: sg.sum(sg.reshape(x, (c, r)), axis=0), (sf,),
+                 lambda x: np.sum(np.reshape(x, (c, r)), axis=0), (flat,), "reduction"),
+                ("sum(permute_dims, axis=0)", "view+reduce",
+                 lambda x: sg.sum(sg.permute_dims(x, (1, 0)), axis=0), (sgd,),
+                 lambda x: np.sum(np.transpose(x, (1, 0)), axis=0), (grid,), "reduction"),
+                ("concat([x, y])", "concat", lambda x, y: sg.concat([x, y]), (sf, so),
+                 lambda x, y: np.concatenate([x, y]), (flat, other), "elementwise"),
+            ]
+            for name, family, fn, args, np_fn, np_args, kind in cases:
+                row = dict(case=name, family=family, size=n, dtype=dtype, layout="contiguous")
+                runner.case(row, fn, args, np_fn, np_args, kind)
+# END views and indexing
 
 
 # ----------------------------------------------------------------- import
@@ -437,12 +484,14 @@ def summary(results):
     """Prints the geometric-mean ratios; returns them as numbers."""
     ok = [r for r in results if r["ratio"] is not None]
     bad = [r for r in results if r["status"] != "ok"]
-    elementwise_ok = [r for r in ok if r["family"] != "reduction"]
+    indexing_ok = [r for r in ok if r["family"] in INDEXING_FAMILIES]  # views and indexing
+    elementwise_ok = [r for r in ok if r["family"] != "reduction" and r not in indexing_ok]
     by_size = {SIZE_LABELS.get(n, str(n)): [r for r in elementwise_ok if r["size"] == n]
                for n in sorted({r["size"] for r in elementwise_ok})}
     by_size["reductions"] = [r for r in ok if r["family"] == "reduction"]
     by_family = {f: [r for r in ok if r["family"] == f]
                  for f in ("arithmetic", "comparison", "transcendental", "reduction", "sort")}
+    by_family["indexing"] = indexing_ok  # views and indexing
 
     def line(groups):
         return " | ".join(f"{label} {g:.2f}x ({len(rows)})" if (g := geomean(r["ratio"] for r in rows))
@@ -532,6 +581,7 @@ def main(argv=None):
     elementwise(runner, SIZES, dtypes, step2_note)
     reductions(runner, dtypes)
     sorting(runner, dtypes)
+    indexing(runner, dtypes)  # views and indexing
     sums = summary(runner.results)
 
     if runner.skipped:

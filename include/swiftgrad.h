@@ -39,8 +39,8 @@
  *   a new reference owned by the caller, released with exactly one
  *   sg_tensor_free() / sg_function_free(). Freeing NULL does nothing.
  *   Arguments are borrowed: a call never takes over the caller's reference.
- * - Tensors are immutable values (shared variables aside), so one tensor may
- *   be an input to many calls. Compiled functions may run on several threads
+ * - Tensors are values that only sg_index_set writes into (shared variables
+ *   aside), so one tensor may be an input to many calls. Compiled functions may run on several threads
  *   at once: shared variables are read and updated under a lock. Otherwise a
  *   graph and its tensors belong to one thread at a time.
  * - Bad arguments (NULL handles, wrong shapes or dtypes, out-of-range axes)
@@ -536,6 +536,120 @@ sg_status sg_searchsorted(const sg_tensor *x1, const sg_tensor *x2,
 sg_status sg_unique_all(const sg_tensor *x, sg_tensor **values,
                         sg_tensor **indices, sg_tensor **inverse_indices,
                         sg_tensor **counts);
+/* BEGIN views and indexing */
+/* ------------------------------------------------- Views and indexing */
+
+/* Each writes new tensors to its out-pointers, owned by the caller. Results
+ * that only re-view their input (reshape where strides allow, expand_dims,
+ * squeeze, broadcast_to, matrix_transpose, moveaxis, flip, basic indexing)
+ * share its memory, so sg_index_set on one is seen through the others.
+ * Every one is differentiable where its input is (flip and slices have
+ * negative strides; kernels accept any strides). */
+
+/* The elements in C order seen as shape[0 … ndim-1], where one length may
+ * be -1 (inferred). copy: -1 copies only where strides need it, 1 always
+ * copies, 0 never does (SG_ERROR_VALUE where a view is impossible). */
+sg_status sg_reshape(const sg_tensor *x, const int64_t *shape, size_t ndim,
+                     int copy, sg_tensor **out);
+
+/* A length-1 axis inserted at `axis` (-ndim-1 … ndim). */
+sg_status sg_expand_dims(const sg_tensor *x, int64_t axis, sg_tensor **out);
+
+/* The length-1 axes axes[0 … naxes-1] removed. */
+sg_status sg_squeeze(const sg_tensor *x, const int64_t *axes, size_t naxes,
+                     sg_tensor **out);
+
+/* x broadcast to shape[0 … ndim-1] by NumPy's rules. */
+sg_status sg_broadcast_to(const sg_tensor *x, const int64_t *shape,
+                          size_t ndim, sg_tensor **out);
+
+/* xs[0 … n-1] broadcast against each other, written to outs[0 … n-1]. */
+sg_status sg_broadcast_arrays(const sg_tensor *const *xs, size_t n,
+                              sg_tensor **outs);
+
+/* The last two axes swapped. */
+sg_status sg_matrix_transpose(const sg_tensor *x, sg_tensor **out);
+
+/* Axes source[i] moved to destination[i], the others kept in order. */
+sg_status sg_moveaxis(const sg_tensor *x, const int64_t *source,
+                      const int64_t *destination, size_t n, sg_tensor **out);
+
+/* The elements reversed along axes[0 … naxes-1]; all axes when axes is NULL. */
+sg_status sg_flip(const sg_tensor *x, const int64_t *axes, size_t naxes,
+                  sg_tensor **out);
+
+/* One entry of an index, as in NumPy's x[2, 1:5:2, None, ..., idx]. */
+typedef enum sg_index_kind {
+    SG_INDEX_INTEGER = 0,  /* the position `start`; drops the axis */
+    SG_INDEX_SLICE = 1,    /* start:stop:step, clamped as Python's slices */
+    SG_INDEX_NEWAXIS = 2,  /* a new length-1 axis */
+    SG_INDEX_ELLIPSIS = 3, /* as many full slices as the rest leaves */
+    SG_INDEX_ARRAY = 4     /* `array`: integer positions or a bool mask */
+} sg_index_kind;
+
+typedef struct sg_index {
+    sg_index_kind kind;
+    bool has_start, has_stop; /* SLICE: false leaves start or stop open */
+    int64_t start, stop, step; /* step must not be 0 */
+    const sg_tensor *array;    /* borrowed */
+} sg_index;
+
+/* x[index[0], …, index[n-1]] by NumPy's rules: integers and slices give
+ * views; integer arrays (broadcast together) and masks gather copies. An
+ * integer out of range fails with SG_ERROR_INDEX naming the axis. */
+sg_status sg_index_get(const sg_tensor *x, const sg_index *index, size_t n,
+                       sg_tensor **out);
+
+/* x[index…] = value, written into x's own memory (and so seen by views of
+ * it); value is broadcast and converted to x's dtype. x must have a value
+ * and must not require grad while recording is on (SG_ERROR_TYPE). */
+sg_status sg_index_set(sg_tensor *x, const sg_index *index, size_t n,
+                       const sg_tensor *value);
+
+/* The elements at integer `indices` along *axis, or of the flattened x
+ * when axis is NULL; negative indices count from the end. Its gradient
+ * adds into repeated positions. */
+sg_status sg_take(const sg_tensor *x, const sg_tensor *indices,
+                  const int64_t *axis, sg_tensor **out);
+
+/* condition ? x1 : x2 elementwise, all three broadcast; condition is bool,
+ * x1 and x2 promote to a common dtype. */
+sg_status sg_where(const sg_tensor *condition, const sg_tensor *x1,
+                   const sg_tensor *x2, sg_tensor **out);
+
+/* The coordinates of x's nonzero elements: ndim int64 tensors written to
+ * outs, which holds `capacity` >= ndim entries. */
+sg_status sg_nonzero(const sg_tensor *x, sg_tensor **outs, size_t capacity);
+
+/* xs[0 … n-1] joined along *axis (promoted to a common dtype), or
+ * flattened and joined when axis is NULL. */
+sg_status sg_concat(const sg_tensor *const *xs, size_t n, const int64_t *axis,
+                    sg_tensor **out);
+
+/* xs[0 … n-1], all of one shape, joined along a new axis `axis`. */
+sg_status sg_stack(const sg_tensor *const *xs, size_t n, int64_t axis,
+                   sg_tensor **out);
+
+/* The slices of x along `axis`: writes their number to *count, then, if
+ * `capacity` is at least that, the slices to outs (else SG_ERROR_VALUE). */
+sg_status sg_unstack(const sg_tensor *x, int64_t axis, sg_tensor **outs,
+                     size_t capacity, size_t *count);
+
+/* The elements shifted by shifts[i] along axes[i], wrapping around; one
+ * shift applies to every axis. axes NULL: the flattened x, one shift. */
+sg_status sg_roll(const sg_tensor *x, const int64_t *shifts, size_t nshifts,
+                  const int64_t *axes, size_t naxes, sg_tensor **out);
+
+/* Each element repeated along *axis (the flattened x when axis is NULL):
+ * `repeats` is a concrete integer tensor, 0-d (every element as often) or
+ * 1-d with one count per element. */
+sg_status sg_repeat(const sg_tensor *x, const sg_tensor *repeats,
+                    const int64_t *axis, sg_tensor **out);
+
+/* x repeated reps[i] times along each axis (the Array API's tile). */
+sg_status sg_tile(const sg_tensor *x, const int64_t *reps, size_t n,
+                  sg_tensor **out);
+/* END views and indexing */
 
 /* ---------------------------------------------------- Compiled functions */
 

@@ -58,6 +58,60 @@ let opTable: [OpRow] = [
         try $0[0].cast(to: .float32).cast(to: $0[0].dtype)
     },
     OpRow(name: "x * x (a shared input)", inputs: [([3, -1], [2])], expected: [9, 1]) { try $0[0] * $0[0] },
+    // BEGIN views and indexing
+    OpRow(name: "reshape (2,3) -> (3,-1)", inputs: [([1, 2, 3, 4, 5, 6], [2, 3])], expected: [1, 2, 3, 4, 5, 6]) {
+        try $0[0].reshaped([3, -1])
+    },
+    OpRow(name: "reshape of a transpose (a copy)", inputs: [([1, 2, 3, 4, 5, 6], [2, 3])], expected: [1, 4, 2, 5, 3, 6]) {
+        try $0[0].transposed().reshaped([6])
+    },
+    OpRow(name: "flip", inputs: [([1, 2, 3, 4, 5, 6], [2, 3])], expected: [6, 5, 4, 3, 2, 1]) { try $0[0].flipped() },
+    OpRow(name: "slice x[1:, ::-2]", inputs: [([1, 2, 3, 4, 5, 6], [2, 3])], expected: [6, 4]) {
+        try $0[0].indexed([.slice(1, nil, nil), .slice(nil, nil, -2)])
+    },
+    OpRow(name: "index x[-1, None, 1]", inputs: [([1, 2, 3, 4, 5, 6], [2, 3])], expected: [5]) {
+        try $0[0].indexed([.position(-1), .newAxis, .position(1)])
+    },
+    OpRow(name: "take with repeats", inputs: [([1, 2, 3], [3])], expected: [3, 1, 3]) {
+        try $0[0].take(Tensor(NDArray([2, 0, -1], shape: [3], dtype: .int64)), axis: 0)
+    },
+    OpRow(name: "x[[1, 0], 1:]", inputs: [([1, 2, 3, 4, 5, 6], [2, 3])], expected: [5, 6, 2, 3]) {
+        try $0[0].indexed([.array(Tensor(NDArray([1, 0], shape: [2], dtype: .int32))), .slice(1, nil, nil)])
+    },
+    OpRow(name: "where", inputs: [([1, 2, 3], [3]), ([10, 20, 30], [3])], expected: [1, 20, 3]) {
+        try Tensor.select(Tensor(NDArray([1, 0, 1], shape: [3], dtype: .bool)), $0[0], $0[1])
+    },
+    OpRow(name: "concat axis 1", inputs: [([1, 2], [2, 1]), ([3, 4, 5, 6], [2, 2])], expected: [1, 3, 4, 2, 5, 6]) {
+        try Tensor.concat([$0[0], $0[1]], axis: 1)
+    },
+    OpRow(name: "stack axis 1", inputs: [([1, 2], [2]), ([3, 4], [2])], expected: [1, 3, 2, 4]) {
+        try Tensor.stack([$0[0], $0[1]], axis: 1)
+    },
+    OpRow(name: "roll", inputs: [([1, 2, 3, 4], [4])], expected: [4, 1, 2, 3]) { try $0[0].rolled([1]) },
+    OpRow(name: "repeat", inputs: [([1, 2], [2])], expected: [1, 1, 2, 2]) { try $0[0].repeated(2, axis: 0) },
+    OpRow(name: "tile", inputs: [([1, 2], [2])], expected: [1, 2, 1, 2, 1, 2, 1, 2]) { try $0[0].tiled([2, 2]) },
+    OpRow(name: "broadcast_to", inputs: [([1, 2], [2, 1])], expected: [1, 1, 2, 2]) { try $0[0].broadcast(to: [2, 2]) },
+    OpRow(name: "moveaxis", inputs: [([1, 2, 3, 4, 5, 6], [1, 2, 3])], expected: [1, 4, 2, 5, 3, 6]) {
+        try $0[0].movingAxes([1], to: [2])
+    },
+    // Nonlinear compositions: second order runs the transposes' own vjps.
+    OpRow(name: "x[::-1] * x[1] * x", inputs: [([1, 2, 3], [3])], expected: [6, 8, 6]) {
+        try $0[0].flipped() * $0[0].indexed([.position(1)]) * $0[0]
+    },
+    OpRow(name: "take(x)^2", inputs: [([1, 2, 3], [3])], expected: [9, 1, 9]) {
+        let y = try $0[0].take(Tensor(NDArray([2, 0, 2], shape: [3], dtype: .int64)), axis: 0)
+        return try y * y
+    },
+    OpRow(name: "concat(x, x*x)[1:]", inputs: [([1, 2], [2])], expected: [2, 1, 4]) {
+        try Tensor.concat([$0[0], $0[0] * $0[0]], axis: 0).indexed([.slice(1, nil, nil)])
+    },
+    OpRow(name: "where(c, x*x, y)", inputs: [([1, 2], [2]), ([5, 6], [2])], expected: [1, 6]) {
+        try Tensor.select(Tensor(NDArray([1, 0], shape: [2], dtype: .bool)), $0[0] * $0[0], $0[1])
+    },
+    OpRow(name: "reshape(x*x)", inputs: [([1, 2, 3, 4], [2, 2])], expected: [1, 4, 9, 16]) {
+        try ($0[0] * $0[0]).reshaped([4])
+    },
+    // END views and indexing
 ]
 
 final class OpTableTests: XCTestCase {

@@ -35,6 +35,12 @@ from . import _dtypes
 from . import _swiftgrad as _C
 from ._dtypes import (DType, can_cast, finfo, iinfo, isdtype, result_type)
 from ._tensor import Tensor
+# BEGIN views and indexing
+from ._indexing import (broadcast_arrays, broadcast_to, concat, expand_dims, flip,
+                        matrix_transpose, moveaxis, nonzero, repeat, reshape, roll,
+                        squeeze, stack, take, tile, unstack, where)
+from ._indexing import __all__ as _INDEXING
+# END views and indexing
 
 if TYPE_CHECKING:
     # For type checkers, what this module makes at import from the core's
@@ -105,7 +111,10 @@ def from_dlpack(x: Any, /, *, device: Any = None, copy: _builtins.bool | None = 
 
 def astype(x: ArrayLike, dtype: Any, /, *, copy: _builtins.bool = True,
            device: Any = None) -> Tensor:
-    """`x` converted to `dtype` (differentiable between floating dtypes)."""
+    """`x` converted to `dtype` (differentiable between floating dtypes): a
+    new tensor, or with copy=False `x` itself where it has `dtype`."""
+    if isinstance(x, Tensor):
+        return x.astype(dtype, copy=copy)
     return _C.astype(x, _dtypes.as_dtype(dtype, "astype")._code)
 
 
@@ -313,6 +322,8 @@ def _updates(updates: Any) -> tuple[list[Tensor], list[Tensor]]:
     variables, values = [], []
     for pair in pairs:
         try:
+            if isinstance(pair, Tensor):  # iterable, but never a pair
+                raise TypeError
             variable, value = pair
         except (TypeError, ValueError):
             raise TypeError(
@@ -339,4 +350,4 @@ _PUBLIC = [
     "arange", "linspace", "eye", "meshgrid", "tril", "triu", "random",
     "sort", "argsort", "searchsorted", "unique_all", "unique_counts", "unique_inverse",
     "unique_values",
-]
+] + _INDEXING  # views and indexing

@@ -1414,6 +1414,665 @@ parse_axes(PyObject *obj, int64_t *axes, const char *op)
     Py_DECREF(seq);
     return n;
 }
+/* BEGIN views and indexing ============================================ */
+
+/* Indexing (x[key], x[key] = v) and the view, gather and join functions.
+ * A key becomes an array of sg_index entries; tensors it names are kept
+ * alive in `keep` until the call returns. */
+
+static int check_nargs(const char *name, Py_ssize_t nargs, Py_ssize_t expected);
+
+typedef struct {
+    sg_index items[MAX_NDIM];
+    PyObject *keep[MAX_NDIM];
+    size_t n;
+} parsed_index;
+
+static void
+index_release(parsed_index *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        Py_XDECREF(p->keep[i]);
+    p->n = 0;
+}
+
+/* An optional slice bound: None leaves it open. Bounds beyond 64 bits
+ * clamp, as Python's slices do, since no length reaches them. */
+static int
+slice_bound(PyObject *v, bool *has, int64_t *out, const char *what)
+{
+    *has = v != Py_None;
+    if (!*has)
+        return 0;
+    PyObject *index = PyNumber_Index(v);
+    if (index == NULL) {
+        if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+            PyErr_Clear();
+            PyErr_Format(PyExc_TypeError, "[index] %s must be an int or None, not %.100s",
+                         what, Py_TYPE(v)->tp_name);
+        }
+        return -1;
+    }
+    int overflow = 0;
+    long long x = PyLong_AsLongLongAndOverflow(index, &overflow);
+    Py_DECREF(index);
+    if (x == -1 && PyErr_Occurred())
+        return -1;
+    *out = overflow > 0 ? INT64_MAX : overflow < 0 ? INT64_MIN + 1 : (int64_t)x;
+    return 0;
+}
+
+static int
+index_entry(module_state *st, PyObject *obj, sg_index *item, PyObject **keep)
+{
+    memset(item, 0, sizeof *item);
+    *keep = NULL;
+    if (PyLong_CheckExact(obj) || (PyIndex_Check(obj) && !PyBool_Check(obj) &&
+                                   !is_tensor(st, obj))) {
+        item->kind = SG_INDEX_INTEGER;
+        return as_int64(obj, &item->start, "index", "an index");
+    }
+    if (PySlice_Check(obj)) {
+        PySliceObject *s = (PySliceObject *)obj;
+        bool has_step;
+        item->kind = SG_INDEX_SLICE;
+        item->step = 1;
+        if (slice_bound(s->start, &item->has_start, &item->start, "slice start") < 0 ||
+            slice_bound(s->stop, &item->has_stop, &item->stop, "slice stop") < 0 ||
+            slice_bound(s->step, &has_step, &item->step, "slice step") < 0)
+            return -1;
+        if (!has_step)
+            item->step = 1;
+        return 0;
+    }
+    if (obj == Py_None) {
+        item->kind = SG_INDEX_NEWAXIS;
+        return 0;
+    }
+    if (obj == Py_Ellipsis) {
+        item->kind = SG_INDEX_ELLIPSIS;
+        return 0;
+    }
+    if (PyBool_Check(obj)) {
+        PyErr_SetString(PyExc_IndexError,
+                        "[index] a Python bool is not supported as an index; "
+                        "use a boolean tensor");
+        return -1;
+    }
+    if (!PyUnicode_Check(obj) && !PyBytes_Check(obj) &&
+        (is_tensor(st, obj) || PySequence_Check(obj) || PyObject_CheckBuffer(obj))) {
+        /* An empty list holds no ints, but NumPy reads it as positions. */
+        int empty = !is_tensor(st, obj) && PyList_Check(obj) && PyList_GET_SIZE(obj) == 0;
+        PyObject *t = to_tensor(st, obj, DTYPE_ANY, empty ? (int)SG_DTYPE_INT64 : DTYPE_ANY, "index");
+        if (t == NULL)
+            return -1;
+        item->kind = SG_INDEX_ARRAY;
+        item->array = HANDLE(t);
+        *keep = t;
+        return 0;
+    }
+    PyErr_Format(PyExc_IndexError,
+                 "[index] only integers, slices, ellipsis, None and integer or "
+                 "boolean arrays are valid indices, not %.100s",
+                 Py_TYPE(obj)->tp_name);
+    return -1;
+}
+
+static int
+parse_index(module_state *st, PyObject *key, parsed_index *p)
+{
+    p->n = 0;
+    if (!PyTuple_CheckExact(key)) {
+        if (index_entry(st, key, &p->items[0], &p->keep[0]) < 0)
+            return -1;
+        p->n = 1;
+        return 0;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(key);
+    if (n > MAX_NDIM) {
+        PyErr_Format(PyExc_IndexError, "[index] too many indices (%zd)", n);
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (index_entry(st, PyTuple_GET_ITEM(key, i), &p->items[i], &p->keep[i]) < 0) {
+            index_release(p);
+            return -1;
+        }
+        p->n = (size_t)i + 1;
+    }
+    return 0;
+}
+
+static PyObject *
+tensor_getitem(PyObject *self, PyObject *key)
+{
+    module_state *st = state_of_type(Py_TYPE(self));
+    if (st == NULL)
+        return NULL;
+    parsed_index p;
+    if (parse_index(st, key, &p) < 0)
+        return NULL;
+    sg_tensor *out = NULL;
+    sg_status status = sg_index_get(HANDLE(self), p.items, p.n, &out);
+    index_release(&p);
+    return tensor_result(st, status, out);
+}
+
+static int
+tensor_setitem(PyObject *self, PyObject *key, PyObject *value)
+{
+    if (value == NULL) {
+        PyErr_SetString(PyExc_TypeError, "tensor elements cannot be deleted");
+        return -1;
+    }
+    module_state *st = state_of_type(Py_TYPE(self));
+    sg_dtype dtype;
+    if (st == NULL || get_dtype(HANDLE(self), &dtype) < 0)
+        return -1;
+    PyObject *v = to_tensor(st, value, (int)dtype, DTYPE_ANY, "setitem");
+    if (v == NULL)
+        return -1;
+    parsed_index p;
+    if (parse_index(st, key, &p) < 0) {
+        Py_DECREF(v);
+        return -1;
+    }
+    sg_status status = sg_index_set(HANDLE(self), p.items, p.n, HANDLE(v));
+    index_release(&p);
+    Py_DECREF(v);
+    return status == SG_OK ? 0 : fail(status);
+}
+
+/* Ints from None (returns -1), an int (1) or a sequence; -2 on error. */
+static Py_ssize_t
+parse_ints(PyObject *obj, int64_t *out, const char *op, const char *what)
+{
+    if (obj == Py_None)
+        return -1;
+    if (PyIndex_Check(obj))
+        return as_int64(obj, &out[0], op, what) < 0 ? -2 : 1;
+    PyObject *seq = PySequence_Fast(obj, "");
+    if (seq == NULL) {
+        PyErr_Format(PyExc_TypeError, "[%s] %s must be an int or a tuple of ints, not %.100s",
+                     op, what, Py_TYPE(obj)->tp_name);
+        return -2;
+    }
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    if (n > MAX_NDIM) {
+        Py_DECREF(seq);
+        PyErr_Format(PyExc_ValueError, "[%s] %s has %zd entries; at most %d are supported",
+                     op, what, n, MAX_NDIM);
+        return -2;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (as_int64(PySequence_Fast_GET_ITEM(seq, i), &out[i], op, what) < 0) {
+            Py_DECREF(seq);
+            return -2;
+        }
+    }
+    Py_DECREF(seq);
+    return n;
+}
+
+/* Tensors for each item of a sequence: *objs (PyMem) holds n new refs. */
+static Py_ssize_t
+tensor_list(module_state *st, PyObject *obj, PyObject ***objs, sg_tensor ***handles,
+            const char *op)
+{
+    PyObject *seq = PySequence_Fast(obj, "");
+    if (seq == NULL) {
+        PyErr_Format(PyExc_TypeError, "[%s] expected a sequence of tensors, not %.100s",
+                     op, Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    *objs = PyMem_Calloc((size_t)n + 1, sizeof(PyObject *));
+    *handles = PyMem_Calloc((size_t)n + 1, sizeof(sg_tensor *));
+    if (*objs == NULL || *handles == NULL) {
+        PyMem_Free(*objs);
+        PyMem_Free(*handles);
+        Py_DECREF(seq);
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *t = to_tensor(st, PySequence_Fast_GET_ITEM(seq, i), DTYPE_ANY, DTYPE_ANY, op);
+        if (t == NULL) {
+            for (Py_ssize_t j = 0; j < i; j++)
+                Py_DECREF((*objs)[j]);
+            PyMem_Free(*objs);
+            PyMem_Free(*handles);
+            Py_DECREF(seq);
+            return -1;
+        }
+        (*objs)[i] = t;
+        (*handles)[i] = HANDLE(t);
+    }
+    Py_DECREF(seq);
+    return n;
+}
+
+static void
+tensor_list_free(PyObject **objs, sg_tensor **handles, Py_ssize_t n)
+{
+    for (Py_ssize_t i = 0; i < n; i++)
+        Py_DECREF(objs[i]);
+    PyMem_Free(objs);
+    PyMem_Free(handles);
+}
+
+/* A tuple of the n handles in outs, each wrapped (or freed on failure). */
+static PyObject *
+tensor_tuple(module_state *st, sg_tensor **outs, size_t n)
+{
+    PyObject *tuple = PyTuple_New((Py_ssize_t)n);
+    for (size_t i = 0; i < n; i++) {
+        if (tuple == NULL) {
+            sg_tensor_free(outs[i]);
+            continue;
+        }
+        PyObject *t = wrap_tensor(st, outs[i]);
+        if (t == NULL)
+            Py_CLEAR(tuple);
+        else
+            PyTuple_SET_ITEM(tuple, (Py_ssize_t)i, t);
+    }
+    return tuple;
+}
+
+/* x converted to a tensor; the call fn(x, ints, n, out). */
+typedef sg_status (*ints_fn)(const sg_tensor *, const int64_t *, size_t, sg_tensor **);
+
+static PyObject *
+with_ints(PyObject *module, PyObject *x_obj, PyObject *ints_obj, ints_fn fn,
+          const char *op, const char *what, int none_ok)
+{
+    module_state *st = get_state(module);
+    int64_t ints[MAX_NDIM];
+    Py_ssize_t n = parse_ints(ints_obj, ints, op, what);
+    if (n == -2)
+        return NULL;
+    if (n == -1 && !none_ok) {
+        PyErr_Format(PyExc_TypeError, "[%s] %s must not be None", op, what);
+        return NULL;
+    }
+    PyObject *x = to_tensor(st, x_obj, DTYPE_ANY, DTYPE_ANY, op);
+    if (x == NULL)
+        return NULL;
+    sg_tensor *out = NULL;
+    sg_status status = fn(HANDLE(x), n < 0 ? NULL : ints, n < 0 ? 0 : (size_t)n, &out);
+    Py_DECREF(x);
+    return tensor_result(st, status, out);
+}
+
+/* reshape(x, shape, copy): copy is None, True or False. */
+static PyObject *
+m_reshape(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("reshape", nargs, 3) < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    int64_t shape[MAX_NDIM];
+    Py_ssize_t n = parse_ints(args[1], shape, "reshape", "shape");
+    if (n == -2)
+        return NULL;
+    if (n == -1) {
+        PyErr_SetString(PyExc_TypeError, "[reshape] shape must be an int or a tuple of ints");
+        return NULL;
+    }
+    int copy = -1;
+    if (args[2] != Py_None && (copy = PyObject_IsTrue(args[2])) < 0)
+        return NULL;
+    PyObject *x = to_tensor(st, args[0], DTYPE_ANY, DTYPE_ANY, "reshape");
+    if (x == NULL)
+        return NULL;
+    sg_tensor *out = NULL;
+    sg_status status = sg_reshape(HANDLE(x), shape, (size_t)n, copy, &out);
+    Py_DECREF(x);
+    return tensor_result(st, status, out);
+}
+
+static PyObject *
+m_expand_dims(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    int64_t axis;
+    if (check_nargs("expand_dims", nargs, 2) < 0 ||
+        as_int64(args[1], &axis, "expand_dims", "axis") < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    PyObject *x = to_tensor(st, args[0], DTYPE_ANY, DTYPE_ANY, "expand_dims");
+    if (x == NULL)
+        return NULL;
+    sg_tensor *out = NULL;
+    sg_status status = sg_expand_dims(HANDLE(x), axis, &out);
+    Py_DECREF(x);
+    return tensor_result(st, status, out);
+}
+
+static PyObject *
+m_squeeze(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("squeeze", nargs, 2) < 0)
+        return NULL;
+    return with_ints(module, args[0], args[1], sg_squeeze, "squeeze", "axis", 0);
+}
+
+static PyObject *
+m_broadcast_to(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("broadcast_to", nargs, 2) < 0)
+        return NULL;
+    return with_ints(module, args[0], args[1], sg_broadcast_to, "broadcast_to", "shape", 0);
+}
+
+static PyObject *
+m_flip(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("flip", nargs, 2) < 0)
+        return NULL;
+    return with_ints(module, args[0], args[1], sg_flip, "flip", "axis", 1);
+}
+
+static PyObject *
+m_tile(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("tile", nargs, 2) < 0)
+        return NULL;
+    return with_ints(module, args[0], args[1], sg_tile, "tile", "reps", 0);
+}
+
+static PyObject *
+m_matrix_transpose(PyObject *module, PyObject *x_obj)
+{
+    module_state *st = get_state(module);
+    PyObject *x = to_tensor(st, x_obj, DTYPE_ANY, DTYPE_ANY, "matrix_transpose");
+    if (x == NULL)
+        return NULL;
+    sg_tensor *out = NULL;
+    sg_status status = sg_matrix_transpose(HANDLE(x), &out);
+    Py_DECREF(x);
+    return tensor_result(st, status, out);
+}
+
+/* moveaxis(x, source, destination) */
+static PyObject *
+m_moveaxis(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("moveaxis", nargs, 3) < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    int64_t src[MAX_NDIM], dst[MAX_NDIM];
+    Py_ssize_t n = parse_ints(args[1], src, "moveaxis", "source");
+    Py_ssize_t m = n < 0 ? n : parse_ints(args[2], dst, "moveaxis", "destination");
+    if (n < 0 || m < 0) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_TypeError, "[moveaxis] source and destination must be ints or tuples of ints");
+        return NULL;
+    }
+    if (n != m) {
+        PyErr_SetString(PyExc_ValueError,
+                        "[moveaxis] source and destination must have the same number of axes");
+        return NULL;
+    }
+    PyObject *x = to_tensor(st, args[0], DTYPE_ANY, DTYPE_ANY, "moveaxis");
+    if (x == NULL)
+        return NULL;
+    sg_tensor *out = NULL;
+    sg_status status = sg_moveaxis(HANDLE(x), src, dst, (size_t)n, &out);
+    Py_DECREF(x);
+    return tensor_result(st, status, out);
+}
+
+/* An optional axis: None gives NULL. */
+static int
+optional_axis(PyObject *obj, int64_t *axis, const int64_t **ptr, const char *op)
+{
+    *ptr = NULL;
+    if (obj == Py_None)
+        return 0;
+    if (as_int64(obj, axis, op, "axis") < 0)
+        return -1;
+    *ptr = axis;
+    return 0;
+}
+
+/* take(x, indices, axis) */
+static PyObject *
+m_take(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    int64_t axis;
+    const int64_t *axis_ptr;
+    if (check_nargs("take", nargs, 3) < 0 || optional_axis(args[2], &axis, &axis_ptr, "take") < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    PyObject *x = to_tensor(st, args[0], DTYPE_ANY, DTYPE_ANY, "take");
+    if (x == NULL)
+        return NULL;
+    PyObject *i = to_tensor(st, args[1], DTYPE_ANY, DTYPE_ANY, "take");
+    if (i == NULL) {
+        Py_DECREF(x);
+        return NULL;
+    }
+    sg_tensor *out = NULL;
+    sg_status status = sg_take(HANDLE(x), HANDLE(i), axis_ptr, &out);
+    Py_DECREF(x);
+    Py_DECREF(i);
+    return tensor_result(st, status, out);
+}
+
+/* repeat(x, repeats, axis) */
+static PyObject *
+m_repeat(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    int64_t axis;
+    const int64_t *axis_ptr;
+    if (check_nargs("repeat", nargs, 3) < 0 || optional_axis(args[2], &axis, &axis_ptr, "repeat") < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    PyObject *x = to_tensor(st, args[0], DTYPE_ANY, DTYPE_ANY, "repeat");
+    if (x == NULL)
+        return NULL;
+    PyObject *r = to_tensor(st, args[1], DTYPE_ANY, DTYPE_ANY, "repeat");
+    if (r == NULL) {
+        Py_DECREF(x);
+        return NULL;
+    }
+    sg_tensor *out = NULL;
+    sg_status status = sg_repeat(HANDLE(x), HANDLE(r), axis_ptr, &out);
+    Py_DECREF(x);
+    Py_DECREF(r);
+    return tensor_result(st, status, out);
+}
+
+/* where(condition, x1, x2): numbers take the other operand's dtype. */
+static PyObject *
+m_where(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("where", nargs, 3) < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    PyObject *c = to_tensor(st, args[0], DTYPE_ANY, DTYPE_ANY, "where");
+    if (c == NULL)
+        return NULL;
+    PyObject *a, *b;
+    if (to_tensor_pair(st, args[1], args[2], &a, &b, "where") < 0) {
+        Py_DECREF(c);
+        return NULL;
+    }
+    sg_tensor *out = NULL;
+    sg_status status = sg_where(HANDLE(c), HANDLE(a), HANDLE(b), &out);
+    Py_DECREF(c);
+    Py_DECREF(a);
+    Py_DECREF(b);
+    return tensor_result(st, status, out);
+}
+
+static PyObject *
+m_nonzero(PyObject *module, PyObject *x_obj)
+{
+    module_state *st = get_state(module);
+    PyObject *x = to_tensor(st, x_obj, DTYPE_ANY, DTYPE_ANY, "nonzero");
+    if (x == NULL)
+        return NULL;
+    sg_tensor *outs[MAX_NDIM];
+    size_t ndim = 0;
+    sg_status status = sg_tensor_ndim(HANDLE(x), &ndim);
+    if (status == SG_OK)
+        status = sg_nonzero(HANDLE(x), outs, MAX_NDIM);
+    Py_DECREF(x);
+    if (status != SG_OK)
+        return raise_status(status);
+    return tensor_tuple(st, outs, ndim);
+}
+
+/* concat(xs, axis), stack(xs, axis) */
+static PyObject *
+join(PyObject *module, PyObject *const *args, Py_ssize_t nargs, int stack)
+{
+    const char *op = stack ? "stack" : "concat";
+    int64_t axis;
+    const int64_t *axis_ptr;
+    if (check_nargs(op, nargs, 2) < 0 || optional_axis(args[1], &axis, &axis_ptr, op) < 0)
+        return NULL;
+    if (stack && axis_ptr == NULL) {
+        PyErr_SetString(PyExc_TypeError, "[stack] axis must be an int");
+        return NULL;
+    }
+    module_state *st = get_state(module);
+    PyObject **objs;
+    sg_tensor **handles;
+    Py_ssize_t n = tensor_list(st, args[0], &objs, &handles, op);
+    if (n < 0)
+        return NULL;
+    sg_tensor *out = NULL;
+    sg_status status = stack ? sg_stack((const sg_tensor *const *)handles, (size_t)n, axis, &out)
+                             : sg_concat((const sg_tensor *const *)handles, (size_t)n, axis_ptr, &out);
+    tensor_list_free(objs, handles, n);
+    return tensor_result(st, status, out);
+}
+
+static PyObject *
+m_concat(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    return join(module, args, nargs, 0);
+}
+
+static PyObject *
+m_stack(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    return join(module, args, nargs, 1);
+}
+
+static PyObject *
+m_broadcast_arrays(PyObject *module, PyObject *xs)
+{
+    module_state *st = get_state(module);
+    PyObject **objs;
+    sg_tensor **handles;
+    Py_ssize_t n = tensor_list(st, xs, &objs, &handles, "broadcast_arrays");
+    if (n < 0)
+        return NULL;
+    sg_tensor **outs = PyMem_Calloc((size_t)n + 1, sizeof(sg_tensor *));
+    if (outs == NULL) {
+        tensor_list_free(objs, handles, n);
+        return PyErr_NoMemory();
+    }
+    sg_status status = sg_broadcast_arrays((const sg_tensor *const *)handles, (size_t)n, outs);
+    tensor_list_free(objs, handles, n);
+    PyObject *result = status == SG_OK ? tensor_tuple(st, outs, (size_t)n) : raise_status(status);
+    PyMem_Free(outs);
+    return result;
+}
+
+/* unstack(x, axis) */
+static PyObject *
+m_unstack(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    int64_t axis;
+    if (check_nargs("unstack", nargs, 2) < 0 || as_int64(args[1], &axis, "unstack", "axis") < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    PyObject *x = to_tensor(st, args[0], DTYPE_ANY, DTYPE_ANY, "unstack");
+    if (x == NULL)
+        return NULL;
+    size_t count = 0;
+    sg_status status = sg_unstack(HANDLE(x), axis, NULL, 0, &count);
+    sg_tensor **outs = NULL;
+    if (status == SG_ERROR_VALUE && count > 0) {
+        outs = PyMem_Calloc(count, sizeof(sg_tensor *));
+        if (outs == NULL) {
+            Py_DECREF(x);
+            return PyErr_NoMemory();
+        }
+        status = sg_unstack(HANDLE(x), axis, outs, count, &count);
+    }
+    Py_DECREF(x);
+    PyObject *result = status == SG_OK ? tensor_tuple(st, outs, count) : raise_status(status);
+    PyMem_Free(outs);
+    return result;
+}
+
+/* roll(x, shift, axis) */
+static PyObject *
+m_roll(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("roll", nargs, 3) < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    int64_t shifts[MAX_NDIM], axes[MAX_NDIM];
+    Py_ssize_t ns = parse_ints(args[1], shifts, "roll", "shift");
+    if (ns == -2)
+        return NULL;
+    if (ns == -1) {
+        PyErr_SetString(PyExc_TypeError, "[roll] shift must be an int or a tuple of ints");
+        return NULL;
+    }
+    Py_ssize_t na = parse_ints(args[2], axes, "roll", "axis");
+    if (na == -2)
+        return NULL;
+    PyObject *x = to_tensor(st, args[0], DTYPE_ANY, DTYPE_ANY, "roll");
+    if (x == NULL)
+        return NULL;
+    sg_tensor *out = NULL;
+    sg_status status = sg_roll(HANDLE(x), shifts, (size_t)ns, na < 0 ? NULL : axes,
+                               na < 0 ? 0 : (size_t)na, &out);
+    Py_DECREF(x);
+    return tensor_result(st, status, out);
+}
+
+#define VIEWS_METHODS                                                              \
+    {"reshape", (PyCFunction)(void (*)(void))m_reshape, METH_FASTCALL,             \
+     "reshape(x, shape, copy)"},                                                   \
+    {"expand_dims", (PyCFunction)(void (*)(void))m_expand_dims, METH_FASTCALL,     \
+     "expand_dims(x, axis)"},                                                      \
+    {"squeeze", (PyCFunction)(void (*)(void))m_squeeze, METH_FASTCALL,             \
+     "squeeze(x, axis)"},                                                          \
+    {"broadcast_to", (PyCFunction)(void (*)(void))m_broadcast_to, METH_FASTCALL,   \
+     "broadcast_to(x, shape)"},                                                    \
+    {"broadcast_arrays", m_broadcast_arrays, METH_O, "broadcast_arrays(xs)"},      \
+    {"matrix_transpose", m_matrix_transpose, METH_O, "matrix_transpose(x)"},       \
+    {"moveaxis", (PyCFunction)(void (*)(void))m_moveaxis, METH_FASTCALL,           \
+     "moveaxis(x, source, destination)"},                                          \
+    {"flip", (PyCFunction)(void (*)(void))m_flip, METH_FASTCALL, "flip(x, axis)"}, \
+    {"take", (PyCFunction)(void (*)(void))m_take, METH_FASTCALL,                   \
+     "take(x, indices, axis)"},                                                    \
+    {"where", (PyCFunction)(void (*)(void))m_where, METH_FASTCALL,                 \
+     "where(condition, x1, x2)"},                                                  \
+    {"nonzero", m_nonzero, METH_O, "nonzero(x)"},                                  \
+    {"concat", (PyCFunction)(void (*)(void))m_concat, METH_FASTCALL,               \
+     "concat(xs, axis)"},                                                          \
+    {"stack", (PyCFunction)(void (*)(void))m_stack, METH_FASTCALL,                 \
+     "stack(xs, axis)"},                                                           \
+    {"unstack", (PyCFunction)(void (*)(void))m_unstack, METH_FASTCALL,             \
+     "unstack(x, axis)"},                                                          \
+    {"roll", (PyCFunction)(void (*)(void))m_roll, METH_FASTCALL,                   \
+     "roll(x, shift, axis)"},                                                      \
+    {"repeat", (PyCFunction)(void (*)(void))m_repeat, METH_FASTCALL,               \
+     "repeat(x, repeats, axis)"},                                                  \
+    {"tile", (PyCFunction)(void (*)(void))m_tile, METH_FASTCALL, "tile(x, reps)"},
+
+/* END views and indexing ============================================== */
+
 /* ========================================================== Tensor type */
 
 static void
@@ -2235,6 +2894,8 @@ static PyType_Slot tensor_slots[] = {
     {Py_nb_index, tensor_index},
     {Py_nb_bool, tensor_bool},
     {Py_mp_length, tensor_length},
+    {Py_mp_subscript, tensor_getitem},       /* views and indexing */
+    {Py_mp_ass_subscript, tensor_setitem},   /* views and indexing */
     {Py_bf_getbuffer, tensor_getbuffer},
     {Py_bf_releasebuffer, tensor_releasebuffer},
     {0, NULL}};
@@ -3960,6 +4621,7 @@ static PyMethodDef module_methods[] = {
      "_from_dlpack(capsule) -> a tensor over the capsule's memory"},
     {"_from_bytes", (PyCFunction)(void (*)(void))m_from_bytes, METH_FASTCALL,
      "_from_bytes(data, dtype, shape) -> a tensor copying raw elements"},
+    VIEWS_METHODS /* views and indexing */
     {"_set_grad_enabled", m_set_grad_enabled, METH_O,
      "Turns eager graph recording on or off; returns the previous setting."},
     CREATION_METHODS

@@ -33,10 +33,10 @@ class Tensor(_C._Tensor):
         array([[2., 4.],
                [6., 8.]])
 
-    Tensors are immutable (shared variables change only through set_value
-    and function updates), so numpy.asarray(t) shares their memory
-    read-only. Comparisons give bool tensors; hashing is by identity, so
-    tensors can be dict keys.
+    Indexed assignment (x[i] = v) writes into the tensor's own storage, as
+    NumPy's does; numpy.asarray(t) shares the memory read-only. Iteration
+    gives the views along the first axis. Comparisons give bool tensors;
+    hashing is by identity, so tensors can be dict keys.
     """
 
     __slots__ = ()
@@ -62,6 +62,19 @@ class Tensor(_C._Tensor):
         """The tensor with its axes reversed (the transpose of a matrix)."""
         return _C.permute_dims(self, tuple(range(self.ndim - 1, -1, -1)))
 
+    # BEGIN views and indexing
+    @property
+    def mT(self) -> Tensor:
+        """The tensor with its last two axes swapped (a view)."""
+        return _C.matrix_transpose(self)
+
+    def reshape(self, *shape: Any, copy: bool | None = None) -> Tensor:
+        """The elements seen as `shape` (a tuple or separate ints; one may
+        be -1): a view where strides allow."""
+        return _C.reshape(self, shape[0] if len(shape) == 1 else shape, copy)
+
+    # END views and indexing
+
     @property
     def device(self) -> str:
         return "cpu"
@@ -80,8 +93,18 @@ class Tensor(_C._Tensor):
         return _C.mean(self, axis, keepdims)
 
     def astype(self, dtype: Any, /, *, copy: bool = True) -> Tensor:
-        """The tensor converted to `dtype`."""
-        return _C.astype(self, _dtypes.as_dtype(dtype, "astype")._code)
+        """The tensor converted to `dtype`: a new tensor, or with
+        copy=False this one where the dtype is already `dtype`."""
+        code = _dtypes.as_dtype(dtype, "astype")._code
+        if code != self._dtype:
+            return _C.astype(self, code)
+        if not copy or self._kind != _C.KIND_VALUE:
+            return self
+        if self.dtype.name == "bool":
+            return self.copy()
+        import swiftgrad
+
+        return swiftgrad.positive(self)  # a copy that keeps the gradient
 
     def numpy(self) -> Any:
         """A read-only NumPy array sharing the tensor's memory."""
@@ -142,6 +165,7 @@ class Tensor(_C._Tensor):
     # ---- Python protocols
 
     def __iter__(self) -> Any:
+        """The views along the first axis."""
         if self.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(len(self)))

@@ -37,6 +37,7 @@ class Op:
     atol: float = 1e-12
     order: int = 1               # derivatives checked: 0, 1 or 2
     grad_ref: Callable | None = None  # the function differentiated, if not ref
+    known_shapes: bool = False   # placeholders get the lengths (ops that need them)
 
     def domains(self):
         d = self.domain
@@ -126,6 +127,67 @@ OPS = [
        [(6,)]),
     Op("sort_cubed", lambda x: sg.sort(x, axis=0) ** 3, lambda x: np.sort(x, axis=0) ** 3,
        [(4, 3)], order=2),
+    # BEGIN views and indexing
+    Op("reshape", lambda x: sg.reshape(x, (3, -1)), lambda x: x.reshape(3, -1), [M]),
+    Op("reshape_copy", lambda x: sg.reshape(x.T, (-1,)), lambda x: x.T.reshape(-1), [M]),
+    Op("reshape_method", lambda x: x.reshape(6), lambda x: x.reshape(6), [M]),
+    Op("expand_dims", lambda x: sg.expand_dims(x, axis=1), lambda x: np.expand_dims(x, 1), [M]),
+    Op("squeeze", lambda x: sg.squeeze(x, axis=1), lambda x: np.squeeze(x, 1), [(2, 1, 3)],
+       known_shapes=True),
+    Op("broadcast_to", lambda x: sg.broadcast_to(x, (4, 2, 3)),
+       lambda x: np.broadcast_to(x, (4, 2, 3)), [(2, 1)]),
+    Op("broadcast_arrays", lambda a, b: sg.broadcast_arrays(a, b)[0] - sg.broadcast_arrays(a, b)[1],
+       lambda a, b: np.subtract(*np.broadcast_arrays(a, b)), [(2, 1), (3,)], known_shapes=True),
+    Op("broadcast_arrays_unknown", lambda a, b: sg.broadcast_arrays(a, b)[0] * sg.broadcast_arrays(a, b)[1],
+       lambda a, b: np.multiply(*np.broadcast_arrays(a, b)), [(2, 1), (3,)], order=2),
+    Op("matrix_transpose", sg.matrix_transpose, lambda x: np.swapaxes(x, -1, -2), [(2, 3, 4)]),
+    Op("mT", lambda x: x.mT, lambda x: np.swapaxes(x, -1, -2), [M]),
+    Op("moveaxis", lambda x: sg.moveaxis(x, 0, -1), lambda x: np.moveaxis(x, 0, -1), [(2, 3, 4)]),
+    Op("flip", sg.flip, np.flip, [M]),
+    Op("flip_axis", lambda x: sg.flip(x, axis=1), lambda x: np.flip(x, 1), [M]),
+    Op("getitem_int", lambda x: x[1], lambda x: x[1], [M]),
+    Op("getitem_slices", lambda x: x[::-1, 1::2], lambda x: x[::-1, 1::2], [(3, 5)]),
+    Op("getitem_mixed", lambda x: x[..., None, -1, 2:0:-1], lambda x: x[..., None, -1, 2:0:-1],
+       [(2, 3, 4)]),
+    Op("getitem_fancy", lambda x: x[[2, 0, 2], 1:], lambda x: x[[2, 0, 2], 1:], [(3, 4)]),
+    Op("getitem_fancy_apart", lambda x: x[[1, 0], :, [2, 3]], lambda x: x[[1, 0], :, [2, 3]],
+       [(2, 3, 4)]),
+    Op("getitem_mask", lambda x: x[x > 0], lambda x: x[x > 0], [(3, 4)]),
+    Op("take", lambda x: sg.take(x, sg.asarray([1, 1, 0]), axis=1),
+       lambda x: np.take(x, [1, 1, 0], axis=1), [M]),
+    Op("where", lambda a, b: sg.where(a > b, a, b), lambda a, b: np.where(a > b, a, b),
+       [M, (3,)]),
+    Op("where_scalar", lambda a: sg.where(a > 0, a, 0.5), lambda a: np.where(a > 0, a, 0.5), [M]),
+    Op("concat", lambda a, b: sg.concat([a, b], axis=0), lambda a, b: np.concatenate([a, b]),
+       [M, (1, 3)]),
+    Op("concat_none", lambda a, b: sg.concat([a, b], axis=None),
+       lambda a, b: np.concatenate([a, b], axis=None), [M, (4,)]),
+    Op("stack", lambda a, b: sg.stack([a, b], axis=1), lambda a, b: np.stack([a, b], axis=1),
+       [M, M]),
+    Op("unstack", lambda x: sg.unstack(x, axis=1)[2], lambda x: x[:, 2], [M], known_shapes=True),
+    Op("roll", lambda x: sg.roll(x, (1, -1), axis=(0, 1)), lambda x: np.roll(x, (1, -1), (0, 1)),
+       [M], known_shapes=True),
+    Op("repeat", lambda x: sg.repeat(x, 2, axis=1), lambda x: np.repeat(x, 2, axis=1), [M],
+       known_shapes=True),
+    Op("tile", lambda x: sg.tile(x, (2, 1, 2)), lambda x: np.tile(x, (2, 1, 2)), [M],
+       known_shapes=True),
+    Op("roll_unknown", lambda x: sg.roll(x, (1, -4), axis=(0, 1)), lambda x: np.roll(x, (1, -4), (0, 1)),
+       [M]),
+    Op("roll_flat_unknown", lambda x: sg.roll(x, 2), lambda x: np.roll(x, 2), [M]),
+    Op("repeat_unknown", lambda x: sg.repeat(x, 3, axis=0), lambda x: np.repeat(x, 3, axis=0), [M]),
+    Op("tile_unknown", lambda x: sg.tile(x, (2, 1, 3)), lambda x: np.tile(x, (2, 1, 3)), [M]),
+    # second order through the transposes' own vjps
+    Op("getitem_square", lambda x: x[1:, ::-1] * x[:1], lambda x: x[1:, ::-1] * x[:1], [M],
+       order=2),
+    Op("take_square", lambda x: sg.take(x, sg.asarray([0, 0, 2]), axis=1) ** 2,
+       lambda x: np.take(x, [0, 0, 2], axis=1) ** 2, [M], order=2),
+    Op("where_square", lambda a, b: sg.where(a > 0, a * b, b * b),
+       lambda a, b: np.where(a > 0, a * b, b * b), [M, M], order=2),
+    Op("concat_square", lambda a, b: sg.concat([a * a, a * b], axis=1),
+       lambda a, b: np.concatenate([a * a, a * b], axis=1), [M, M], order=2),
+    Op("reshape_square", lambda x: sg.reshape(x * x, (-1,)) * sg.reshape(x, (6,)),
+       lambda x: (x * x).reshape(-1) * x.reshape(6), [M], order=2),
+    # END views and indexing
     # composites: gradients come from the primitives
     Op("layer", lambda x, W, b: sg.sigmoid(sg.dot(x, W) + b),
        lambda x, W, b: np_sigmoid(np.dot(x, W) + b), [(4, 2), (2, 3), (3,)], order=2),
@@ -174,7 +236,7 @@ def expected_gradients(op, xs, w):
 
 
 def placeholders(op):
-    return [sg.placeholder((None,) * len(s), name=f"x{i}")
+    return [sg.placeholder(s if op.known_shapes else (None,) * len(s), name=f"x{i}")
             for i, s in enumerate(op.shapes)]
 
 

@@ -86,9 +86,10 @@ public struct NDArray {
     /// An array over memory owned elsewhere, without a copy: element
     /// (0, …, 0) is at `base`, `strides` count elements (nil: row-major).
     /// `release` runs once the last array using the memory is gone; it
-    /// does not run if this initializer throws.
+    /// does not run if this initializer throws. Memory that is not
+    /// `writable` refuses in-place writes.
     public init(borrowing base: UnsafeMutableRawPointer, dtype: DType, shape: [Int], strides: [Int]?,
-                release: (() -> Void)?) throws {
+                writable: Bool = true, release: (() -> Void)?) throws {
         let count = try checkedCount(shape, itemSize: dtype.itemSize, "tensor")
         let strides = strides ?? contiguousStrides(shape)
         guard strides.count == shape.count else {
@@ -107,7 +108,8 @@ public struct NDArray {
             reach = sum
         }
         let kept = zip(shape, strides).map { $0 > 1 ? $1 : 0 }
-        self.init(Storage(borrowing: base, release: release), dtype, shape: shape, strides: kept, offset: 0, count: count)
+        self.init(Storage(borrowing: base, release: release, writable: writable), dtype, shape: shape, strides: kept,
+                  offset: 0, count: count)
     }
 
     /// Copies the elements in row-major order to `destination`, which must

@@ -12,6 +12,12 @@ import Darwin
 public final class Storage {
     let base: UnsafeMutableRawPointer
     private let release: (() -> Void)?
+    /// How many in-place writes the memory has had, so a backward pass can
+    /// tell whether a value it saved was overwritten since.
+    private(set) var version = 0
+
+    /// Records an in-place write.
+    func bumpVersion() { version &+= 1 }
 
     /// Allocates `byteCount` uninitialized bytes.
     init(byteCount: Int, op: String) throws {
@@ -28,12 +34,17 @@ public final class Storage {
         }
         base = pointer
         release = nil
+        isWritable = true
     }
 
+    /// Whether in-place writes (`x[i] = v`) may change the memory.
+    let isWritable: Bool
+
     /// Wraps memory owned elsewhere; `release` runs when the storage dies.
-    init(borrowing base: UnsafeMutableRawPointer, release: (() -> Void)?) {
+    init(borrowing base: UnsafeMutableRawPointer, release: (() -> Void)?, writable: Bool = true) {
         self.base = base
         self.release = release ?? {}
+        isWritable = writable
     }
 
     deinit {
