@@ -280,6 +280,13 @@ sg_status sg_tensor_set_grad(sg_tensor *tensor, const sg_tensor *grad);
 /* The same value without graph history and not requiring grad. */
 sg_status sg_tensor_detach(const sg_tensor *tensor, sg_tensor **out);
 
+/* The name of the operation that made `tensor` and that its graph records
+ * (PyTorch's grad_fn, Theano's owner.op): "" for leaves, placeholders,
+ * shared variables and values computed without recording. The text is
+ * copied as by sg_function_describe. */
+sg_status sg_tensor_op_name(const sg_tensor *tensor, char *buffer,
+                            size_t capacity, size_t *length);
+
 /* The gradients of the one-element tensor `cost` with respect to each of
  * wrt[0 … n-1], written to grads[0 … n-1]. Symbolic graphs give symbolic
  * gradients (Theano's T.grad); eager graphs give values. Fails if cost does

@@ -83,3 +83,11 @@ public func sgTensorExpression(_ tensor: OpaquePointer?, _ buffer: UnsafeMutable
         try call.copy(try call.tensor(tensor, "tensor").expression(), to: buffer, capacity, length)
     }
 }
+
+@_cdecl("sg_tensor_op_name")
+public func sgTensorOpName(_ tensor: OpaquePointer?, _ buffer: UnsafeMutablePointer<CChar>?, _ capacity: Int,
+                           _ length: UnsafeMutablePointer<Int>?) -> sg_status {
+    guarded("sg_tensor_op_name") { call in
+        try call.copy(try call.tensor(tensor, "tensor").operationName ?? "", to: buffer, capacity, length)
+    }
+}

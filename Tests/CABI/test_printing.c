@@ -1,6 +1,7 @@
 /*
- * test_printing.c: sg_function_describe and sg_tensor_expression, which
- * copy text into the caller's buffer as snprintf does.
+ * test_printing.c: sg_function_describe, sg_tensor_expression and
+ * sg_tensor_op_name, which copy text into the caller's buffer as snprintf
+ * does.
  */
 #include <stdint.h>
 
@@ -65,7 +66,31 @@ static void test_describe(void) {
     sg_tensor_free(x);
 }
 
+static void test_op_name(void) {
+    static const double v[] = {1, 2};
+    static const int64_t shape[] = {2};
+    sg_tensor *x = NULL, *y = NULL, *z = NULL;
+    char name[32] = "garbage";
+    size_t length = 99;
+
+    CHECK_OK(sg_tensor_from_data(v, shape, 1, SG_DTYPE_FLOAT64, &x));
+    CHECK_OK(sg_tensor_op_name(x, name, sizeof name, &length));
+    CHECK(length == 0 && name[0] == '\0');
+    CHECK_OK(sg_unary(SG_UNARY_EXP, x, &z)); /* nothing requires grad: not recorded */
+    CHECK_OK(sg_tensor_op_name(z, name, sizeof name, &length));
+    CHECK(length == 0);
+    CHECK_OK(sg_tensor_set_requires_grad(x, true));
+    CHECK_OK(sg_unary(SG_UNARY_TANH, x, &y));
+    CHECK_OK(sg_tensor_op_name(y, name, sizeof name, &length));
+    CHECK(strcmp(name, "tanh") == 0 && length == 4);
+    CHECK_STATUS(sg_tensor_op_name(NULL, name, sizeof name, &length), SG_ERROR_NULL);
+    sg_tensor_free(z);
+    sg_tensor_free(y);
+    sg_tensor_free(x);
+}
+
 int main(void) {
+    test_op_name();
     test_expression();
     test_describe();
     return CHECK_DONE();

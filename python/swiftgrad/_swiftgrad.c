@@ -3744,6 +3744,22 @@ describe(PyObject *obj, int is_function)
     return result;
 }
 
+/* _op_name(tensor): the recorded operation's name, "" for none. */
+static PyObject *
+m_op_name(PyObject *module, PyObject *obj)
+{
+    if (!is_tensor(get_state(module), obj)) {
+        PyErr_SetString(PyExc_TypeError, "[grad_fn] expected a tensor");
+        return NULL;
+    }
+    char name[256];
+    size_t length = 0;
+    sg_status status = sg_tensor_op_name(HANDLE(obj), name, sizeof name, &length);
+    if (status != SG_OK)
+        return raise_status(status);
+    return PyUnicode_DecodeUTF8(name, (Py_ssize_t)(length < sizeof name ? length : sizeof name - 1), "replace");
+}
+
 /* _describe(function or tensor): debugprint's program or pp's expression. */
 static PyObject *
 m_describe(PyObject *module, PyObject *obj)
@@ -4613,6 +4629,7 @@ static PyMethodDef module_methods[] = {
      "shared(value, name, dtype)"},
     {"function", (PyCFunction)(void (*)(void))m_function, METH_FASTCALL,
      "function(inputs, outputs, update_vars, update_values, unpack)"},
+    {"_op_name", m_op_name, METH_O, "_op_name(tensor) -> the recorded operation"},
     {"_describe", m_describe, METH_O,
      "_describe(function or tensor) -> the program or the expression"},
     {"_to_dlpack", (PyCFunction)(void (*)(void))m_to_dlpack, METH_FASTCALL,

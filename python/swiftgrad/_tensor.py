@@ -162,6 +162,102 @@ class Tensor(_C._Tensor):
             raise ValueError(f"to_device: unknown device {device!r}; swiftgrad has 'cpu'")
         return self
 
+    # ---- autograd (PyTorch's names)
+
+    @property
+    def data(self) -> Tensor:
+        """The value without graph history, sharing this tensor's memory:
+        writes through it are not recorded."""
+        return self.detach()
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Sets requires_grad; returns this tensor."""
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def grad_fn(self) -> GradFn | None:
+        """The recorded operation that made this tensor, or None for a leaf."""
+        name = _C._op_name(self)
+        return GradFn(name) if name else None
+
+    @property
+    def is_leaf(self) -> bool:
+        """Whether no recorded operation made this tensor (tensors that do
+        not require grad are leaves, as in PyTorch)."""
+        return not self.requires_grad or not _C._op_name(self)
+
+    # ---- in place: x op= y writes into x's memory (symbolic tensors,
+    # which have none, get a new node as x = x op y)
+
+    def _in_place(self, other: Any, function: str, symbol: str) -> Tensor:
+        import swiftgrad
+
+        result = getattr(swiftgrad, function)(self, other)
+        if self._kind != _C.KIND_VALUE:
+            return result
+        if result.dtype != self.dtype:
+            raise TypeError(f"[{symbol}] the result's dtype {result.dtype} cannot be written "
+                            f"into a {self.dtype} tensor in place")
+        if result.shape != self.shape:
+            raise ValueError(f"[{symbol}] the result's shape {result.shape} cannot be written "
+                             f"into a tensor of shape {self.shape} in place")
+        self[...] = result
+        return self
+
+    def __iadd__(self, other: Any) -> Tensor: return self._in_place(other, "add", "+=")
+    def __isub__(self, other: Any) -> Tensor: return self._in_place(other, "subtract", "-=")
+    def __imul__(self, other: Any) -> Tensor: return self._in_place(other, "multiply", "*=")
+    def __itruediv__(self, other: Any) -> Tensor: return self._in_place(other, "divide", "/=")
+    def __ifloordiv__(self, other: Any) -> Tensor: return self._in_place(other, "floor_divide", "//=")
+    def __imod__(self, other: Any) -> Tensor: return self._in_place(other, "remainder", "%=")
+    def __ipow__(self, other: Any) -> Tensor: return self._in_place(other, "pow", "**=")
+    def __imatmul__(self, other: Any) -> Tensor: return self._in_place(other, "matmul", "@=")
+    def __iand__(self, other: Any) -> Tensor: return self._in_place(other, "bitwise_and", "&=")
+    def __ior__(self, other: Any) -> Tensor: return self._in_place(other, "bitwise_or", "|=")
+    def __ixor__(self, other: Any) -> Tensor: return self._in_place(other, "bitwise_xor", "^=")
+    def __ilshift__(self, other: Any) -> Tensor: return self._in_place(other, "bitwise_left_shift", "<<=")
+    def __irshift__(self, other: Any) -> Tensor: return self._in_place(other, "bitwise_right_shift", ">>=")
+
+    def add_(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        """self += alpha * other, in place."""
+        return self._in_place(other if alpha == 1 else other * alpha, "add", "add_")
+
+    def sub_(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        """self -= alpha * other, in place."""
+        return self._in_place(other if alpha == 1 else other * alpha, "subtract", "sub_")
+
+    def mul_(self, other: Any) -> Tensor:
+        return self._in_place(other, "multiply", "mul_")
+
+    def div_(self, other: Any) -> Tensor:
+        return self._in_place(other, "divide", "div_")
+
+    def fill_(self, value: Any) -> Tensor:
+        """Every element set to `value`, in place."""
+        self[...] = value
+        return self
+
+    def zero_(self) -> Tensor:
+        """Every element set to zero, in place (p.grad.zero_())."""
+        return self.fill_(0)
+
+    def copy_(self, source: Any) -> Tensor:
+        """The elements of `source` (broadcast, converted) copied in."""
+        self[...] = source
+        return self
+
+    # Every array function of the namespace as a method too: x.exp(),
+    # x.tanh(), x.max(axis=0), x.flip(), ...
+    def __getattr__(self, name: str) -> Any:
+        if name in _method_names():
+            import functools
+
+            import swiftgrad
+
+            return functools.partial(getattr(swiftgrad, name), self)
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
     # ---- Python protocols
 
     def __iter__(self) -> Any:
@@ -216,6 +312,44 @@ class Tensor(_C._Tensor):
         if self.name is not None:
             text += f", name={self.name!r}"
         return text + ")"
+
+
+class GradFn:
+    """The recorded operation that made a tensor (PyTorch's grad_fn)."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def name(self) -> str:
+        return self._name
+
+    def __repr__(self) -> str:
+        return f"<GradFn {self._name}>"
+
+
+_METHODS: frozenset[str] | None = None
+
+# Namespace functions of one array that are methods as well (beyond the
+# elementwise ones, which all are).
+_ARRAY_FUNCTIONS = (
+    "max", "min", "prod", "var", "std", "argmax", "argmin", "all", "any", "cumulative_sum",
+    "flip", "roll", "repeat", "tile", "squeeze", "expand_dims", "moveaxis", "permute_dims",
+    "matrix_transpose", "broadcast_to", "take", "nonzero", "sort", "argsort", "clip",
+    "matmul", "tensordot", "vecdot", "tril", "triu", "unstack",
+)
+
+
+def _method_names() -> frozenset[str]:
+    global _METHODS
+    if _METHODS is None:
+        import swiftgrad
+
+        names = set(_C.unary_op_names()) | set(_C.binary_op_names())
+        names |= {n for n in _ARRAY_FUNCTIONS if hasattr(swiftgrad, n)}
+        _METHODS = frozenset(names)
+    return _METHODS
 
 
 _CPU = (1, 0)  # DLPack's kDLCPU, device 0

@@ -283,20 +283,26 @@ def test_python_number_kinds(dtype, number, op):
     np.testing.assert_allclose(np.asarray(got), expected, rtol=1e-6)
 
 
-def test_in_place_operators_rebind():
-    """x += y makes a new tensor (tensors are immutable) and rebinds x."""
+def test_in_place_operators_write_into_the_tensor():
+    """x op= y writes into x's memory (NumPy's and PyTorch's semantics):
+    other names for x see the change; the result must keep x's dtype."""
     x = sg.asarray([1, 2, 3])
     original = x
     x += 1
     x <<= 1
     x |= 1
-    assert x is not original
-    assert original.tolist() == [1, 2, 3] and x.tolist() == [5, 7, 9]
+    assert x is original and x.tolist() == [5, 7, 9]
     y = sg.asarray([1.0, 2.0])
+    view = y[::-1]
     y /= 2
     y **= 2
     y //= 0.125
-    assert y.tolist() == [2.0, 8.0]
+    assert y.tolist() == [2.0, 8.0] and view.tolist() == [8.0, 2.0]
+    with pytest.raises(TypeError, match=r"\[/=\].*int64"):
+        x /= 2
+    with pytest.raises(ValueError, match=r"\[\+=\].*shape"):
+        x += sg.asarray([[1], [2]])
+    assert x.tolist() == [5, 7, 9]
 
 
 # -------------------------------------------------------------- gradients

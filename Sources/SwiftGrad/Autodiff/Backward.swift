@@ -43,6 +43,7 @@ enum Autodiff {
                   let g = pending.removeValue(forKey: ObjectIdentifier(tensor)) else { continue }
             if isTarget(tensor) { result.append((tensor, g)) }
             guard let node = tensor.node else { continue }
+            try node.checkVersions(of: tensor)
             for (i, input) in node.inputs.enumerated() where needed.contains(ObjectIdentifier(input)) {
                 guard let contribution = try node.primitive.vjp(node.inputs, tensor, g, wrt: i) else { continue }
                 let id = ObjectIdentifier(input)

@@ -19,6 +19,10 @@ private let infix: [BinaryOp: String] = [
 ]
 
 extension Tensor {
+    /// The name of the operation that made this tensor, when its graph
+    /// records one (nil for leaves and unrecorded values).
+    public var operationName: String? { node?.primitive.name }
+
     /// The expression this tensor computes, in Python's syntax: leaves by
     /// name (or kind), small constants by value, operations as operators
     /// or calls (`sigmoid((x @ W) + b)`). A subexpression used several

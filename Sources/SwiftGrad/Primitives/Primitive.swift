@@ -81,7 +81,7 @@ extension Tensor {
             return Tensor(type: known, origin: .constant, value: value)
         }
         return Tensor(type: known,
-                      origin: .node(Node(primitive: primitive, inputs: inputs)),
+                      origin: .node(Node(primitive: primitive, inputs: inputs, result: value)),
                       value: value, requiresGrad: true)
     }
 }

@@ -189,6 +189,32 @@ public final class Tensor {
 struct Node {
     let primitive: any Primitive
     let inputs: [Tensor]
+    /// For an eager node: the storage versions of its inputs and then of
+    /// its result when it was recorded. A backward that finds one changed
+    /// refuses, since the gradient would use overwritten values.
+    var versions: [Int] = []
+
+    init(primitive: any Primitive, inputs: [Tensor]) {
+        self.primitive = primitive
+        self.inputs = inputs
+    }
+
+    init(primitive: any Primitive, inputs: [Tensor], result: NDArray) {
+        self.init(primitive: primitive, inputs: inputs)
+        versions = inputs.map { $0.storedValue?.storage.version ?? 0 } + [result.storage.version]
+    }
+
+    /// Throws if an input or the result (`tensor`) was written in place
+    /// since this node was recorded.
+    func checkVersions(of tensor: Tensor) throws {
+        guard !versions.isEmpty else { return }
+        for (i, input) in (inputs + [tensor]).enumerated() {
+            guard let now = input.storedValue?.storage.version, now != versions[i] else { continue }
+            let what = i < inputs.count ? "input \(i)" : "the result"
+            throw SwiftGradError.value(
+                "backward", "\(what) of \(primitive.name) was modified in place after \(primitive.name) was recorded (version \(versions[i]), now \(now)); its gradient would use the new values")
+        }
+    }
 }
 
 /// A mutual-exclusion lock.
