@@ -63,4 +63,29 @@ final class FunctionTests: XCTestCase {
             for k in 0..<50 { XCTAssertEqual(results[t * 50 + k], expected[(t + k) % 8], accuracy: 1e-12) }
         }
     }
+
+    /// Chains of elementwise steps run fused, tile by tile and across
+    /// threads, and give what eager evaluation gives; broadcasting and
+    /// strided inputs take the step-by-step path.
+    func testFusedChainsAgreeWithEagerEvaluation() throws {
+        let a = try Tensor.placeholder(.float64, shape: [nil], name: "a")
+        let x = try Tensor.placeholder(.float64, shape: [nil], name: "x")
+        let chain = { (a: Tensor, x: Tensor) throws -> Tensor in try (a * x + 0.5).sigmoid() * x.unary(.tanh) - x }
+        let f = try Function(inputs: [a, x], outputs: [try chain(a, x)])
+        XCTAssertTrue(f.listing.contains("fused: "), f.listing)
+        XCTAssertLessThan(f.stepCount, f.operationCount)
+        for n in [1, 5, 2048, 2049, 100_000] {
+            let va = try Tensor((0..<n).map { Double($0 % 17) / 8 - 1 }, shape: [n])
+            let vx = try Tensor((0..<n).map { Double($0 % 13) / 4 - 1.5 }, shape: [n])
+            XCTAssertEqual(try f([va, vx])[0].scalars!, try chain(va, vx).scalars!, "n = \(n)")
+        }
+        // A 0-d operand broadcasts inside the fused pass; a length-1 one
+        // broadcasts step by step.
+        let s = try Tensor.placeholder(.float64, shape: [], name: "s")
+        let g = try Function(inputs: [s, x], outputs: [try chain(s, x)])
+        let vx = try Tensor((0..<10).map(Double.init), shape: [10])
+        XCTAssertEqual(try g([Tensor(3.0), vx])[0].scalars!, try chain(Tensor(3.0), vx).scalars!)
+        let one = try Tensor([3.0], shape: [1])
+        XCTAssertEqual(try f([one, vx])[0].scalars!, try chain(one, vx).scalars!)
+    }
 }

@@ -27,7 +27,7 @@ final class RewriteTests: XCTestCase {
         for (rule, build) in cases {
             let (values, f) = try run(build, extremes)
             XCTAssertEqual(f.rewrites[rule], 1, rule)
-            XCTAssertEqual(f.stepCount, 0, rule)
+            XCTAssertEqual(f.operationCount, 0, rule)
             XCTAssertEqual(values.map(\.bitPattern), extremes.map(\.bitPattern), rule)
         }
     }
@@ -37,7 +37,7 @@ final class RewriteTests: XCTestCase {
         // to a larger shape is not x.
         for build: (Tensor) throws -> Tensor in [{ try $0 + 0 }, { try $0 - Tensor(-0.0) }] {
             let (values, f) = try run(build, [-0.0])
-            XCTAssertEqual(f.stepCount, 1)
+            XCTAssertEqual(f.operationCount, 1)
             XCTAssertEqual(values[0].sign, .plus)
         }
         let p = try placeholder()
@@ -50,7 +50,7 @@ final class RewriteTests: XCTestCase {
         let p = try Tensor.placeholder(.float64, shape: [nil, nil, nil], name: "x")
         let f = try Function(inputs: [p], outputs: [p.permuted([2, 0, 1]).permuted([1, 2, 0])])
         XCTAssertEqual(f.rewrites["transpose(transpose(x))"], 1)
-        XCTAssertEqual(f.stepCount, 0)
+        XCTAssertEqual(f.operationCount, 0)
         let g = try Function(inputs: [p], outputs: [p.permuted([2, 0, 1]).permuted([2, 0, 1])])
         XCTAssertEqual(g.rewrites.count, 0)
         let x = try Tensor((0..<24).map(Double.init), shape: [2, 3, 4])
@@ -94,7 +94,7 @@ final class RewriteTests: XCTestCase {
         let p = try placeholder()
         let f = try Function(inputs: [p], outputs: [try exp(p) * exp(p) + exp(p)])
         XCTAssertEqual(f.givenStepCount, 5)
-        XCTAssertEqual(f.stepCount, 3)
+        XCTAssertEqual(f.operationCount, 3)
         assertClose(try f([vector([0, 1])])[0], [2, Foundation.exp(2) + Foundation.exp(1)], tolerance: 1e-15)
     }
 
@@ -143,7 +143,7 @@ final class RewriteTests: XCTestCase {
                 }
             }
             let f = try Function(inputs: placeholders, outputs: Array(symbolic.suffix(3)))
-            rewritten += f.givenStepCount - f.stepCount
+            rewritten += f.givenStepCount - f.operationCount
             for (actual, expected) in zip(try f(inputs), eager.suffix(3)) {
                 let (a, e) = (actual.scalars!, expected.scalars!)
                 XCTAssertEqual(a.count, e.count)

@@ -29,7 +29,9 @@ public final class Function {
     public let rewrites: [String: Int]
     /// The number of operations in the graph as given.
     public let givenStepCount: Int
-    /// The number of operations the compiled program runs.
+    /// The number of operations after rewrites.
+    public var operationCount: Int { program.operationCount }
+    /// The number of steps the compiled program runs (fused groups count once).
     public var stepCount: Int { program.steps.count }
 
     public init(inputs: [Tensor], outputs: [Tensor], updates: [(Tensor, Tensor)] = []) throws {
@@ -99,7 +101,7 @@ public final class Function {
     /// updates, and what the rewrites did.
     public var listing: String {
         var lines = ["Function: \(inputs.count) inputs, \(outputCount) outputs, \(program.updates.count) updates; "
-                     + "\(givenStepCount) operations as given, \(stepCount) after rewrites"]
+                     + "\(givenStepCount) operations as given, \(operationCount) after rewrites, \(stepCount) steps after fusion"]
         for (rule, count) in rewrites.sorted(by: { $0.key < $1.key }) { lines.append("  rewrite \(rule): \(count)") }
         lines += program.lines
         lines.append("outputs: " + program.outputs.map { "%\($0)" }.joined(separator: ", "))
@@ -127,6 +129,8 @@ private struct Program {
     }
 
     var slotCount = 0
+    /// The number of operations before fusion.
+    var operationCount = 0
     /// What each slot holds, for `Function.listing`.
     var lines = [String]()
     var leaves = [(slot: Int, source: Source)]()
@@ -197,11 +201,70 @@ private struct Program {
 
         // Free each intermediate value after its last reader.
         let kept = Set(self.outputs + self.updates.map(\.slot))
+        operationCount = steps.count
+        fuseElementwise(kept: kept)
         var lastReader = [Int: Int]()
         for (i, step) in steps.enumerated() {
             for input in step.inputs { lastReader[input] = i }
         }
         for (slot, i) in lastReader where !kept.contains(slot) { steps[i].releases.append(slot) }
+    }
+
+    /// Chains of elementwise steps become one `FusedElementwise` step where
+    /// each intermediate value has one reader, inside the chain, and is not
+    /// kept (an output or update). Each step absorbs such producers in
+    /// order, so a group's members precede its last step, where the fused
+    /// step goes.
+    private mutating func fuseElementwise(kept: Set<Int>) {
+        func operation(_ primitive: any Primitive) -> FusedElementwise.Operation? {
+            if let unary = primitive as? Unary { return .unary(unary.op) }
+            if let binary = primitive as? Binary { return .binary(binary.op) }
+            return nil
+        }
+        var readers = [Int: Int](), producer = [Int: Int]()
+        for (i, step) in steps.enumerated() {
+            for slot in Set(step.inputs) { readers[slot, default: 0] += 1 }
+            producer[step.output] = i
+        }
+        var members = [Int: [Int]]()  // by a group's last step, unordered
+        for (i, step) in steps.enumerated() where operation(step.primitive) != nil {
+            var group = [Int]()
+            for slot in Set(step.inputs).sorted() {
+                // Groups stay small enough for their scratch tiles to fit in cache.
+                guard let p = producer[slot], readers[slot] == 1, !kept.contains(slot),
+                      let size = members[p]?.count, group.count + size < 32,
+                      var absorbed = members.removeValue(forKey: p) else { continue }
+                // Append the smaller list to the larger: linear on long chains.
+                if absorbed.count > group.count { swap(&absorbed, &group) }
+                group += absorbed
+            }
+            group.append(i)
+            members[i] = group
+        }
+        var fused = [Int: Step](), absorbed = Set<Int>()
+        for (last, unordered) in members.sorted(by: { $0.key < $1.key }) where unordered.count > 1 {
+            let group = unordered.sorted()
+            let inside = Set(group.dropLast().map { steps[$0].output })
+            var inputs = [Int](), position = [Int: Int]()
+            for member in group {
+                for slot in steps[member].inputs where !inside.contains(slot) && position[slot] == nil {
+                    position[slot] = inputs.count
+                    inputs.append(slot)
+                }
+            }
+            var instructions = [FusedElementwise.Instruction]()
+            for member in group {
+                let step = steps[member]
+                guard let op = operation(step.primitive) else { continue }
+                instructions.append(.init(operation: op, operands: step.inputs.compactMap { position[$0] }))
+                position[step.output] = inputs.count + instructions.count - 1
+            }
+            let primitive = FusedElementwise(inputCount: inputs.count, instructions: instructions)
+            fused[last] = Step(primitive: primitive, inputs: inputs, output: steps[last].output)
+            absorbed.formUnion(group.dropLast())
+            lines.append("fused: %\(steps[last].output) = \(primitive.summary)(\(inputs.map { "%\($0)" }.joined(separator: ", ")))")
+        }
+        steps = steps.indices.compactMap { absorbed.contains($0) ? nil : fused[$0] ?? steps[$0] }
     }
 
     /// The slots, with the leaves' values filled in.

@@ -6,6 +6,7 @@ extension Primitive {
     /// `exp`, `sum(axes: [0], keepDims: false)`.
     var label: String {
         if self is Unary || self is Binary { return name }
+        if let fused = self as? FusedElementwise { return fused.summary }
         let parameters = Mirror(reflecting: self).children.map { "\($0.label ?? "_"): \($0.value)" }
         return parameters.isEmpty ? name : "\(name)(\(parameters.joined(separator: ", ")))"
     }
