@@ -402,8 +402,9 @@ sg_status sg_binary(sg_binary_op op, const sg_tensor *a, const sg_tensor *b,
 sg_status sg_clip(const sg_tensor *x, const sg_tensor *min,
                   const sg_tensor *max, sg_tensor **out);
 
-/* Matrix product with NumPy's rules for 1-D operands (numpy.matmul; 0-D and
- * batched operands are not supported yet). */
+/* Matrix product with NumPy's rules (numpy.matmul): stacks of matrices whose
+ * leading axes broadcast; a 1-D operand is a vector whose axis is removed
+ * from the result; 0-D operands are refused. */
 sg_status sg_matmul(const sg_tensor *a, const sg_tensor *b, sg_tensor **out);
 
 /* numpy.dot for operands of up to two dimensions; 0-D operands multiply. */
@@ -422,6 +423,73 @@ sg_status sg_permute_dims(const sg_tensor *x, const int64_t *axes,
 
 /* Converts to another dtype. */
 sg_status sg_astype(const sg_tensor *x, sg_dtype dtype, sg_tensor **out);
+
+/* ------------------------------------------- Reductions and statistics */
+
+/* The reductions of sg_reduce. */
+typedef enum sg_reduce_op {
+    SG_REDUCE_SUM = 0,  /* integers and bools sum in int64 (uint64) */
+    SG_REDUCE_PROD = 1, /* as sum; 1 over no elements */
+    SG_REDUCE_MEAN = 2, /* floating dtypes */
+    SG_REDUCE_MAX = 3,  /* real dtypes; NaN propagates; an empty axis fails */
+    SG_REDUCE_MIN = 4,
+    SG_REDUCE_ALL = 5,  /* bool result: every element nonzero */
+    SG_REDUCE_ANY = 6   /* bool result: some element nonzero */
+} sg_reduce_op;
+
+/* `op` over `axes` (negative counts from the end), or over all axes when
+ * `axes` is NULL; keepdims keeps reduced axes with length 1. For sum, prod
+ * and mean, a non-NULL `dtype` converts x first and gives the result that
+ * dtype (NumPy's dtype=); the others refuse one. The result is a new
+ * reference. The gradient of max and min is split evenly among the
+ * elements equal to the result. */
+sg_status sg_reduce(sg_reduce_op op, const sg_tensor *x, const int64_t *axes,
+                    size_t naxes, bool keepdims, const sg_dtype *dtype,
+                    sg_tensor **out);
+
+/* The int64 index of the first largest (argmax) or smallest (argmin)
+ * element along *axis, or in the flattened tensor when axis is NULL; the
+ * first NaN counts as the extreme. Real dtypes; an empty axis fails. */
+sg_status sg_argmax(const sg_tensor *x, const int64_t *axis, bool keepdims,
+                    sg_tensor **out);
+sg_status sg_argmin(const sg_tensor *x, const int64_t *axis, bool keepdims,
+                    sg_tensor **out);
+
+/* Variance and standard deviation over `axes` (NULL: all), dividing by
+ * N - correction; real floating dtypes. Differentiable. */
+sg_status sg_var(const sg_tensor *x, const int64_t *axes, size_t naxes,
+                 double correction, bool keepdims, sg_tensor **out);
+sg_status sg_std(const sg_tensor *x, const int64_t *axes, size_t naxes,
+                 double correction, bool keepdims, sg_tensor **out);
+
+/* Running sums along *axis (NULL only for a 1-D x); include_initial puts a
+ * zero first. In *dtype when given, else integers and bools sum in int64
+ * (uint64). */
+sg_status sg_cumulative_sum(const sg_tensor *x, const int64_t *axis,
+                            bool include_initial, const sg_dtype *dtype,
+                            sg_tensor **out);
+
+/* ------------------------------------------------------- Linear algebra */
+
+/* numpy.tensordot: contracts axes_a[i] of a with axes_b[i] of b for i <
+ * naxes; the result has a's other axes, then b's. */
+sg_status sg_tensordot(const sg_tensor *a, const sg_tensor *b,
+                       const int64_t *axes_a, const int64_t *axes_b,
+                       size_t naxes, sg_tensor **out);
+
+/* The Array API's vecdot: sum(conj(a) * b) along `axis` (negative),
+ * broadcasting the other axes. */
+sg_status sg_vecdot(const sg_tensor *a, const sg_tensor *b, int64_t axis,
+                    sg_tensor **out);
+
+/* The outer product of two 1-D tensors. */
+sg_status sg_outer(const sg_tensor *a, const sg_tensor *b, sg_tensor **out);
+
+/* numpy.einsum over operands[0 … noperands-1] with letters as labels,
+ * explicit ("ij,jk->ik") or implicit ("ij,jk") output. The subscripts
+ * string is read, not kept. */
+sg_status sg_einsum(const char *subscripts, const sg_tensor *const *operands,
+                    size_t noperands, sg_tensor **out);
 
 /* ---------------------------------------------------- Compiled functions */
 

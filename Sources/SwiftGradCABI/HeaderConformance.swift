@@ -60,4 +60,15 @@ private func checkSignatures() {
     same(sg_function_num_outputs, sgFunctionNumOutputs)
     same(sg_function_input, sgFunctionInput)
     same(sg_function_free, sgFunctionFree)
+    // Reductions and linear algebra
+    same(sg_reduce, sgReduce)
+    same(sg_argmax, sgArgmax)
+    same(sg_argmin, sgArgmin)
+    same(sg_var, sgVar)
+    same(sg_std, sgStd)
+    same(sg_cumulative_sum, sgCumulativeSum)
+    same(sg_tensordot, sgTensordot)
+    same(sg_vecdot, sgVecdot)
+    same(sg_outer, sgOuter)
+    same(sg_einsum, sgEinsum)
 }

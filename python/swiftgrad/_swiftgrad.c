@@ -2992,6 +2992,267 @@ m_set_grad_enabled(PyObject *module, PyObject *flag)
     return status == SG_OK ? PyBool_FromLong(previous) : raise_status(status);
 }
 
+/* ============================================ Reductions and linear algebra
+ * (module functions behind swiftgrad/_reductions.py and _linalg.py) */
+
+/* Reads an optional axis: None leaves *has at 0. Returns -1 on error. */
+static int
+parse_optional_axis(PyObject *obj, int64_t *axis, int *has, const char *op)
+{
+    *has = 0;
+    if (obj == Py_None)
+        return 0;
+    if (!PyIndex_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "[%s] axis must be None or an int, not %.100s",
+                     op, Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    if (as_int64(obj, axis, op, "axis") < 0)
+        return -1;
+    *has = 1;
+    return 0;
+}
+
+/* Reads a dtype code where -1 means none; returns -1 on error. */
+static int
+parse_optional_dtype(PyObject *obj, sg_dtype *dtype, int *has)
+{
+    long code = PyLong_AsLong(obj);
+    if (code == -1 && PyErr_Occurred())
+        return -1;
+    *has = code >= 0;
+    *dtype = (sg_dtype)(code >= 0 ? code : 0);
+    return 0;
+}
+
+/* reduce(op, x, axis, keepdims, dtype): sg_reduce; dtype -1 for none */
+static PyObject *
+m_reduce(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("reduce", nargs, 5) < 0)
+        return NULL;
+    long op = PyLong_AsLong(args[0]);
+    sg_dtype dtype;
+    int has_dtype;
+    if ((op == -1 && PyErr_Occurred()) ||
+        parse_optional_dtype(args[4], &dtype, &has_dtype) < 0)
+        return NULL;
+    /* Names of sg_reduce_op, for argument errors. */
+    static const char *const names[] = {"sum", "prod", "mean", "max", "min", "all", "any"};
+    const char *name = op >= 0 && op < 7 ? names[op] : "reduce";
+    module_state *st = get_state(module);
+    int64_t axes[MAX_NDIM];
+    Py_ssize_t naxes = parse_axes(args[2], axes, name);
+    int keepdims = PyObject_IsTrue(args[3]);
+    if (naxes == -2 || keepdims < 0)
+        return NULL;
+    PyObject *x = to_tensor(st, args[1], DTYPE_ANY, DTYPE_ANY, name);
+    if (x == NULL)
+        return NULL;
+    sg_tensor *out = NULL;
+    sg_status status;
+    Py_BEGIN_ALLOW_THREADS
+    status = sg_reduce((sg_reduce_op)op, HANDLE(x), naxes < 0 ? NULL : axes,
+                       naxes < 0 ? 0 : (size_t)naxes, keepdims != 0,
+                       has_dtype ? &dtype : NULL, &out);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(x);
+    return tensor_result(st, status, out);
+}
+
+/* argreduce(largest, x, axis, keepdims): sg_argmax / sg_argmin */
+static PyObject *
+m_argreduce(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("argmax", nargs, 4) < 0)
+        return NULL;
+    int largest = PyObject_IsTrue(args[0]);
+    const char *name = largest ? "argmax" : "argmin";
+    int64_t axis = 0;
+    int has_axis;
+    int keepdims = PyObject_IsTrue(args[3]);
+    if (largest < 0 || keepdims < 0 ||
+        parse_optional_axis(args[2], &axis, &has_axis, name) < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    PyObject *x = to_tensor(st, args[1], DTYPE_ANY, DTYPE_ANY, name);
+    if (x == NULL)
+        return NULL;
+    sg_tensor *out = NULL;
+    sg_status status;
+    Py_BEGIN_ALLOW_THREADS
+    status = (largest ? sg_argmax : sg_argmin)(HANDLE(x), has_axis ? &axis : NULL,
+                                               keepdims != 0, &out);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(x);
+    return tensor_result(st, status, out);
+}
+
+/* var(x, axis, correction, keepdims, std): sg_var / sg_std */
+static PyObject *
+m_var(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("var", nargs, 5) < 0)
+        return NULL;
+    int is_std = PyObject_IsTrue(args[4]);
+    const char *name = is_std > 0 ? "std" : "var";
+    int64_t axes[MAX_NDIM];
+    Py_ssize_t naxes = parse_axes(args[1], axes, name);
+    double correction = PyFloat_AsDouble(args[2]);
+    int keepdims = PyObject_IsTrue(args[3]);
+    if (naxes == -2 || keepdims < 0 || is_std < 0 ||
+        (correction == -1.0 && PyErr_Occurred()))
+        return NULL;
+    module_state *st = get_state(module);
+    PyObject *x = to_tensor(st, args[0], DTYPE_ANY, DTYPE_ANY, name);
+    if (x == NULL)
+        return NULL;
+    sg_tensor *out = NULL;
+    sg_status status;
+    Py_BEGIN_ALLOW_THREADS
+    status = (is_std ? sg_std : sg_var)(HANDLE(x), naxes < 0 ? NULL : axes,
+                                        naxes < 0 ? 0 : (size_t)naxes,
+                                        correction, keepdims != 0, &out);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(x);
+    return tensor_result(st, status, out);
+}
+
+/* cumulative_sum(x, axis, include_initial, dtype); dtype -1 for none */
+static PyObject *
+m_cumulative_sum(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("cumulative_sum", nargs, 4) < 0)
+        return NULL;
+    int64_t axis = 0;
+    int has_axis, has_dtype;
+    sg_dtype dtype;
+    int initial = PyObject_IsTrue(args[2]);
+    if (initial < 0 || parse_optional_dtype(args[3], &dtype, &has_dtype) < 0 ||
+        parse_optional_axis(args[1], &axis, &has_axis, "cumulative_sum") < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    PyObject *x = to_tensor(st, args[0], DTYPE_ANY, DTYPE_ANY, "cumulative_sum");
+    if (x == NULL)
+        return NULL;
+    sg_tensor *out = NULL;
+    sg_status status;
+    Py_BEGIN_ALLOW_THREADS
+    status = sg_cumulative_sum(HANDLE(x), has_axis ? &axis : NULL, initial != 0,
+                               has_dtype ? &dtype : NULL, &out);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(x);
+    return tensor_result(st, status, out);
+}
+
+/* tensordot(a, b, axes_a, axes_b) */
+static PyObject *
+m_tensordot(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("tensordot", nargs, 4) < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    int64_t axes_a[MAX_NDIM], axes_b[MAX_NDIM];
+    Py_ssize_t na = parse_axes(args[2], axes_a, "tensordot");
+    Py_ssize_t nb = parse_axes(args[3], axes_b, "tensordot");
+    if (na == -2 || nb == -2)
+        return NULL;
+    if (na < 0 || nb < 0 || na != nb) {
+        PyErr_SetString(PyExc_ValueError,
+                        "[tensordot] axes must be two sequences of ints of one length");
+        return NULL;
+    }
+    PyObject *ta, *tb;
+    if (to_tensor_pair(st, args[0], args[1], &ta, &tb, "tensordot") < 0)
+        return NULL;
+    sg_tensor *out = NULL;
+    sg_status status;
+    Py_BEGIN_ALLOW_THREADS
+    status = sg_tensordot(HANDLE(ta), HANDLE(tb), axes_a, axes_b, (size_t)na, &out);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(ta);
+    Py_DECREF(tb);
+    return tensor_result(st, status, out);
+}
+
+/* vecdot(a, b, axis) */
+static PyObject *
+m_vecdot(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("vecdot", nargs, 3) < 0)
+        return NULL;
+    int64_t axis;
+    if (as_int64(args[2], &axis, "vecdot", "axis") < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    PyObject *ta, *tb;
+    if (to_tensor_pair(st, args[0], args[1], &ta, &tb, "vecdot") < 0)
+        return NULL;
+    sg_tensor *out = NULL;
+    sg_status status;
+    Py_BEGIN_ALLOW_THREADS
+    status = sg_vecdot(HANDLE(ta), HANDLE(tb), axis, &out);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(ta);
+    Py_DECREF(tb);
+    return tensor_result(st, status, out);
+}
+
+/* outer(a, b) */
+static PyObject *
+m_outer(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("outer", nargs, 2) < 0)
+        return NULL;
+    return product(get_state(module), sg_outer, "outer", args[0], args[1]);
+}
+
+/* einsum(subscripts, operands) */
+static PyObject *
+m_einsum(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("einsum", nargs, 2) < 0)
+        return NULL;
+    const char *subscripts = PyUnicode_AsUTF8(args[0]);
+    if (subscripts == NULL)
+        return NULL;
+    PyObject *seq = PySequence_Fast(args[1], "[einsum] operands must be a sequence");
+    if (seq == NULL)
+        return NULL;
+    module_state *st = get_state(module);
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject *ret = NULL;
+    PyObject **held = PyMem_Calloc((size_t)n + 1, sizeof(PyObject *));
+    const sg_tensor **handles = PyMem_Calloc((size_t)n + 1, sizeof(sg_tensor *));
+    if (held == NULL || handles == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        held[i] = to_tensor(st, PySequence_Fast_GET_ITEM(seq, i), DTYPE_ANY,
+                            DTYPE_ANY, "einsum");
+        if (held[i] == NULL)
+            goto done;
+        handles[i] = HANDLE(held[i]);
+    }
+    sg_tensor *out = NULL;
+    sg_status status;
+    Py_BEGIN_ALLOW_THREADS
+    status = sg_einsum(subscripts, handles, (size_t)n, &out);
+    Py_END_ALLOW_THREADS
+    ret = tensor_result(st, status, out);
+done:
+    if (held != NULL)
+        for (Py_ssize_t i = 0; i < n; i++)
+            Py_XDECREF(held[i]);
+    PyMem_Free(held);
+    PyMem_Free((void *)handles);
+    Py_DECREF(seq);
+    return ret;
+}
+
+/* ======================================== end reductions and linear algebra */
+
 static PyMethodDef module_methods[] = {
     {"_set_tensor_class", m_set_tensor_class, METH_O,
      "Sets the class of the tensors this module makes."},
@@ -3030,6 +3291,24 @@ static PyMethodDef module_methods[] = {
      "mean(x, axis, keepdims)"},
     {"permute_dims", (PyCFunction)(void (*)(void))m_permute_dims,
      METH_FASTCALL, "permute_dims(x, axes)"},
+    /* reductions and linear algebra */
+    {"reduce", (PyCFunction)(void (*)(void))m_reduce, METH_FASTCALL,
+     "reduce(op, x, axis, keepdims, dtype): sg_reduce (dtype -1: none)"},
+    {"argreduce", (PyCFunction)(void (*)(void))m_argreduce, METH_FASTCALL,
+     "argreduce(largest, x, axis, keepdims): argmax or argmin"},
+    {"var", (PyCFunction)(void (*)(void))m_var, METH_FASTCALL,
+     "var(x, axis, correction, keepdims, std)"},
+    {"cumulative_sum", (PyCFunction)(void (*)(void))m_cumulative_sum,
+     METH_FASTCALL, "cumulative_sum(x, axis, include_initial, dtype)"},
+    {"tensordot", (PyCFunction)(void (*)(void))m_tensordot, METH_FASTCALL,
+     "tensordot(a, b, axes_a, axes_b)"},
+    {"vecdot", (PyCFunction)(void (*)(void))m_vecdot, METH_FASTCALL,
+     "vecdot(a, b, axis)"},
+    {"outer", (PyCFunction)(void (*)(void))m_outer, METH_FASTCALL,
+     "outer(a, b)"},
+    {"einsum", (PyCFunction)(void (*)(void))m_einsum, METH_FASTCALL,
+     "einsum(subscripts, operands)"},
+    /* end reductions and linear algebra */
     {"astype", (PyCFunction)(void (*)(void))m_astype, METH_FASTCALL,
      "astype(x, dtype)"},
     {"_tolist", (PyCFunction)(void (*)(void))m_tolist, METH_FASTCALL,

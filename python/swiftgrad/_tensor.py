@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from . import _dtypes
+from . import _dtypes, _reductions
 from . import _swiftgrad as _C
 from ._dtypes import DType
 
@@ -72,15 +72,15 @@ class Tensor(_C._Tensor):
     # ---- methods
 
     def sum(self, axis: int | tuple[int, ...] | None = None,
-            keepdims: bool = False) -> Tensor:
+            keepdims: bool = False, dtype: Any = None) -> Tensor:
         """The sum over `axis` (all axes by default); integers and bools sum
-        to int64 (uint64 for unsigned)."""
-        return _C.sum(self, axis, keepdims)
+        to int64 (uint64 for unsigned) unless `dtype` says otherwise."""
+        return _reductions.sum(self, axis=axis, keepdims=keepdims, dtype=dtype)
 
     def mean(self, axis: int | tuple[int, ...] | None = None,
-             keepdims: bool = False) -> Tensor:
+             keepdims: bool = False, dtype: Any = None) -> Tensor:
         """The mean over `axis` (all axes by default) of a floating tensor."""
-        return _C.mean(self, axis, keepdims)
+        return _reductions.mean(self, axis=axis, keepdims=keepdims, dtype=dtype)
 
     def astype(self, dtype: Any, /, *, copy: bool = True) -> Tensor:
         """The tensor converted to `dtype`."""

@@ -1,25 +1,37 @@
 import COpenBLAS
 
 /// The matrix product of `a` (m×k) and `b` (k×n) into `out` (m×n).
-/// Large float products go to OpenBLAS; small ones (where the call's
+/// Large float and complex products go to OpenBLAS; small ones (where the call's
 /// overhead dominates) and other dtypes run a plain loop.
 func gemm(_ a: NDArray, _ b: NDArray, into out: NDArray, _ op: String) throws {
     let m = a.shape[0], k = a.shape[1], n = b.shape[1]
     let small = Double(m) * Double(n) * Double(k) <= 4096 || k == 0
-    guard !small, a.dtype == .float32 || a.dtype == .float64,
-          m <= Int(Int32.max), n <= Int(Int32.max), k <= Int(Int32.max) else {
+    guard !small, a.dtype.isFloating, m <= Int(Int32.max), n <= Int(Int32.max), k <= Int(Int32.max) else {
         return try a.dtype.dispatchNumber(NaiveGemm(a: a, b: b, out: out), op)
     }
     let (a, ta, lda) = try blasOperand(a, op)
     let (b, tb, ldb) = try blasOperand(b, op)
-    if a.dtype == .float32 {
-        cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1,
+    let (m32, n32, k32) = (Int32(m), Int32(n), Int32(k))
+    switch a.dtype {
+    case .float32:
+        cblas_sgemm(CblasRowMajor, ta, tb, m32, n32, k32, 1,
                     a.pointer(Float.self), Int32(lda), b.pointer(Float.self), Int32(ldb),
-                    0, out.pointer(Float.self), Int32(n))
-    } else {
-        cblas_dgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1,
+                    0, out.pointer(Float.self), n32)
+    case .float64:
+        cblas_dgemm(CblasRowMajor, ta, tb, m32, n32, k32, 1,
                     a.pointer(Double.self), Int32(lda), b.pointer(Double.self), Int32(ldb),
-                    0, out.pointer(Double.self), Int32(n))
+                    0, out.pointer(Double.self), n32)
+    case .complex64:
+        // Complex<Float> is laid out as C's float[2], as cgemm reads it.
+        var one: (Float, Float) = (1, 0), zero: (Float, Float) = (0, 0)
+        cblas_cgemm(CblasRowMajor, ta, tb, m32, n32, k32, &one,
+                    a.baseAddress, Int32(lda), b.baseAddress, Int32(ldb),
+                    &zero, UnsafeMutableRawPointer(mutating: out.baseAddress), n32)
+    default:
+        var one: (Double, Double) = (1, 0), zero: (Double, Double) = (0, 0)
+        cblas_zgemm(CblasRowMajor, ta, tb, m32, n32, k32, &one,
+                    a.baseAddress, Int32(lda), b.baseAddress, Int32(ldb),
+                    &zero, UnsafeMutableRawPointer(mutating: out.baseAddress), n32)
     }
 }
 

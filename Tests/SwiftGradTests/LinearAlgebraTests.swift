@@ -1,0 +1,75 @@
+import SwiftGrad
+import XCTest
+
+/// Batched and broadcast products in every numeric dtype against a plain
+/// loop, complex products through cgemm/zgemm, and einsum's lowering.
+final class LinearAlgebraTests: XCTestCase {
+    /// C[b, i, j] = Σ_k A[b?, i, k] B[b?, k, j] with batch broadcasting.
+    private func reference(_ a: [Double], _ sa: [Int], _ b: [Double], _ sb: [Int]) -> [Double] {
+        let (m, k, n) = (sa[sa.count - 2], sa[sa.count - 1], sb[sb.count - 1])
+        let batchA = sa.dropLast(2).reduce(1, *), batchB = sb.dropLast(2).reduce(1, *)
+        let batch = max(batchA, batchB)
+        var out = [Double]()
+        for t in 0..<batch {
+            let ao = (batchA == 1 ? 0 : t) * m * k, bo = (batchB == 1 ? 0 : t) * k * n
+            for i in 0..<m {
+                for j in 0..<n { out.append((0..<k).reduce(0.0) { $0 + a[ao + i * k + $1] * b[bo + $1 * n + j] }) }
+            }
+        }
+        return out
+    }
+
+    func testBatchedMatmulEveryDType() throws {
+        let sa = [3, 4, 5], sb = [1, 5, 2]
+        let a = (0..<60).map { Double($0 % 7) }, b = (0..<10).map { Double($0 % 3) }
+        let expected = reference(a, sa, b, sb)
+        for dtype in [DType.int8, .uint16, .int32, .int64, .uint64, .float32, .float64, .complex64, .complex128] {
+            let y = try matmul(Tensor(a, shape: sa, dtype: dtype), Tensor(b, shape: sb, dtype: dtype))
+            XCTAssertEqual(y.dtype, dtype)
+            XCTAssertEqual(y.shape, [3, 4, 2])
+            assertClose(y, expected, tolerance: 1e-6, "\(dtype)")
+        }
+    }
+
+    func testLargeComplexProductsThroughBLAS() throws {
+        var random = SplitMix64(state: 3)
+        let (m, k, n) = (20, 30, 25)
+        let re = (0..<(m * k)).map { _ in Double.random(in: -1...1, using: &random) }
+        let im = (0..<(m * k)).map { _ in Double.random(in: -1...1, using: &random) }
+        let b = (0..<(k * n)).map { _ in Double.random(in: -1...1, using: &random) }
+        // (re + i·im) @ b: real part re @ b, imaginary part im @ b.
+        let i = try Tensor(.complex(0, 1), dtype: .complex128)
+        for dtype in [DType.complex64, .complex128] {
+            let z = try (Tensor(re, shape: [m, k]) + i * Tensor(im, shape: [m, k])).cast(to: dtype)
+            let y = try matmul(z, Tensor(b, shape: [k, n]).cast(to: dtype))
+            let tolerance = dtype == .complex64 ? 1e-5 : 1e-12
+            assertClose(try y.unary(.real), reference(re, [m, k], b, [k, n]), tolerance: tolerance)
+            assertClose(try y.unary(.imag), reference(im, [m, k], b, [k, n]), tolerance: tolerance)
+        }
+    }
+
+    func testBatchBroadcastShapesAndErrors() throws {
+        let a = try Tensor([Double](repeating: 1, count: 24), shape: [2, 1, 3, 4])
+        let b = try Tensor([Double](repeating: 1, count: 40), shape: [5, 4, 2])
+        XCTAssertEqual(try matmul(a, b).shape, [2, 5, 3, 2])
+        assertThrows(.value, "[matmul] shapes (2,1,3,4) and (3,4) are not aligned") {
+            try matmul(a, Tensor([Double](repeating: 1, count: 12), shape: [4, 3]).transposed())
+        }
+        let c = try Tensor([Double](repeating: 1, count: 24), shape: [2, 3, 4])
+        assertThrows(.value, "[matmul] shapes (2,3,4) and (3,4,2): batch axes (2,) and (3,) cannot be broadcast") { try matmul(c, Tensor([Double](repeating: 1, count: 24), shape: [3, 4, 2])) }
+    }
+
+    func testEinsumLowering() throws {
+        let a = try Tensor([1, 2, 3, 4, 5, 6], shape: [2, 3])
+        let b = try Tensor([1, 0, 2, 1, 0, 1], shape: [3, 2])
+        assertClose(try einsum("ij,jk->ik", [a, b]), [5, 5, 14, 11])
+        assertClose(try einsum("ij,jk", [a, b]), [5, 5, 14, 11])
+        assertClose(try einsum("ij->j", [a]), [5, 7, 9])
+        assertClose(try einsum("ij->ji", [a]), [1, 4, 2, 5, 3, 6])
+        assertClose(try einsum("ij,ij->", [a, a]), [91])
+        assertThrows(.value, "[einsum] repeated label") { try einsum("ii", [a]) }
+        assertThrows(.value, "[einsum] label 'j' has lengths 3 and 2") { try einsum("ij,jk", [a, a]) }
+        assertClose(try a.tensordot(b, count: 1), [5, 5, 14, 11])
+        assertClose(try a.tensordot(b, axes: [0, 1], [1, 0]), [16])
+    }
+}
