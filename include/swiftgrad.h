@@ -491,6 +491,75 @@ sg_status sg_outer(const sg_tensor *a, const sg_tensor *b, sg_tensor **out);
 sg_status sg_einsum(const char *subscripts, const sg_tensor *const *operands,
                     size_t noperands, sg_tensor **out);
 
+/* The linalg extension, float32 and float64 (integers are converted to
+ * float64; complex is refused for now), over stacks of matrices: leading
+ * axes are batch axes. A singular or non-positive-definite matrix gives
+ * SG_ERROR_VALUE with "[inv] singular matrix" / "[cholesky] matrix is not
+ * positive definite" in sg_last_error(). */
+typedef enum sg_linalg_op {
+    SG_LINALG_INV = 0,
+    SG_LINALG_DET = 1,
+    SG_LINALG_SLOGDET_SIGN = 2,      /* -1, 0 or 1 */
+    SG_LINALG_SLOGDET_LOGABSDET = 3, /* log |det| (-inf when singular) */
+    SG_LINALG_CHOLESKY = 4,          /* lower L, A = L L^T */
+    SG_LINALG_CHOLESKY_UPPER = 5,    /* L^T */
+    SG_LINALG_EIGVALSH = 6,          /* symmetric (lower triangle read), ascending */
+    SG_LINALG_EIGH_VECTORS = 7,      /* eigenvectors in columns */
+    SG_LINALG_SVDVALS = 8,           /* descending */
+    SG_LINALG_SVD_U = 9,             /* reduced U (m x k), k = min(m, n) */
+    SG_LINALG_SVD_VH = 10,           /* reduced V^H (k x n) */
+    SG_LINALG_SVD_U_FULL = 11,       /* m x m */
+    SG_LINALG_SVD_VH_FULL = 12,      /* n x n */
+    SG_LINALG_QR_Q = 13,             /* reduced Q (m x k) */
+    SG_LINALG_QR_R = 14,             /* reduced R (k x n) */
+    SG_LINALG_QR_Q_COMPLETE = 15,    /* m x m */
+    SG_LINALG_QR_R_COMPLETE = 16     /* m x n */
+} sg_linalg_op;
+
+/* One output of a factorization of each matrix of x, as a new reference.
+ * Differentiable: inv, det, slogdet's log, cholesky, eigvalsh, svdvals. */
+sg_status sg_linalg(sg_linalg_op op, const sg_tensor *x, sg_tensor **out);
+
+/* X with A X = B: A (..., n, n), B (..., n, k) or (n,); batch axes
+ * broadcast. Differentiable in both. */
+sg_status sg_linalg_solve(const sg_tensor *a, const sg_tensor *b,
+                          sg_tensor **out);
+
+/* The ord-norm of vectors along `axes` (NULL: all): 2 Euclidean, INFINITY
+ * and -INFINITY the largest and smallest magnitude, 0 the nonzero count,
+ * else (sum |x|^ord)^(1/ord). */
+sg_status sg_linalg_vector_norm(const sg_tensor *x, const int64_t *axes,
+                                size_t naxes, bool keepdims, double ord,
+                                sg_tensor **out);
+
+/* The norm of each matrix; ord is "fro", "nuc", "1", "-1", "2", "-2",
+ * "inf" or "-inf" (read, not kept). */
+sg_status sg_linalg_matrix_norm(const sg_tensor *x, const char *ord,
+                                bool keepdims, sg_tensor **out);
+
+/* The diagonal at `offset` of each matrix (a view), and its sum (trace; in
+ * *dtype when given, else as sg_sum chooses). */
+sg_status sg_linalg_diagonal(const sg_tensor *x, int64_t offset,
+                             sg_tensor **out);
+sg_status sg_linalg_trace(const sg_tensor *x, int64_t offset,
+                          const sg_dtype *dtype, sg_tensor **out);
+
+/* Each square matrix to the integer power n (negative: of the inverse). */
+sg_status sg_linalg_matrix_power(const sg_tensor *x, int64_t n,
+                                 sg_tensor **out);
+
+/* The pseudo-inverse and the rank, counting singular values above *rtol
+ * times the largest (NULL: max(m, n) * eps); the rank is int64. */
+sg_status sg_linalg_pinv(const sg_tensor *x, const double *rtol,
+                         sg_tensor **out);
+sg_status sg_linalg_matrix_rank(const sg_tensor *x, const double *rtol,
+                                sg_tensor **out);
+
+/* The cross product of 3-vectors along `axis` (negative); the other axes
+ * broadcast. */
+sg_status sg_linalg_cross(const sg_tensor *a, const sg_tensor *b,
+                          int64_t axis, sg_tensor **out);
+
 /* ---------------------------------------------------- Compiled functions */
 
 typedef struct sg_function sg_function;

@@ -1,8 +1,9 @@
 /*
  * test_reductions.c: the reductions and products of the C ABI against
  * NumPy's values (float64 and int64), a gradient of max with ties, the
- * dtype rules, and errors: NULL pointers, bad axes, empty reductions,
- * unknown operations, mismatched shapes.
+ * dtype rules, the linalg extension (LAPACK) with the gradient of det, and
+ * errors: NULL pointers, bad axes, empty reductions, unknown operations,
+ * mismatched shapes, singular matrices.
  */
 #include "check.h"
 
@@ -215,11 +216,106 @@ static void test_errors(void) {
     sg_tensor_free(x);
 }
 
+static void test_linalg(void) {
+    /* A = [[4, 2], [2, 3]]: symmetric positive definite */
+    static const double A[] = {4, 2, 2, 3}, ONES[] = {1, 1, 1, 1};
+    static const int64_t s22[] = {2, 2}, s2[] = {2};
+    sg_tensor *a = tensor64(A, s22, 2), *y = NULL, *g = NULL;
+    CHECK_OK(sg_linalg(SG_LINALG_INV, a, &y));
+    { static const double e[] = {0.375, -0.25, -0.25, 0.5}; CHECK_TENSOR(y, s22, 2, e, TOL); }
+    sg_tensor_free(y);
+    CHECK_OK(sg_linalg(SG_LINALG_DET, a, &y));
+    { static const double e[] = {8}; CHECK_TENSOR(y, S0, 0, e, 1e-12); }
+    sg_tensor_free(y);
+    CHECK_OK(sg_linalg(SG_LINALG_CHOLESKY, a, &y));
+    { static const double e[] = {2, 0, 1, 1.4142135623730951}; CHECK_TENSOR(y, s22, 2, e, TOL); }
+    sg_tensor_free(y);
+    CHECK_OK(sg_linalg(SG_LINALG_EIGVALSH, a, &y));
+    { static const double e[] = {1.4384471871911697, 5.5615528128088303}; CHECK_TENSOR(y, s2, 1, e, 1e-12); }
+    sg_tensor_free(y);
+    CHECK_OK(sg_linalg(SG_LINALG_SVDVALS, a, &y));
+    { static const double e[] = {5.5615528128088303, 1.4384471871911697}; CHECK_TENSOR(y, s2, 1, e, 1e-12); }
+    sg_tensor_free(y);
+    {
+        static const double rhs[] = {1, 2};
+        sg_tensor *b = tensor64(rhs, s2, 1);
+        static const double e[] = {-0.125, 0.75};
+        CHECK_OK(sg_linalg_solve(a, b, &y));
+        CHECK_TENSOR(y, s2, 1, e, TOL);
+        sg_tensor_free(y);
+        sg_tensor_free(b);
+    }
+    CHECK_OK(sg_linalg_matrix_norm(a, "fro", false, &y));
+    { static const double e[] = {5.7445626465380286}; CHECK_TENSOR(y, S0, 0, e, 1e-12); }
+    sg_tensor_free(y);
+    CHECK_OK(sg_linalg_vector_norm(a, NULL, 0, false, 1.0, &y));
+    { static const double e[] = {11}; CHECK_TENSOR(y, S0, 0, e, TOL); }
+    sg_tensor_free(y);
+    CHECK_OK(sg_linalg_trace(a, 0, NULL, &y));
+    { static const double e[] = {7}; CHECK_TENSOR(y, S0, 0, e, TOL); }
+    sg_tensor_free(y);
+    CHECK_OK(sg_linalg_diagonal(a, 1, &y));
+    { static const double e[] = {2}; static const int64_t s1[] = {1}; CHECK_TENSOR(y, s1, 1, e, TOL); }
+    sg_tensor_free(y);
+    CHECK_OK(sg_linalg_matrix_power(a, 2, &y));
+    { static const double e[] = {20, 14, 14, 13}; CHECK_TENSOR(y, s22, 2, e, TOL); }
+    sg_tensor_free(y);
+    CHECK_OK(sg_linalg_matrix_rank(a, NULL, &y));
+    {
+        int64_t rank = 0;
+        CHECK_OK(sg_tensor_copy_data(y, &rank, sizeof rank));
+        CHECK(rank == 2);
+    }
+    sg_tensor_free(y);
+    {
+        static const double u[] = {1, 2, 3}, v[] = {4, 5, 6}, e[] = {-3, 6, -3};
+        sg_tensor *tu = tensor64(u, S3, 1), *tv = tensor64(v, S3, 1);
+        CHECK_OK(sg_linalg_cross(tu, tv, -1, &y));
+        CHECK_TENSOR(y, S3, 1, e, TOL);
+        sg_tensor_free(y);
+        CHECK_STATUS(sg_linalg_cross(tu, tv, 0, &y), SG_ERROR_INDEX);
+        sg_tensor_free(tu);
+        sg_tensor_free(tv);
+    }
+
+    /* d det / dA = det(A) A^-T = [[3, -2], [-2, 4]] */
+    CHECK_OK(sg_tensor_set_requires_grad(a, true));
+    CHECK_OK(sg_linalg(SG_LINALG_DET, a, &y));
+    CHECK_OK(sg_tensor_backward(y, NULL));
+    CHECK_OK(sg_tensor_grad(a, &g));
+    { static const double e[] = {3, -2, -2, 4}; CHECK_TENSOR(g, s22, 2, e, 1e-12); }
+    sg_tensor_free(g);
+    sg_tensor_free(y);
+
+    /* errors */
+    sg_tensor *singular = tensor64(ONES, s22, 2);
+    CHECK_STATUS(sg_linalg(SG_LINALG_INV, singular, &y), SG_ERROR_VALUE);
+    CHECK_ERROR_HAS("[inv] singular matrix (shape (2,2))");
+    CHECK_STATUS(sg_linalg(SG_LINALG_CHOLESKY, singular, &y), SG_ERROR_VALUE);
+    CHECK_ERROR_HAS("[cholesky] matrix is not positive definite");
+    CHECK_STATUS(sg_linalg((sg_linalg_op)42, a, &y), SG_ERROR_VALUE);
+    CHECK_ERROR_HAS("unknown linalg operation 42");
+    CHECK_STATUS(sg_linalg(SG_LINALG_DET, NULL, &y), SG_ERROR_NULL);
+    CHECK_STATUS(sg_linalg_matrix_norm(a, NULL, false, &y), SG_ERROR_NULL);
+    CHECK_STATUS(sg_linalg_matrix_norm(a, "3", false, &y), SG_ERROR_VALUE);
+    CHECK_ERROR_HAS("[matrix_norm] unknown order '3'");
+    CHECK_STATUS(sg_linalg_solve(a, NULL, &y), SG_ERROR_NULL);
+    {
+        sg_tensor *v3 = tensor64(A, S3, 1);
+        CHECK_STATUS(sg_linalg(SG_LINALG_DET, v3, &y), SG_ERROR_VALUE);
+        CHECK_ERROR_HAS("[det] needs a matrix");
+        sg_tensor_free(v3);
+    }
+    sg_tensor_free(singular);
+    sg_tensor_free(a);
+}
+
 int main(void) {
     test_reduce_values();
     test_integer_dtype_rules();
     test_max_gradient_splits_ties();
     test_products();
     test_errors();
+    test_linalg();
     return CHECK_DONE();
 }

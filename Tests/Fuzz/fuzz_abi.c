@@ -845,6 +845,14 @@ static sg_status call_function_input(void) {
     X(vecdot, (PRODUCT(), sg_vecdot(pa, pb, -(int64_t)(byte() % 4), OUT())))   \
     X(outer, (PRODUCT(), sg_outer(pa, pb, OUT())))                             \
     X(einsum, (PRODUCT(), sg_einsum(EINSUM(), (const sg_tensor *const[]){pa, pb, pa}, byte() % 4, OUT()))) \
+    X(linalg, sg_linalg((sg_linalg_op)(byte() % 20), T(), OUT()))             \
+    X(linalg_solve, (PRODUCT(), sg_linalg_solve(pa, pb, OUT())))               \
+    X(vector_norm, sg_linalg_vector_norm(TM(), AXES(), COUNT(), FLAG(), SCALAR(), OUT())) \
+    X(matrix_norm, sg_linalg_matrix_norm(TM(), byte() % 2 ? "nuc" : "fro", FLAG(), OUT())) \
+    X(diagonal, sg_linalg_diagonal(T(), (int64_t)(byte() % 7) - 3, OUT()))     \
+    X(trace, sg_linalg_trace(TC(), (int64_t)(byte() % 7) - 3, DTYPE_OR_NULL(), OUT())) \
+    X(matrix_power, sg_linalg_matrix_power(TC(), (int64_t)(byte() % 7) - 3, OUT())) \
+    X(cross, (PRODUCT(), sg_linalg_cross(pa, pb, -(int64_t)(byte() % 3), OUT()))) \
     X(astype, sg_astype(T(), DTYPE(), OUT()))                                  \
     X(function_new, call_function_new())                                       \
     X(function_call, call_function_call())                                     \

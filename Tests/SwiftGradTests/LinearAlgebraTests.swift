@@ -72,4 +72,83 @@ final class LinearAlgebraTests: XCTestCase {
         assertClose(try a.tensordot(b, count: 1), [5, 5, 14, 11])
         assertClose(try a.tensordot(b, axes: [0, 1], [1, 0]), [16])
     }
+
+    // MARK: LAPACK
+
+    private let a = [4.0, 2, 2, 3]  // symmetric positive definite
+
+    func testFactorizationsByHand() throws {
+        let x = try Tensor(a, shape: [2, 2])
+        assertClose(try x.inverse(), [0.375, -0.25, -0.25, 0.5], tolerance: 1e-15)
+        assertClose(try x.determinant(), [8], tolerance: 1e-14)
+        let (sign, log) = try x.slogdet()
+        assertClose(sign, [1])
+        assertClose(log, [2.0794415416798357], tolerance: 1e-14)  // log 8
+        assertClose(try x.cholesky(), [2, 0, 1, (2.0).squareRoot()], tolerance: 1e-15)
+        assertClose(try x.eigvalsh(), [(7 - (17.0).squareRoot()) / 2, (7 + (17.0).squareRoot()) / 2], tolerance: 1e-14)
+        assertClose(try x.solve(Tensor([1, 2], shape: [2])), [-0.125, 0.75], tolerance: 1e-15)
+        assertClose(try x.trace(), [7])
+        assertClose(try x.matrixPower(2), [20, 14, 14, 13])
+        assertClose(try x.matrixPower(0), [1, 0, 0, 1])
+        assertClose(try Tensor([1, 2, 3], shape: [3]).cross(Tensor([4, 5, 6], shape: [3])), [-3, 6, -3])
+    }
+
+    /// Batched factorizations reconstruct their inputs, float32 and float64.
+    func testBatchedFactorizationsReconstruct() throws {
+        var random = SplitMix64(state: 11)
+        let values = (0..<24).map { _ in Double.random(in: -1...1, using: &random) }
+        for dtype in [DType.float32, .float64] {
+            let tolerance = dtype == .float32 ? 1e-4 : 1e-12
+            let x = try Tensor(values, shape: [2, 4, 3], dtype: dtype)
+            let (u, s, vh) = try x.svd(fullMatrices: false)
+            assertClose(try einsum("bij,bj,bjk->bik", [u, s, vh]), x.scalars(), tolerance: tolerance)
+            let (q, r) = try x.qr()
+            assertClose(try matmul(q, r), x.scalars(), tolerance: tolerance)
+            let square = try matmul(x.transposedMatrices(), x)  // (2, 3, 3), positive definite
+            assertClose(try matmul(square, square.inverse()), [1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 0, 0, 0, 1, 0, 0, 0, 1],
+                        tolerance: dtype == .float32 ? 1e-3 : 1e-10)
+            let l = try square.cholesky()
+            assertClose(try matmul(l, l.transposedMatrices()), square.scalars(), tolerance: tolerance * 10)
+        }
+    }
+
+    func testLinalgErrors() throws {
+        let singular = try Tensor([1, 1, 1, 1], shape: [2, 2])
+        assertThrows(.value, "[inv] singular matrix (shape (2,2))") { try singular.inverse() }
+        assertThrows(.value, "[solve] singular matrix") { try singular.solve(Tensor([1, 1], shape: [2])) }
+        assertThrows(.value, "[cholesky] matrix is not positive definite") { try (singular * -1).cholesky() }
+        assertThrows(.value, "[det] needs square matrices, got shape (1,4)") { try Tensor([1, 2, 3, 4], shape: [1, 4]).determinant() }
+        assertThrows(.type, "[eigvalsh] complex matrices") { try singular.cast(to: .complex128).eigvalsh() }
+        assertClose(try singular.determinant(), [0])
+    }
+
+    func testLinalgGradientsMatchCentralDifferences() throws {
+        // 3×3 matrices moved away from singular.
+        let eye = try Tensor([4, 0, 0, 0, 4, 0, 0, 0, 4], shape: [3, 3])
+        let shift = { (x: Tensor) throws -> Tensor in try x + eye }
+        try checkGradients([
+            ("inv", [[2, 3, 3]], { try shift($0[0]).inverse() }),
+            ("det", [[3, 3]], { try shift($0[0]).determinant() }),
+            ("slogdet", [[2, 3, 3]], { try shift($0[0]).slogdet().logAbsDet }),
+            ("cholesky", [[3, 3]], { try (matmul($0[0], $0[0].transposedMatrices()) + eye).cholesky() }),
+            ("solve", [[2, 3, 3], [3, 2]], { try shift($0[0]).solve($0[1]) }),
+            ("eigvalsh", [[3, 3]], { try ($0[0] + $0[0].transposedMatrices()).eigvalsh() }),
+            ("svdvals", [[4, 3]], { try $0[0].svdvals() }),
+            ("matrix_norm", [[3, 4]], { try $0[0].matrixNorm() }),
+            ("vector_norm", [[3, 4]], { try $0[0].vectorNorm(axes: [1], ord: 3) }),
+            ("trace", [[3, 4]], { try $0[0].trace(offset: 1) }),
+            ("matrix_power", [[3, 3]], { try $0[0].matrixPower(3) }),
+            ("cross", [[2, 3], [3]], { try $0[0].cross($0[1]) }),
+        ])
+    }
+}
+
+private extension Tensor {
+    func transposedMatrices() throws -> Tensor {
+        var axes = Array(0..<rank)
+        axes.swapAt(rank - 1, rank - 2)
+        return try permuted(axes)
+    }
+
+    func scalars() -> [Double] { value?.scalars ?? [] }
 }

@@ -113,24 +113,33 @@ final class ReductionTests: XCTestCase {
             ("vecdot", [[2, 3], [3]], { try vecdot($0[0], $0[1]) }),
             ("outer", [[3], [2]], { try outer($0[0], $0[1]) }),
         ]
-        var random = SplitMix64(state: 4)
-        for (name, shapes, f) in cases {
-            let x = try shapes.map { shape in
-                try NDArray((0..<shape.reduce(1, *)).map { _ in Double.random(in: 0.5...2, using: &random) }, shape: shape)
-            }
-            let shape = try f(x.map(Tensor.init)).value!.shape
-            let w = try Tensor((0..<shape.reduce(1, *)).map { _ in Double.random(in: -1...1, using: &random) }, shape: shape)
-            let loss = { (inputs: [Tensor]) in try (f(inputs) * w).sum() }
-            let numeric = try centralDifferences(x) { try loss($0.map(Tensor.init)).item() }
-            let leaves = x.map(Tensor.init)
-            for leaf in leaves { try leaf.setRequiresGrad(true) }
-            try loss(leaves).backward()
-            for (i, leaf) in leaves.enumerated() { assertClose(leaf.grad, numeric[i], tolerance: 1e-6, "\(name) eager x\(i)") }
-            let placeholders = try x.map { try Tensor.placeholder(.float64, shape: $0.shape.map { _ in nil }) }
-            let symbolic = try Function(inputs: placeholders, outputs: grad(loss(placeholders), wrt: placeholders))
-            for (i, g) in try symbolic(x.map(Tensor.init)).enumerated() {
-                assertClose(g, numeric[i], tolerance: 1e-6, "\(name) symbolic x\(i)")
-            }
+        try checkGradients(cases)
+    }
+}
+
+/// Checks each case's eager and symbolic gradients against central
+/// differences of sum(f(x) * w), at random x in [0.5, 2].
+func checkGradients(_ cases: [(String, [[Int]], ([Tensor]) throws -> Tensor)],
+                    file: StaticString = #filePath, line: UInt = #line) throws {
+    var random = SplitMix64(state: 4)
+    for (name, shapes, f) in cases {
+        let x = try shapes.map { shape in
+            try NDArray((0..<shape.reduce(1, *)).map { _ in Double.random(in: 0.5...2, using: &random) }, shape: shape)
+        }
+        let shape = try f(x.map(Tensor.init)).value!.shape
+        let w = try Tensor((0..<shape.reduce(1, *)).map { _ in Double.random(in: -1...1, using: &random) }, shape: shape)
+        let loss = { (inputs: [Tensor]) in try (f(inputs) * w).sum() }
+        let numeric = try centralDifferences(x) { try loss($0.map(Tensor.init)).item() }
+        let leaves = x.map(Tensor.init)
+        for leaf in leaves { try leaf.setRequiresGrad(true) }
+        try loss(leaves).backward()
+        for (i, leaf) in leaves.enumerated() {
+            assertClose(leaf.grad, numeric[i], tolerance: 1e-6, "\(name) eager x\(i)", file: file, line: line)
+        }
+        let placeholders = try x.map { try Tensor.placeholder(.float64, shape: $0.shape.map { _ in nil }) }
+        let symbolic = try Function(inputs: placeholders, outputs: grad(loss(placeholders), wrt: placeholders))
+        for (i, g) in try symbolic(x.map(Tensor.init)).enumerated() {
+            assertClose(g, numeric[i], tolerance: 1e-6, "\(name) symbolic x\(i)", file: file, line: line)
         }
     }
 }

@@ -3251,6 +3251,158 @@ done:
     return ret;
 }
 
+/* Runs `call` on one tensor argument with the GIL released. */
+#define ONE_TENSOR_CALL(name, obj, call)                                      \
+    do {                                                                      \
+        module_state *st_ = get_state(module);                                \
+        PyObject *x = to_tensor(st_, (obj), DTYPE_ANY, DTYPE_ANY, (name));    \
+        if (x == NULL)                                                        \
+            return NULL;                                                      \
+        sg_tensor *out = NULL;                                                \
+        sg_status status;                                                     \
+        Py_BEGIN_ALLOW_THREADS                                                \
+        status = (call);                                                      \
+        Py_END_ALLOW_THREADS                                                  \
+        Py_DECREF(x);                                                         \
+        return tensor_result(st_, status, out);                               \
+    } while (0)
+
+/* linalg(op, x): sg_linalg */
+static PyObject *
+m_linalg(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("linalg", nargs, 2) < 0)
+        return NULL;
+    long op = PyLong_AsLong(args[0]);
+    if (op == -1 && PyErr_Occurred())
+        return NULL;
+    ONE_TENSOR_CALL("linalg", args[1], sg_linalg((sg_linalg_op)op, HANDLE(x), &out));
+}
+
+/* linalg_solve(a, b) */
+static PyObject *
+m_linalg_solve(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("solve", nargs, 2) < 0)
+        return NULL;
+    return product(get_state(module), sg_linalg_solve, "solve", args[0], args[1]);
+}
+
+/* vector_norm(x, axis, keepdims, ord) */
+static PyObject *
+m_vector_norm(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("vector_norm", nargs, 4) < 0)
+        return NULL;
+    int64_t axes[MAX_NDIM];
+    Py_ssize_t naxes = parse_axes(args[1], axes, "vector_norm");
+    int keepdims = PyObject_IsTrue(args[2]);
+    double ord = PyFloat_AsDouble(args[3]);
+    if (naxes == -2 || keepdims < 0 || (ord == -1.0 && PyErr_Occurred()))
+        return NULL;
+    ONE_TENSOR_CALL("vector_norm", args[0],
+                    sg_linalg_vector_norm(HANDLE(x), naxes < 0 ? NULL : axes,
+                                          naxes < 0 ? 0 : (size_t)naxes,
+                                          keepdims != 0, ord, &out));
+}
+
+/* matrix_norm(x, ord, keepdims); ord a str */
+static PyObject *
+m_matrix_norm(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("matrix_norm", nargs, 3) < 0)
+        return NULL;
+    const char *ord = PyUnicode_AsUTF8(args[1]);
+    int keepdims = PyObject_IsTrue(args[2]);
+    if (ord == NULL || keepdims < 0)
+        return NULL;
+    ONE_TENSOR_CALL("matrix_norm", args[0],
+                    sg_linalg_matrix_norm(HANDLE(x), ord, keepdims != 0, &out));
+}
+
+/* diagonal(x, offset) */
+static PyObject *
+m_diagonal(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    int64_t offset;
+    if (check_nargs("diagonal", nargs, 2) < 0 ||
+        as_int64(args[1], &offset, "diagonal", "offset") < 0)
+        return NULL;
+    ONE_TENSOR_CALL("diagonal", args[0], sg_linalg_diagonal(HANDLE(x), offset, &out));
+}
+
+/* trace(x, offset, dtype); dtype -1 for none */
+static PyObject *
+m_trace(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    int64_t offset;
+    sg_dtype dtype;
+    int has_dtype;
+    if (check_nargs("trace", nargs, 3) < 0 ||
+        as_int64(args[1], &offset, "trace", "offset") < 0 ||
+        parse_optional_dtype(args[2], &dtype, &has_dtype) < 0)
+        return NULL;
+    ONE_TENSOR_CALL("trace", args[0],
+                    sg_linalg_trace(HANDLE(x), offset, has_dtype ? &dtype : NULL, &out));
+}
+
+/* matrix_power(x, n) */
+static PyObject *
+m_matrix_power(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    int64_t n;
+    if (check_nargs("matrix_power", nargs, 2) < 0 ||
+        as_int64(args[1], &n, "matrix_power", "n") < 0)
+        return NULL;
+    ONE_TENSOR_CALL("matrix_power", args[0], sg_linalg_matrix_power(HANDLE(x), n, &out));
+}
+
+/* pinv(x, rtol, rank): rtol None or a float; rank true for matrix_rank */
+static PyObject *
+m_pinv(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("pinv", nargs, 3) < 0)
+        return NULL;
+    double rtol = 0;
+    int has_rtol = args[1] != Py_None;
+    int rank = PyObject_IsTrue(args[2]);
+    if (has_rtol) {
+        rtol = PyFloat_AsDouble(args[1]);
+        if (rtol == -1.0 && PyErr_Occurred())
+            return NULL;
+    }
+    if (rank < 0)
+        return NULL;
+    ONE_TENSOR_CALL(rank ? "matrix_rank" : "pinv", args[0],
+                    (rank ? sg_linalg_matrix_rank : sg_linalg_pinv)(
+                        HANDLE(x), has_rtol ? &rtol : NULL, &out));
+}
+
+/* cross(a, b, axis) */
+static PyObject *
+m_cross(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("cross", nargs, 3) < 0)
+        return NULL;
+    int64_t axis;
+    if (as_int64(args[2], &axis, "cross", "axis") < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    PyObject *ta, *tb;
+    if (to_tensor_pair(st, args[0], args[1], &ta, &tb, "cross") < 0)
+        return NULL;
+    sg_tensor *out = NULL;
+    sg_status status;
+    Py_BEGIN_ALLOW_THREADS
+    status = sg_linalg_cross(HANDLE(ta), HANDLE(tb), axis, &out);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(ta);
+    Py_DECREF(tb);
+    return tensor_result(st, status, out);
+}
+
+#undef ONE_TENSOR_CALL
+
 /* ======================================== end reductions and linear algebra */
 
 static PyMethodDef module_methods[] = {
@@ -3308,6 +3460,24 @@ static PyMethodDef module_methods[] = {
      "outer(a, b)"},
     {"einsum", (PyCFunction)(void (*)(void))m_einsum, METH_FASTCALL,
      "einsum(subscripts, operands)"},
+    {"linalg", (PyCFunction)(void (*)(void))m_linalg, METH_FASTCALL,
+     "linalg(op, x): sg_linalg"},
+    {"linalg_solve", (PyCFunction)(void (*)(void))m_linalg_solve, METH_FASTCALL,
+     "linalg_solve(a, b)"},
+    {"vector_norm", (PyCFunction)(void (*)(void))m_vector_norm, METH_FASTCALL,
+     "vector_norm(x, axis, keepdims, ord)"},
+    {"matrix_norm", (PyCFunction)(void (*)(void))m_matrix_norm, METH_FASTCALL,
+     "matrix_norm(x, ord, keepdims)"},
+    {"diagonal", (PyCFunction)(void (*)(void))m_diagonal, METH_FASTCALL,
+     "diagonal(x, offset)"},
+    {"trace", (PyCFunction)(void (*)(void))m_trace, METH_FASTCALL,
+     "trace(x, offset, dtype)"},
+    {"matrix_power", (PyCFunction)(void (*)(void))m_matrix_power, METH_FASTCALL,
+     "matrix_power(x, n)"},
+    {"pinv", (PyCFunction)(void (*)(void))m_pinv, METH_FASTCALL,
+     "pinv(x, rtol, rank): pinv or matrix_rank"},
+    {"cross", (PyCFunction)(void (*)(void))m_cross, METH_FASTCALL,
+     "cross(a, b, axis)"},
     /* end reductions and linear algebra */
     {"astype", (PyCFunction)(void (*)(void))m_astype, METH_FASTCALL,
      "astype(x, dtype)"},

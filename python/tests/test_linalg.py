@@ -159,3 +159,147 @@ def test_outer_and_matrix_transpose():
 
 def test_linalg_error_is_a_value_error():
     assert issubclass(sg.linalg.LinAlgError, ValueError)
+
+
+# ------------------------------------------------------- linalg extension
+
+def well_conditioned(dtype, shape, seed=0):
+    a = data(dtype, shape, seed)
+    return (a + 4 * np.eye(shape[-1], dtype=dtype)).astype(dtype)
+
+
+def spd(dtype, shape, seed=0):
+    a = data("float64", shape, seed)
+    return (a @ np.swapaxes(a, -1, -2) + 3 * np.eye(shape[-1])).astype(dtype)
+
+
+TOL = {"float32": 2e-4, "float64": 1e-10}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape", [(3, 3), (2, 4, 4), (2, 1, 2, 2)], ids=str)
+def test_square_factorizations(dtype, shape):
+    a, s = well_conditioned(dtype, shape), spd(dtype, shape)
+    L, t = sg.linalg, TOL[dtype]
+    check(L.inv(sg.asarray(a)), np.linalg.inv(a), t)
+    check(L.det(sg.asarray(a)), np.linalg.det(a), t)
+    sign, logabs = L.slogdet(sg.asarray(a))
+    expected = np.linalg.slogdet(a)
+    check(sign, expected.sign, t)
+    check(logabs, expected.logabsdet, t)
+    check(L.cholesky(sg.asarray(s)), np.linalg.cholesky(s), t)
+    check(L.cholesky(sg.asarray(s), upper=True), np.swapaxes(np.linalg.cholesky(s), -1, -2), t)
+    w, v = L.eigh(sg.asarray(s))
+    check(w, np.linalg.eigvalsh(s), t)
+    # Eigenvectors are defined up to sign: check A V = V diag(w).
+    np.testing.assert_allclose(s @ np.asarray(v), np.asarray(v) * np.asarray(w)[..., None, :],
+                               rtol=t * 10, atol=t * 10)
+    check(L.eigvalsh(sg.asarray(s)), np.linalg.eigvalsh(s), t)
+    b = data(dtype, shape[:-1] + (2,), seed=5)
+    check(L.solve(sg.asarray(a), sg.asarray(b)), np.linalg.solve(a, b), t * 10)
+    check(L.matrix_power(sg.asarray(a), 3), np.linalg.matrix_power(a, 3), t * 10)
+    check(L.matrix_power(sg.asarray(a), -1), np.linalg.inv(a), t * 10)
+    check(L.matrix_power(sg.asarray(a), 0), np.broadcast_to(np.eye(shape[-1], dtype=dtype), shape), t)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape", [(4, 3), (3, 4), (2, 5, 2), (3, 3)], ids=str)
+def test_rectangular_factorizations(dtype, shape):
+    x = data(dtype, shape, seed=2)
+    L, t = sg.linalg, TOL[dtype]
+    check(L.svdvals(sg.asarray(x)), np.linalg.svd(x, compute_uv=False), t)
+    for full in [True, False]:
+        u, s, vh = L.svd(sg.asarray(x), full_matrices=full)
+        eu, es, evh = np.linalg.svd(x, full_matrices=full)
+        assert u.shape == eu.shape and vh.shape == evh.shape
+        k = min(shape[-2:])
+        recon = np.asarray(u)[..., :, :k] * np.asarray(s)[..., None, :] @ np.asarray(vh)[..., :k, :]
+        np.testing.assert_allclose(recon, x, rtol=t * 10, atol=t * 10)
+    for mode in ["reduced", "complete"]:
+        q, r = L.qr(sg.asarray(x), mode=mode)
+        eq, er = np.linalg.qr(x, mode=mode)
+        assert q.shape == eq.shape and r.shape == er.shape
+        np.testing.assert_allclose(np.asarray(q) @ np.asarray(r), x, rtol=t * 10, atol=t * 10)
+        np.testing.assert_allclose(np.abs(np.asarray(r)), np.abs(er), rtol=t * 10, atol=t * 10)
+    check(L.pinv(sg.asarray(x)), np.linalg.pinv(x), t * 10)
+    check(L.matrix_rank(sg.asarray(x)), np.linalg.matrix_rank(x))
+    for ord in ["fro", "nuc", 1, -1, 2, -2, np.inf, -np.inf]:
+        check(L.matrix_norm(sg.asarray(x), ord=ord), np.linalg.matrix_norm(x, ord=ord), t)
+    check(L.matrix_norm(sg.asarray(x), keepdims=True),
+          np.linalg.matrix_norm(x, keepdims=True), t)
+    for ord in [2, 1, 0, 3, 0.5, np.inf, -np.inf]:
+        check(L.vector_norm(sg.asarray(x), ord=ord), np.linalg.vector_norm(x, ord=ord), t)
+        check(L.vector_norm(sg.asarray(x), axis=-1, ord=ord, keepdims=True),
+              np.linalg.vector_norm(x, axis=-1, ord=ord, keepdims=True), t)
+    for offset in [-1, 0, 2]:
+        check(L.diagonal(sg.asarray(x), offset=offset),
+              np.diagonal(x, offset=offset, axis1=-2, axis2=-1))
+        check(L.trace(sg.asarray(x), offset=offset),
+              np.trace(x, offset=offset, axis1=-2, axis2=-1), t)
+
+
+def test_rank_deficient_and_integer_inputs():
+    x = np.array([[1.0, 2.0], [2.0, 4.0], [0.0, 0.0]])
+    check(sg.linalg.matrix_rank(sg.asarray(x)), np.linalg.matrix_rank(x))
+    check(sg.linalg.pinv(sg.asarray(x)), np.linalg.pinv(x), 1e-10)
+    check(sg.linalg.det(sg.asarray(np.array([[1.0, 2.0], [2.0, 4.0]]))), np.float64(0.0))
+    sign, logabs = sg.linalg.slogdet(sg.asarray(np.zeros((2, 2))))
+    assert float(sign) == 0 and float(logabs) == -np.inf
+    i = np.array([[2, 1], [1, 3]])
+    check(sg.linalg.inv(sg.asarray(i)), np.linalg.inv(i), 1e-12)
+    check(sg.linalg.trace(sg.asarray(i)), np.trace(i))
+    check(sg.linalg.trace(sg.asarray(i), dtype="float32"), np.trace(i, dtype=np.float32))
+
+
+def test_cross():
+    rng = np.random.default_rng(1)
+    a, b = rng.uniform(size=(4, 3)), rng.uniform(size=(2, 1, 3))
+    check(sg.linalg.cross(sg.asarray(a), sg.asarray(b)), np.cross(a, b), 1e-12)
+    a, b = rng.uniform(size=(3, 5)), rng.uniform(size=(3, 5))
+    check(sg.linalg.cross(sg.asarray(a), sg.asarray(b), axis=-2), np.cross(a, b, axis=-2), 1e-12)
+    ia, ib = np.array([1, 0, 0]), np.array([0, 1, 0])
+    check(sg.linalg.cross(sg.asarray(ia), sg.asarray(ib)), np.cross(ia, ib))
+    with pytest.raises(ValueError, match=r"^\[cross\] axis -1 must have length 3"):
+        sg.linalg.cross(sg.asarray(np.ones(2)), sg.asarray(np.ones(2)))
+
+
+def test_gradients_by_hand():
+    # d det(A)/dA = det(A) A^-T; d log|det A| = A^-T; d tr(A) = I.
+    a = np.array([[2.0, 1.0], [0.5, 3.0]])
+    t = sg.asarray(a)
+    t.requires_grad = True
+    sg.linalg.det(t).backward()
+    np.testing.assert_allclose(np.asarray(t.grad), np.linalg.det(a) * np.linalg.inv(a).T)
+    t.grad = None
+    sg.linalg.trace(t).backward()
+    np.testing.assert_allclose(np.asarray(t.grad), np.eye(2))
+    t.grad = None
+    sg.linalg.matrix_norm(t).backward()
+    np.testing.assert_allclose(np.asarray(t.grad), a / np.linalg.norm(a))
+
+
+def test_linalg_errors():
+    L = sg.linalg
+    with pytest.raises(L.LinAlgError, match=r"^\[inv\] singular matrix \(shape \(2,2\)\)"):
+        L.inv(sg.asarray(np.ones((2, 2))))
+    with pytest.raises(ValueError, match=r"^\[solve\] singular matrix"):
+        L.solve(sg.asarray(np.zeros((2, 2))), sg.asarray(np.ones(2)))
+    with pytest.raises(L.LinAlgError, match=r"^\[cholesky\] matrix is not positive definite"):
+        L.cholesky(sg.asarray(-np.eye(3)))
+    with pytest.raises(ValueError, match=r"^\[det\] needs square matrices, got shape \(2,3\)"):
+        L.det(sg.asarray(np.ones((2, 3))))
+    with pytest.raises(ValueError, match=r"^\[inv\] needs a matrix"):
+        L.inv(sg.asarray(np.ones(3)))
+    with pytest.raises(TypeError, match=r"^\[svd\] complex matrices are not supported"):
+        L.svd(sg.asarray(np.eye(2) * 1j))
+    with pytest.raises(ValueError, match=r"^\[solve\] shapes \(2,2\) and \(3,1\)"):
+        L.solve(sg.asarray(np.eye(2)), sg.asarray(np.ones(3)))
+    with pytest.raises(ValueError, match=r"^\[matrix_norm\] unknown order"):
+        L.matrix_norm(sg.asarray(np.eye(2)), ord=3)
+    with pytest.raises(ValueError, match=r"^\[qr\] mode"):
+        L.qr(sg.asarray(np.eye(2)), mode="r")
+    t = sg.asarray(np.eye(2))
+    t.requires_grad = True
+    w, v = L.eigh(t)
+    with pytest.raises(ValueError, match=r"^\[eigh\] the gradient through the eigh factors"):
+        sg.sum(v).backward()

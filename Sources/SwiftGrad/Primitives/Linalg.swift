@@ -1,0 +1,320 @@
+// The linalg extension's factorizations, as primitives over stacks of
+// matrices (leading axes are batch axes). Each primitive computes one
+// output of a factorization (`Factorization.Part`), so functions with
+// several outputs (slogdet, eigh, svd, qr) apply one primitive per output.
+
+/// One output of a matrix factorization.
+public enum MatrixFactor: Hashable, Sendable {
+    case inverse, determinant, slogdetSign, slogdetLog, cholesky
+    case eigenvalues, eigenvectors, singularValues
+    case svdU(full: Bool), svdVh(full: Bool), qrQ(complete: Bool), qrR(complete: Bool)
+}
+
+/// One output of a matrix factorization, float32 or float64.
+struct Factorization: Primitive {
+    typealias Part = MatrixFactor
+    let part: Part
+
+    var name: String {
+        switch part {
+        case .inverse: return "inv"
+        case .determinant: return "det"
+        case .slogdetSign, .slogdetLog: return "slogdet"
+        case .cholesky: return "cholesky"
+        case .eigenvalues, .eigenvectors: return "eigh"
+        case .singularValues, .svdU, .svdVh: return "svd"
+        case .qrQ, .qrR: return "qr"
+        }
+    }
+
+    private var needsSquare: Bool {
+        switch part {
+        case .inverse, .determinant, .slogdetSign, .slogdetLog, .cholesky, .eigenvalues, .eigenvectors: return true
+        case .singularValues, .svdU, .svdVh, .qrQ, .qrR: return false
+        }
+    }
+
+    func outputType(_ inputs: [TensorType]) throws -> TensorType {
+        let x = inputs[0]
+        guard x.dtype == .float32 || x.dtype == .float64 else { throw unsupported(name, x.dtype) }
+        guard x.rank >= 2 else {
+            throw SwiftGradError.value(name, "needs a matrix or a stack of them, got shape \(describe(x.shape))")
+        }
+        let batch = Array(x.shape.dropLast(2)), m = x.shape[x.rank - 2], n = x.shape[x.rank - 1]
+        if needsSquare, let m, let n, m != n {
+            throw SwiftGradError.value(name, "needs square matrices, got shape \(describe(x.shape))")
+        }
+        let k: Int? = m.flatMap { m in n.map { Swift.min(m, $0) } }
+        switch part {
+        case .inverse, .cholesky, .eigenvectors: return TensorType(x.dtype, x.shape)
+        case .determinant, .slogdetSign, .slogdetLog: return TensorType(x.dtype, batch)
+        case .eigenvalues: return TensorType(x.dtype, batch + [n])
+        case .singularValues: return TensorType(x.dtype, batch + [k])
+        case .svdU(let full): return TensorType(x.dtype, batch + [m, full ? m : k])
+        case .svdVh(let full): return TensorType(x.dtype, batch + [full ? n : k, n])
+        case .qrQ(let complete): return TensorType(x.dtype, batch + [m, complete ? m : k])
+        case .qrR(let complete): return TensorType(x.dtype, batch + [complete ? m : k, n])
+        }
+    }
+
+    func evaluate(_ inputs: [NDArray], into out: NDArray) throws {
+        let x = inputs[0]
+        if x.dtype == .float32 { try run(Float.self, x, out) } else { try run(Double.self, x, out) }
+    }
+
+    private func run<T: LapackElement>(_: T.Type, _ x: NDArray, _ out: NDArray) throws {
+        let r = x.shape.count, m = x.shape[r - 2], n = x.shape[r - 1]
+        let batch = Array(x.shape.dropLast(2))
+        let perMatrix = out.count / Swift.max(batch.reduce(1, *), 1)
+        let dst = out.pointer(T.self)
+        for (b, offset) in matrixOffsets(x, batch: batch).enumerated() where out.count > 0 {
+            var a = columnMajor(x, offset: offset, T.self)
+            let o = b * perMatrix
+            do {
+                switch part {
+                case .inverse:
+                    var identity = [T](repeating: 0, count: n * n)
+                    for i in 0..<n { identity[i + i * n] = 1 }
+                    try Lapack.solve(&a, &identity, n: n, k: n)
+                    storeRowMajor(identity, rows: n, columns: n, ld: n, into: out, offset: o)
+                case .determinant:
+                    let (sign, log) = try Lapack.slogdet(&a, n)
+                    dst[o] = sign * T.exp(log)
+                case .slogdetSign:
+                    dst[o] = try Lapack.slogdet(&a, n).0
+                case .slogdetLog:
+                    dst[o] = try Lapack.slogdet(&a, n).1
+                case .cholesky:
+                    try Lapack.cholesky(&a, n)
+                    storeRowMajor(a, rows: n, columns: n, ld: n, into: out, offset: o) { i, j in i >= j }
+                case .eigenvalues:
+                    let w = try Lapack.eigh(&a, n, vectors: false)
+                    for i in 0..<n { dst[o + i] = w[i] }
+                case .eigenvectors:
+                    _ = try Lapack.eigh(&a, n, vectors: true)
+                    storeRowMajor(a, rows: n, columns: n, ld: n, into: out, offset: o)
+                case .singularValues:
+                    let s = try Lapack.svd(&a, m, n, job: UInt8(ascii: "N")).s
+                    for i in 0..<s.count { dst[o + i] = s[i] }
+                case .svdU(let full):
+                    let f = try Lapack.svd(&a, m, n, job: UInt8(ascii: full ? "A" : "S"))
+                    storeRowMajor(f.u, rows: m, columns: f.ucols, ld: m, into: out, offset: o)
+                case .svdVh(let full):
+                    let f = try Lapack.svd(&a, m, n, job: UInt8(ascii: full ? "A" : "S"))
+                    storeRowMajor(f.vt, rows: f.vrows, columns: n, ld: Swift.max(f.vrows, 1), into: out, offset: o)
+                case .qrQ(let complete):
+                    let f = try Lapack.qr(a, m, n, complete: complete)
+                    storeRowMajor(f.q, rows: m, columns: f.qcols, ld: Swift.max(m, 1), into: out, offset: o)
+                case .qrR(let complete):
+                    let f = try Lapack.qr(a, m, n, complete: complete)
+                    storeRowMajor(f.r, rows: f.qcols, columns: n, ld: Swift.max(f.qcols, 1), into: out, offset: o)
+                }
+            } catch let failure as LapackFailure {
+                throw failed(failure.info, x.shape)
+            }
+        }
+    }
+
+    private func failed(_ info: Int32, _ shape: [Int]) -> SwiftGradError {
+        switch part {
+        case .inverse, .determinant, .slogdetSign, .slogdetLog:
+            return SwiftGradError.value(name, "singular matrix (shape \(describe(shape)))")
+        case .cholesky:
+            return SwiftGradError.value(name, "matrix is not positive definite (leading minor \(info), shape \(describe(shape)))")
+        default:
+            return SwiftGradError.value(name, "\(name) did not converge (shape \(describe(shape)))")
+        }
+    }
+
+    func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
+        let x = inputs[0]
+        switch part {
+        case .inverse:
+            // d(A⁻¹) = -A⁻¹ dA A⁻¹.
+            let rh = try result.matrixTransposed().conj()
+            return try -(Tensor.apply(Matmul(), Tensor.apply(Matmul(), rh, g), rh))
+        case .determinant:
+            // d det = det · tr(A⁻¹ dA).
+            let scale = try (g * result.conj()).expandingDims([result.rank, result.rank + 1])
+            return try scale * Tensor.apply(Factorization(part: .inverse), x).matrixTransposed().conj()
+        case .slogdetLog:
+            let scale = try g.expandingDims([g.rank, g.rank + 1])
+            return try scale * Tensor.apply(Factorization(part: .inverse), x).matrixTransposed()
+        case .slogdetSign:
+            return nil  // piecewise constant
+        case .cholesky:
+            // Ā = ½ (S + Sᴴ), S = L⁻ᴴ Φ(Lᴴ L̄) L⁻¹, Φ: lower triangle, diagonal halved.
+            let lh = try result.matrixTransposed().conj()
+            let phi = try Tensor.apply(LowerTriangle(diagonalScale: 0.5), Tensor.apply(Matmul(), lh, g))
+            let inverse = try Tensor.apply(Factorization(part: .inverse), result)
+            let s = try Tensor.apply(Matmul(), Tensor.apply(Matmul(), inverse.matrixTransposed().conj(), phi), inverse)
+            return try (s + s.matrixTransposed().conj()) * 0.5
+        case .eigenvalues:
+            // Ā = V diag(ḡ) Vᴴ.
+            let v = try Tensor.apply(Factorization(part: .eigenvectors), x)
+            return try Tensor.apply(Matmul(), v * g.expandingDims([g.rank - 1]), v.matrixTransposed().conj())
+        case .singularValues:
+            // Ā = U diag(ḡ) Vᴴ, with the reduced factors.
+            let u = try Tensor.apply(Factorization(part: .svdU(full: false)), x)
+            let vh = try Tensor.apply(Factorization(part: .svdVh(full: false)), x)
+            return try Tensor.apply(Matmul(), u * g.expandingDims([g.rank - 1]), vh)
+        case .eigenvectors, .svdU, .svdVh, .qrQ, .qrR:
+            throw SwiftGradError.value(name, "the gradient through the \(name) factors is not implemented; eigenvalues and singular values have one")
+        }
+    }
+}
+
+/// The lower triangle of each matrix, its diagonal scaled by
+/// `diagonalScale`, zeros above: a fixed elementwise scaling, so its vjp
+/// is itself.
+struct LowerTriangle: Primitive {
+    let diagonalScale: Double
+    var name: String { "lower_triangle" }
+
+    func outputType(_ inputs: [TensorType]) throws -> TensorType {
+        guard inputs[0].rank >= 2, inputs[0].dtype.isFloating else {
+            throw SwiftGradError.internal(name, "needs floating matrices, got \(inputs[0].dtype)\(describe(inputs[0].shape))")
+        }
+        return inputs[0]
+    }
+
+    func evaluate(_ inputs: [NDArray], into out: NDArray) throws {
+        try convert(inputs[0], into: out)
+        let r = out.shape.count, m = out.shape[r - 2], n = out.shape[r - 1]
+        let scale = try NDArray.filled(.real(diagonalScale), out.dtype, [])
+        try out.dtype.dispatchNumber(Mask(out: out, m: m, n: n, scale: scale), name)
+    }
+
+    private struct Mask: NumberVisitor {
+        let out: NDArray, m: Int, n: Int, scale: NDArray
+        func visit<T: NumberElement>(_: T.Type) {
+            let p = out.pointer(T.self), s = scale.pointer(T.self)[0]
+            guard m * n > 0 else { return }
+            for b in 0..<(out.count / (m * n)) {
+                for i in 0..<m {
+                    for j in 0..<n where j >= i {
+                        let k = b * m * n + i * n + j
+                        p[k] = j == i ? T.times(p[k], s) : T.zero
+                    }
+                }
+            }
+        }
+    }
+
+    func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
+        try Tensor.apply(self, g)
+    }
+}
+
+/// Solves A X = B for stacks of square A (…, n, n) and B (…, n, k) whose
+/// batch axes broadcast.
+struct Solve: Primitive {
+    var name: String { "solve" }
+
+    func outputType(_ inputs: [TensorType]) throws -> TensorType {
+        let a = inputs[0], b = inputs[1]
+        guard a.dtype == b.dtype, a.dtype == .float32 || a.dtype == .float64 else { throw unsupported(name, a.dtype) }
+        guard a.rank >= 2, b.rank >= 2 else {
+            throw SwiftGradError.internal(name, "operands must be matrices, got \(describe(a.shape)) and \(describe(b.shape))")
+        }
+        let n = a.shape[a.rank - 1]
+        if let m = a.shape[a.rank - 2], let n, m != n {
+            throw SwiftGradError.value(name, "needs square matrices, got shape \(describe(a.shape))")
+        }
+        if let n, let l = b.shape[b.rank - 2], n != l {
+            throw SwiftGradError.value(name, "shapes \(describe(a.shape)) and \(describe(b.shape)) do not fit: \(n) != \(l)")
+        }
+        let batchA = Array(a.shape.dropLast(2)), batchB = Array(b.shape.dropLast(2))
+        guard let batch = try? broadcastShapes(batchA, batchB, name) else {
+            throw SwiftGradError.value(name, "shapes \(describe(a.shape)) and \(describe(b.shape)): batch axes cannot be broadcast together")
+        }
+        return TensorType(a.dtype, batch + [n, b.shape[b.rank - 1]])
+    }
+
+    func evaluate(_ inputs: [NDArray], into out: NDArray) throws {
+        if out.dtype == .float32 { try run(Float.self, inputs[0], inputs[1], out) } else { try run(Double.self, inputs[0], inputs[1], out) }
+    }
+
+    private func run<T: LapackElement>(_: T.Type, _ a: NDArray, _ b: NDArray, _ out: NDArray) throws {
+        let r = out.shape.count, n = out.shape[r - 2], k = out.shape[r - 1]
+        let batch = Array(out.shape.dropLast(2))
+        let offsetsA = matrixOffsets(a, batch: batch), offsetsB = matrixOffsets(b, batch: batch)
+        for (index, (oa, ob)) in zip(offsetsA, offsetsB).enumerated() where n > 0 {
+            var am = columnMajor(a, offset: oa, T.self), bm = columnMajor(b, offset: ob, T.self)
+            do {
+                try Lapack.solve(&am, &bm, n: n, k: k)
+            } catch is LapackFailure {
+                throw SwiftGradError.value(name, "singular matrix (shape \(describe(a.shape)))")
+            }
+            storeRowMajor(bm, rows: n, columns: k, ld: n, into: out, offset: index * n * k)
+        }
+    }
+
+    // X = A⁻¹B: B̄ = A⁻ᴴ X̄, Ā = -B̄ Xᴴ (each summed over broadcast batch axes).
+    func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
+        let a = inputs[0], b = inputs[1]
+        let gb = try Tensor.apply(self, a.matrixTransposed().conj(), g)
+        if i == 1 { return try gb.sum(toShapeOf: b) }
+        return try -Tensor.apply(Matmul(), gb, result.matrixTransposed().conj()).sum(toShapeOf: a)
+    }
+}
+
+/// The diagonal at `offset` (above the main one when positive) of each
+/// matrix (the last two axes), as a view.
+struct Diagonal: ViewPrimitive {
+    let offset: Int
+    var name: String { "diagonal" }
+
+    static func length(_ m: Int?, _ n: Int?, _ offset: Int) -> Int? {
+        guard let m, let n else { return nil }
+        return Swift.max(0, offset >= 0 ? Swift.min(m, n - offset) : Swift.min(m + offset, n))
+    }
+
+    func outputType(_ inputs: [TensorType]) throws -> TensorType {
+        let x = inputs[0]
+        guard x.rank >= 2 else {
+            throw SwiftGradError.value(name, "needs at least 2 dimensions, got shape \(describe(x.shape))")
+        }
+        return TensorType(x.dtype, Array(x.shape.dropLast(2)) + [Diagonal.length(x.shape[x.rank - 2], x.shape[x.rank - 1], offset)])
+    }
+
+    func view(of inputs: [NDArray], _ output: TensorType) throws -> NDArray? {
+        let x = inputs[0], r = x.shape.count
+        let length = Diagonal.length(x.shape[r - 2], x.shape[r - 1], offset) ?? 0
+        let start = length == 0 ? 0 : (offset >= 0 ? offset * x.strides[r - 1] : -offset * x.strides[r - 2])
+        return try x.view(shape: Array(x.shape.dropLast(2)) + [length],
+                          strides: Array(x.strides.dropLast(2)) + [x.strides[r - 2] + x.strides[r - 1]],
+                          offset: x.offset + start, name)
+    }
+
+    func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
+        try Tensor.apply(DiagonalEmbed(offset: offset), g, inputs[0])
+    }
+}
+
+/// Zeros of the second input's shape with the first input on the diagonal
+/// at `offset`: the transpose of `Diagonal`.
+struct DiagonalEmbed: Primitive {
+    let offset: Int
+    var name: String { "diagonal_embed" }
+
+    func outputType(_ inputs: [TensorType]) throws -> TensorType { TensorType(inputs[0].dtype, inputs[1].shape) }
+
+    func evaluate(_ inputs: [NDArray], into out: NDArray) throws {
+        try out.dtype.dispatch(Zero(out: out))
+        guard let diagonal = try Diagonal(offset: offset).view(of: [out], TensorType(out.dtype, out.shape)) else { return }
+        try convert(inputs[0], into: diagonal)
+    }
+
+    private struct Zero: ElementVisitor {
+        let out: NDArray
+        func visit<T: Element>(_: T.Type) {
+            let p = out.pointer(T.self), zero = T(.bool(false))
+            for i in 0..<out.count { p[i] = zero }
+        }
+    }
+
+    func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
+        i == 0 ? try Tensor.apply(Diagonal(offset: offset), g) : nil
+    }
+}
