@@ -16,7 +16,8 @@ float32 and float64, in these layouts:
     broadcast   an (r, c) array with a (c,) row (binary operations only)
 
 then sum and mean over all axes and over each axis of a 1000 x 1000 array,
-then `import swiftgrad` in a fresh interpreter (best of several: wall time
+then argmax (flattened and along each axis) and batched matmul, at 1e3 and
+1e6 elements, then `import swiftgrad` in a fresh interpreter (best of several: wall time
 and VmRSS) against the targets of 20 ms and 20 MB.
 
 Each time is the best of --repeat batches of a loop count chosen so that a
@@ -320,6 +321,37 @@ def reductions(runner, dtypes):
                             lambda a, f=np_fn, axis=axis: f(a, axis=axis), (x,), "reduction")
 
 
+# Batched matmul operand shapes, (batch, n, n) @ (batch, n, n), by size.
+MATMUL_SHAPES = {1_000: (10, 10, 10), 1_000_000: (100, 100, 100)}
+ARGMAX_SHAPES = {1_000: (1_000,), 1_000_000: REDUCTION_SHAPE}
+
+
+def search_and_products(runner, dtypes):
+    """argmax (flattened and per axis) and batched matmul at 1e3 and 1e6
+    elements per operand."""
+    rng = np.random.default_rng(2)
+    argmax, matmul = getattr(sg, "argmax", None), getattr(sg, "matmul", None)
+    for dtype in dtypes:
+        for n, shape in ARGMAX_SHAPES.items():
+            if argmax is None:
+                runner.skip("argmax", "not in this swiftgrad")
+                break
+            x = rng.uniform(-1, 1, shape).astype(dtype)
+            sx = to_sg(x, dtype)
+            for axis in [None] + list(range(len(shape)) if len(shape) > 1 else []):
+                row = dict(case=f"argmax(axis={axis})", family="reduction", size=n,
+                           dtype=dtype, layout="contiguous")
+                runner.case(row, lambda t, axis=axis: argmax(t, axis=axis), (sx,),
+                            lambda a, axis=axis: np.argmax(a, axis=axis), (x,), "reduction")
+        for n, shape in MATMUL_SHAPES.items():
+            a = rng.uniform(-1, 1, shape).astype(dtype)
+            b = rng.uniform(-1, 1, shape).astype(dtype)
+            row = dict(case="matmul(batched)", family="product", size=n, dtype=dtype,
+                       layout="contiguous")
+            runner.case(row, matmul, (to_sg(a, dtype), to_sg(b, dtype)), np.matmul, (a, b),
+                        "reduction")
+
+
 # ----------------------------------------------------------------- import
 
 IMPORT_PROBE = r"""
@@ -419,12 +451,13 @@ def summary(results):
     """Prints the geometric-mean ratios; returns them as numbers."""
     ok = [r for r in results if r["ratio"] is not None]
     bad = [r for r in results if r["status"] != "ok"]
-    elementwise_ok = [r for r in ok if r["family"] != "reduction"]
+    elementwise_ok = [r for r in ok if r["family"] not in ("reduction", "product")]
     by_size = {SIZE_LABELS.get(n, str(n)): [r for r in elementwise_ok if r["size"] == n]
                for n in sorted({r["size"] for r in elementwise_ok})}
     by_size["reductions"] = [r for r in ok if r["family"] == "reduction"]
+    by_size["products"] = [r for r in ok if r["family"] == "product"]
     by_family = {f: [r for r in ok if r["family"] == f]
-                 for f in ("arithmetic", "comparison", "transcendental", "reduction")}
+                 for f in ("arithmetic", "comparison", "transcendental", "reduction", "product")}
 
     def line(groups):
         return " | ".join(f"{label} {g:.2f}x ({len(rows)})" if (g := geomean(r["ratio"] for r in rows))
@@ -513,6 +546,7 @@ def main(argv=None):
     print("-" * len(HEADER))
     elementwise(runner, SIZES, dtypes, step2_note)
     reductions(runner, dtypes)
+    search_and_products(runner, dtypes)
     sums = summary(runner.results)
 
     if runner.skipped:

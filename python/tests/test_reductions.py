@@ -132,6 +132,17 @@ def test_large_parallel_reductions():
         check(sg.argmax(sg.asarray(x), axis=axis), np.argmax(x, axis=axis))
     y = rng.uniform(-1, 1, 200_000)
     check(sg.min(sg.asarray(y)), np.min(y))
+    # One long line scanned in parallel chunks: ties and NaN keep the first.
+    y[[70_000, 190_000]] = 5.0
+    check(sg.argmax(sg.asarray(y)), np.argmax(y))
+    y[[150_000, 160_000]] = np.nan
+    check(sg.argmax(sg.asarray(y)), np.argmax(y))
+    check(sg.argmin(sg.asarray(y)), np.argmin(y))
+    z = rng.uniform(-1, 1, (200, 300))
+    z[[5, 100], 7] = np.nan
+    for axis in [0, 1]:
+        check(sg.argmax(sg.asarray(z), axis=axis), np.argmax(z, axis=axis))
+        check(sg.argmin(sg.asarray(z), axis=axis), np.argmin(z, axis=axis))
     check(sg.any(sg.asarray(y > 0.99999)), np.any(y > 0.99999))
 
 

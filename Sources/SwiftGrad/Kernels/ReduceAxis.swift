@@ -16,8 +16,8 @@ private func forEachLine(_ x: NDArray, _ out: NDArray, axis: Int,
 }
 
 /// The index of the first largest (`largest`) or smallest element of each
-/// line of `x` along `axis`, into `out` (int64); the first NaN wins, as in
-/// NumPy. Lines must not be empty.
+/// line of `x` along `axis`, into `out` (int64, with x's shape but length 1
+/// along `axis`); the first NaN wins, as in NumPy. Lines must not be empty.
 func argExtreme(_ x: NDArray, axis: Int, largest: Bool, into out: NDArray, _ op: String) throws {
     try x.dtype.dispatchOrdered(ArgExtreme(x: x, axis: axis, largest: largest, out: out), op)
 }
@@ -25,21 +25,120 @@ func argExtreme(_ x: NDArray, axis: Int, largest: Bool, into out: NDArray, _ op:
 private struct ArgExtreme: OrderedVisitor {
     let x: NDArray, axis: Int, largest: Bool, out: NDArray
 
+    // `beats(v, best)`: v is strictly better, or NaN. With one comparison
+    // per element, ties keep the first occurrence and a NaN is caught.
     func visit<T: OrderedElement>(_: T.Type) {
+        if largest { run(T.self) { !($0 <= $1) } } else { run(T.self) { !($0 >= $1) } }
+    }
+
+    @inline(__always)
+    private func run<T: OrderedElement>(_: T.Type, _ beats: (T, T) -> Bool) {
         let src = x.pointer(T.self), dst = out.pointer(Int64.self)
-        // out has the line's axis with length 1: its stride there is moot.
-        forEachLine(x, out, axis: axis) { o, i, n, _, si in
-            let p = src + i
-            var best = p[0], index = 0
-            if !best.isUnordered {
-                for e in 1..<max(n, 1) {
-                    let v = p[e &* si]
-                    if v.isUnordered { index = e; break }
-                    if largest ? v > best : v < best { best = v; index = e }
+        let n = x.shape[axis], si = x.strides[axis]
+        let innermost = x.shape.indices.allSatisfy { $0 == axis || x.shape[$0] <= 1 || Swift.abs(x.strides[$0]) >= Swift.abs(si) }
+        if innermost {
+            // Lines run along memory: scan each, in parallel when large.
+            let lines = Lines(x, out, axis: axis)
+            if lines.count == 1 && n >= parallelThreshold && WorkerPool.shared.width > 1 {
+                dst[0] = Int64(scanInParallel(src + lines.offsets(0).1, n, si, beats))
+            } else if lines.count &* n >= parallelThreshold && lines.count > 1 {
+                let tasks = Swift.min(lines.count, WorkerPool.shared.width * 4)
+                WorkerPool.shared.run(tasks: tasks) { t in
+                    for line in (lines.count * t / tasks)..<(lines.count * (t + 1) / tasks) {
+                        let (o, i) = lines.offsets(line)
+                        dst[o] = Int64(scan(src + i, 0..<n, si, beats).0)
+                    }
+                }
+            } else {
+                for line in 0..<lines.count {
+                    let (o, i) = lines.offsets(line)
+                    dst[o] = Int64(scan(src + i, 0..<n, si, beats).0)
                 }
             }
-            dst[o] = Int64(index)
+            return
         }
+        // Lines cross memory: sweep whole slices in memory order, keeping
+        // the best so far of every line (a NaN best is never replaced).
+        var shape = x.shape, xs = x.strides, os = out.strides
+        shape.remove(at: axis); xs.remove(at: axis); os.remove(at: axis)
+        let loop = StridedLoop(shape: shape, os, xs)
+        var best = [T](repeating: T.zero, count: out.count)
+        best.withUnsafeMutableBufferPointer { best in
+            loop.forEachRow { o, i, _, m, d0, d1, _ in
+                for e in 0..<m { best[o &+ e &* d0] = src[i &+ e &* d1]; dst[o &+ e &* d0] = 0 }
+            }
+            for k in 1..<Swift.max(n, 1) {
+                let slice = src + k &* si
+                loop.forEachRow { o, i, _, m, d0, d1, _ in
+                    for e in 0..<m {
+                        let j = o &+ e &* d0, v = slice[i &+ e &* d1], b = best[j]
+                        if beats(v, b) && !b.isUnordered { best[j] = v; dst[j] = Int64(k) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The first best element of p[range] (step `step`): its index and
+    /// value; the first NaN stops the scan.
+    @inline(__always)
+    private func scan<T: OrderedElement>(_ p: UnsafePointer<T>, _ range: Range<Int>, _ step: Int,
+                                         _ beats: (T, T) -> Bool) -> (Int, T) {
+        var index = range.lowerBound, best = p[index &* step]
+        if best.isUnordered { return (index, best) }
+        for e in range.dropFirst() {
+            let v = p[e &* step]
+            if beats(v, best) {
+                if v.isUnordered { return (e, v) }
+                best = v
+                index = e
+            }
+        }
+        return (index, best)
+    }
+
+    /// One long line split in chunks across the pool; the chunks' winners
+    /// are combined in order, so the first occurrence (or NaN) still wins.
+    private func scanInParallel<T: OrderedElement>(_ p: UnsafePointer<T>, _ n: Int, _ step: Int,
+                                                   _ beats: (T, T) -> Bool) -> Int {
+        let chunks = WorkerPool.shared.width * 4
+        var winners = [(Int, T)](repeating: (0, T.zero), count: chunks)
+        winners.withUnsafeMutableBufferPointer { winners in
+            WorkerPool.shared.run(tasks: chunks) { c in
+                winners[c] = scan(p, (n * c / chunks)..<(n * (c + 1) / chunks), step, beats)
+            }
+        }
+        var (index, best) = winners[0]
+        for (i, v) in winners.dropFirst() where !best.isUnordered && beats(v, best) {
+            (index, best) = (i, v)
+        }
+        return index
+    }
+}
+
+/// The lines of `x` along `axis`, numbered in row-major order of the other
+/// axes, with their first elements' offsets in `out` and in `x`.
+private struct Lines {
+    let shape: [Int], outStrides: [Int], xStrides: [Int]
+    let count: Int
+
+    init(_ x: NDArray, _ out: NDArray, axis: Int) {
+        var shape = x.shape, xs = x.strides, os = out.strides
+        shape.remove(at: axis); xs.remove(at: axis); os.remove(at: axis)
+        (self.shape, xStrides, outStrides) = (shape, xs, os)
+        count = shape.reduce(1, &*)
+    }
+
+    @inline(__always)
+    func offsets(_ line: Int) -> (Int, Int) {
+        var rest = line, o = 0, i = 0
+        for axis in shape.indices.reversed() {
+            let k = rest % shape[axis]
+            rest /= shape[axis]
+            o &+= k &* outStrides[axis]
+            i &+= k &* xStrides[axis]
+        }
+        return (o, i)
     }
 }
 
