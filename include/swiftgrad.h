@@ -486,8 +486,10 @@ sg_status sg_vecdot(const sg_tensor *a, const sg_tensor *b, int64_t axis,
 sg_status sg_outer(const sg_tensor *a, const sg_tensor *b, sg_tensor **out);
 
 /* numpy.einsum over operands[0 … noperands-1] with letters as labels,
- * explicit ("ij,jk->ik") or implicit ("ij,jk") output. The subscripts
- * string is read, not kept. */
+ * explicit ("ij,jk->ik") or implicit ("ij,jk") output; a label repeated in
+ * one operand takes its diagonal ("ii" is the trace); "..." stands for the
+ * same leading axes in each operand (equal lengths, not broadcast). The
+ * subscripts string is read, not kept. */
 sg_status sg_einsum(const char *subscripts, const sg_tensor *const *operands,
                     size_t noperands, sg_tensor **out);
 

@@ -226,8 +226,9 @@ def vecdot(x1: Any, x2: Any, /, *, axis: int = -1) -> Any:
 
 def einsum(subscripts: str, /, *operands: Any) -> Any:
     """numpy.einsum with letter labels, explicit ('ij,jk->ik') or implicit
-    ('ij,jk') output; lowered to permutations, sums and matrix products,
-    so it is differentiable."""
+    ('ij,jk') output, repeated labels for diagonals and traces ('ii'), and
+    '...' for leading axes of equal lengths; lowered to permutations,
+    diagonals, sums and matrix products, so it is differentiable."""
     return _C.einsum(subscripts, operands)
 
 

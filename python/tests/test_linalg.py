@@ -130,6 +130,15 @@ def test_vecdot_conjugates_first(dtype):
     ("ij,ij->i", [(3, 4), (3, 4)]),
     ("ij,kl->ijkl", [(2, 3), (1, 2)]),
     ("ik,k", [(3, 4), (4,)]),
+    ("ii->i", [(3, 3)]),
+    ("ii", [(3, 3)]),
+    ("iij->j", [(2, 2, 3)]),
+    ("iji->j", [(2, 3, 2)]),
+    ("ij,jj->i", [(2, 3), (3, 3)]),
+    ("...ij,...jk->...ik", [(2, 3, 4), (2, 4, 5)]),
+    ("...ij,...jk", [(2, 3, 4), (2, 4, 5)]),
+    ("i...->...", [(3, 2, 2)]),
+    ("...i,i", [(2, 3, 4), (4,)]),
 ])
 def test_einsum(spec, shapes):
     xs = [data("float64", s, seed=i) for i, s in enumerate(shapes)]
@@ -142,8 +151,10 @@ def test_einsum_errors():
         sg.einsum("ij,jk", x)
     with pytest.raises(ValueError, match=r"^\[einsum\] label 'j' has lengths 3 and 2"):
         sg.einsum("ij,jk", x, x)
-    with pytest.raises(ValueError, match=r"^\[einsum\] repeated label"):
-        sg.einsum("ii", sg.asarray(np.ones((2, 2))))
+    with pytest.raises(ValueError, match=r"^\[einsum\] label 'i' has lengths 2 and 3"):
+        sg.einsum("ii", x)
+    with pytest.raises(ValueError, match=r"^\[einsum\] '...' in '...j' covers 0 axes"):
+        sg.einsum("...ij,...j", sg.asarray(np.ones((2, 2, 3))), sg.asarray(np.ones(3)))
     with pytest.raises(ValueError, match=r"^\[einsum\]"):
         sg.einsum("ijk", x)
 

@@ -162,6 +162,8 @@ OPS = [
        order=2),
     Op("einsum_sum", lambda a: sg.einsum("ijk->j", a),
        lambda a: np.einsum("ijk->j", a), [(2, 3, 4)]),
+    Op("einsum_trace_ellipsis", lambda a, b: sg.einsum("...ii,...ij->...j", a, b),
+       lambda a, b: np.einsum("...ii,...ij->...j", a, b), [(2, 3, 3), (2, 3, 4)], order=2),
     Op("outer", sg.linalg.outer, np.outer, [(3,), (4,)], order=2),
     # the linalg extension (matrices shifted or made symmetric so they are
     # well conditioned)

@@ -58,6 +58,11 @@ extension Tensor {
     }
 }
 
+/// Labels for the axes `...` covers in einsum, apart from any letter.
+private func ellipsisLabels(_ count: Int) -> [Character] {
+    (0..<count).compactMap { Unicode.Scalar(0xE000 + $0).map(Character.init) }
+}
+
 /// Axes as given, negative ones counted from the end, none repeated.
 private func normalizeList(_ axes: [Int], rank: Int, _ op: String) throws -> [Int] {
     _ = try normalizeAxes(axes, rank: rank, op)
@@ -65,39 +70,59 @@ private func normalizeList(_ axes: [Int], rank: Int, _ op: String) throws -> [In
 }
 
 /// `numpy.einsum` with explicit (`"ij,jk->ik"`) or implicit (`"ij,jk"`:
-/// the labels that appear once, in alphabetical order) output. Operands
-/// are contracted pairwise from the left; a label used by no later operand
-/// nor the output is summed as soon as it can be. Repeated labels within
-/// one operand and `...` are not supported.
+/// the labels that appear once, in alphabetical order) output. A label
+/// repeated within one operand takes its diagonal (`"ii->i"`, `"ii"` is
+/// the trace); `...` stands for the same leading axes in every operand
+/// that has it (they must have equal lengths; broadcasting them is not
+/// supported). Operands are contracted pairwise from the left; a label
+/// used by no later operand nor the output is summed as soon as it can be.
 public func einsum(_ subscripts: String, _ operands: [Tensor]) throws -> Tensor {
     let op = "einsum"
     let spec = subscripts.filter { $0 != " " }
     let parts = spec.split(separator: "->", omittingEmptySubsequences: false).map(String.init)
     guard parts.count <= 2 else { throw SwiftGradError.value(op, "subscripts '\(subscripts)' have more than one '->'") }
-    let inputs = parts[0].split(separator: ",", omittingEmptySubsequences: false).map { Array($0) }
-    guard inputs.count == operands.count else {
-        throw SwiftGradError.value(op, "subscripts '\(subscripts)' name \(inputs.count) operands, \(operands.count) given")
+    let given = parts[0].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+    guard given.count == operands.count else {
+        throw SwiftGradError.value(op, "subscripts '\(subscripts)' name \(given.count) operands, \(operands.count) given")
     }
-    for (labels, x) in zip(inputs, operands) {
-        guard labels.allSatisfy({ $0.isLetter && $0.isASCII }) else {
-            throw SwiftGradError.value(op, "subscripts '\(subscripts)': only letters are supported (no '...')")
+    // `...` becomes labels of its own (private-use characters), as many as
+    // the axes it covers; every operand's must cover the same number.
+    var ellipsisRank: Int? = nil
+    var inputs = [[Character]]()
+    for (text, x) in zip(given, operands) {
+        let pieces = text.split(separator: "...", omittingEmptySubsequences: false).map { Array($0) }
+        let labels = pieces.joined().map { $0 }
+        guard pieces.count <= 2, labels.allSatisfy({ $0.isLetter && $0.isASCII }) else {
+            throw SwiftGradError.value(op, "subscripts '\(subscripts)': labels must be letters, with at most one '...' per operand")
         }
-        guard labels.count == x.rank else {
-            throw SwiftGradError.value(op, "subscripts '\(String(labels))' name \(labels.count) axes of an operand of shape \(describe(x.type.shape))")
+        if pieces.count == 2 {
+            let covered = x.rank - labels.count
+            guard covered >= 0, ellipsisRank == nil || ellipsisRank == covered else {
+                throw SwiftGradError.value(op, "'...' in '\(text)' covers \(covered) axes of shape \(describe(x.type.shape)), others cover \(ellipsisRank ?? 0)")
+            }
+            ellipsisRank = covered
+            inputs.append(pieces[0] + ellipsisLabels(covered) + pieces[1])
+        } else {
+            inputs.append(labels)
         }
-        guard Set(labels).count == labels.count else {
-            throw SwiftGradError.value(op, "repeated label in '\(String(labels))': diagonals and traces are not supported; use diagonal or trace")
+        guard inputs[inputs.count - 1].count == x.rank else {
+            throw SwiftGradError.value(op, "subscripts '\(text)' name \(labels.count) axes of an operand of shape \(describe(x.type.shape))")
         }
     }
     let output: [Character]
     if parts.count == 2 {
-        output = Array(parts[1])
+        let pieces = parts[1].split(separator: "...", omittingEmptySubsequences: false).map { Array($0) }
+        guard pieces.count <= 2, pieces.count == 1 || ellipsisRank != nil else {
+            throw SwiftGradError.value(op, "output subscripts '\(parts[1])' use '...' that no operand has")
+        }
+        output = pieces.count == 2 ? pieces[0] + ellipsisLabels(ellipsisRank ?? 0) + pieces[1] : pieces[0]
         guard Set(output).count == output.count, output.allSatisfy({ l in inputs.contains { $0.contains(l) } }) else {
             throw SwiftGradError.value(op, "output subscripts '\(parts[1])' repeat a label or name one no operand has")
         }
     } else {
-        let all = inputs.flatMap { $0 }
-        output = Set(all).filter { l in all.filter { $0 == l }.count == 1 }.sorted()
+        // NumPy counts a label repeated within one operand once there too.
+        let all = inputs.flatMap { $0 }.filter { $0.isASCII }
+        output = ellipsisLabels(ellipsisRank ?? 0) + Set(all).filter { l in all.filter { $0 == l }.count == 1 }.sorted()
     }
     // Lengths agree for every label.
     var lengths = [Character: Int]()
@@ -118,6 +143,19 @@ public func einsum(_ subscripts: String, _ operands: [Tensor]) throws -> Tensor 
         let dropped = labels.indices.filter { !needed.contains(labels[$0]) }
         guard !dropped.isEmpty else { return (x, labels) }
         return (try x.sum(axes: dropped), labels.enumerated().filter { !dropped.contains($0.offset) }.map(\.element))
+    }
+
+    // A label repeated within an operand: take that diagonal, once per repeat.
+    var operands = operands
+    for k in operands.indices {
+        var labels = inputs[k]
+        while let l = labels.first(where: { c in labels.filter { $0 == c }.count > 1 }) {
+            let p = labels.firstIndex(of: l) ?? 0, q = labels.lastIndex(of: l) ?? 0
+            let rest = labels.indices.filter { $0 != p && $0 != q }
+            operands[k] = try operands[k].permuted(rest + [p, q]).diagonal()
+            labels = rest.map { labels[$0] } + [l]
+        }
+        inputs[k] = labels
     }
 
     var (x, labels) = (try operands[0].cast(to: dtype), inputs[0])
