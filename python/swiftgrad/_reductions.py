@@ -38,7 +38,7 @@ def sum(x: Any, /, *, axis: Axis = None, dtype: Any = None,  # noqa: A001
 def prod(x: Any, /, *, axis: Axis = None, dtype: Any = None,
          keepdims: _builtins.bool = False) -> Any:
     """The product over `axis`; dtypes as for `sum`; 1 over no elements.
-    Its gradient is the product of the other elements (exact away from 0)."""
+    Its gradient is the product of the other elements (exact at zeros)."""
     return _C.reduce(_PROD, x, axis, keepdims, _code(dtype, "prod"))
 
 

@@ -169,10 +169,32 @@ def test_ties_first_occurrence_and_even_split():
 
 
 def test_prod_gradient_by_hand():
-    t = sg.asarray([2.0, 3.0, 4.0])
+    for x, expected in [([2.0, 3.0, 4.0], [12.0, 8.0, 6.0]), ([2.0, 0.0, 4.0], [0.0, 8.0, 0.0]),
+                        ([0.0, 3.0, 0.0], [0.0, 0.0, 0.0])]:
+        t = sg.asarray(x)
+        t.requires_grad = True
+        sg.prod(t).backward()
+        np.testing.assert_allclose(np.asarray(t.grad), expected)
+    t = sg.asarray([[1.0, 0.0], [3.0, 5.0]])
     t.requires_grad = True
-    sg.prod(t).backward()
-    np.testing.assert_allclose(np.asarray(t.grad), [12.0, 8.0, 6.0])
+    sg.sum(sg.prod(t, axis=1)).backward()
+    np.testing.assert_allclose(np.asarray(t.grad), [[0.0, 1.0], [5.0, 3.0]])
+
+
+def test_prod_second_order_at_a_zero():
+    """The Hessian of x0 x1 x2: entry (i, j) is the third coordinate, at
+    points with no, one, two and three zeros."""
+    p = sg.placeholder((None,))
+    g = sg.grad(sg.prod(p), p)
+    v = sg.placeholder((None,))
+    hv = sg.function([p, v], sg.grad(sg.sum(g * v), p))
+    for point, hessian in [([0.0, 3.0, 4.0], [[0, 4, 3], [4, 0, 0], [3, 0, 0]]),
+                           ([0.0, 0.0, 4.0], [[0, 4, 0], [4, 0, 0], [0, 0, 0]]),
+                           ([0.0, 0.0, 0.0], np.zeros((3, 3))),
+                           ([2.0, 3.0, 4.0], [[0, 4, 3], [4, 0, 2], [3, 2, 0]])]:
+        for e in np.eye(3):
+            np.testing.assert_allclose(np.asarray(hv(np.array(point), e)),
+                                       np.array(hessian, dtype=float) @ e)
 
 
 def test_cumulative_sum_gradient_is_reversed_cumulative_sum():

@@ -151,8 +151,8 @@ public enum ReduceOp: CaseIterable, Sendable {
 
 /// A reduction over `axes` (sorted, non-negative) other than the sum.
 ///
-/// Gradients: `prod` gives each element the product of the others
-/// (computed as result / x, so it is exact only away from zeros); `max`
+/// Gradients: `prod` gives each element the product of the others (exact
+/// at zeros too); `max`
 /// and `min` split the cotangent evenly among the elements equal to the
 /// result (ties share it, as in JAX and TensorFlow); `all` and `any` have
 /// none.
@@ -215,7 +215,20 @@ struct Reduce: Primitive {
         }
         switch op {
         case .prod:
-            return try expand(g * result.conj()) / x.conj()
+            // The product of the others, exact at zeros and to second order:
+            // (product of the other nonzeros) × (product of the other zeros),
+            // the latter written as its value (1 when no other element is
+            // 0, else 0) plus its first-order change (the other zero, when
+            // it is the only one).
+            let zeros = try x.binary(.equal, 0.0).cast(to: x.dtype)
+            let count = try zeros.sum(axes: axes, keepDims: true)
+            let filled = try x * (1 - zeros) + zeros  // zeros as 1, without derivative
+            let nonzero = try Tensor.apply(Reduce(op: .prod, axes: axes, keepDims: true), filled) / filled
+            let zeroSum = try (zeros * x).sum(axes: axes, keepDims: true)
+            let otherZeros = try count - zeros
+            let zeroFactor = try otherZeros.binary(.equal, 0.0).cast(to: x.dtype)
+                + (zeroSum - zeros * x) * otherZeros.binary(.equal, 1.0).cast(to: x.dtype)
+            return try expand(g) * (nonzero * zeroFactor).conj()
         case .max, .min:
             let ties = try Tensor.binary(.equal, x, expand(result)).cast(to: x.dtype)
             let count = try ties.sum(axes: axes, keepDims: true)
