@@ -82,6 +82,49 @@ class Tensor(_C._Tensor):
         """The mean over `axis` (all axes by default) of a floating tensor."""
         return _reductions.mean(self, axis=axis, keepdims=keepdims, dtype=dtype)
 
+    # ---- reductions as methods (NumPy's spellings; see _reductions.py)
+
+    def prod(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False,
+             dtype: Any = None) -> Tensor:
+        """The product over `axis` (all axes by default)."""
+        return _reductions.prod(self, axis=axis, keepdims=keepdims, dtype=dtype)
+
+    def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        """The largest element over `axis`; NaN propagates."""
+        return _reductions.max(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        """The smallest element over `axis`; NaN propagates."""
+        return _reductions.min(self, axis=axis, keepdims=keepdims)
+
+    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        """The index of the first largest element along `axis`."""
+        return _reductions.argmax(self, axis=axis, keepdims=keepdims)
+
+    def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        """The index of the first smallest element along `axis`."""
+        return _reductions.argmin(self, axis=axis, keepdims=keepdims)
+
+    def all(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        """Whether every element over `axis` is nonzero."""
+        return _reductions.all(self, axis=axis, keepdims=keepdims)
+
+    def any(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        """Whether some element over `axis` is nonzero."""
+        return _reductions.any(self, axis=axis, keepdims=keepdims)
+
+    def var(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False,
+            correction: float = 0.0) -> Tensor:
+        """The variance over `axis`, dividing by N - correction."""
+        return _reductions.var(self, axis=axis, keepdims=keepdims, correction=correction)
+
+    def std(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False,
+            correction: float = 0.0) -> Tensor:
+        """The standard deviation over `axis`, dividing by N - correction."""
+        return _reductions.std(self, axis=axis, keepdims=keepdims, correction=correction)
+
+    # ---- end reductions as methods
+
     def astype(self, dtype: Any, /, *, copy: bool = True) -> Tensor:
         """The tensor converted to `dtype`."""
         return _C.astype(self, _dtypes.as_dtype(dtype, "astype")._code)

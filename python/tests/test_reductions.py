@@ -275,3 +275,14 @@ def test_hypothesis_shapes(x, draw):
     one = draw.draw(st.integers(-x.ndim, x.ndim - 1))
     check(sg.argmax(t, axis=one, keepdims=keepdims), np.argmax(x, axis=one, keepdims=keepdims))
     check(sg.cumulative_sum(t, axis=one), np.cumsum(x, axis=one), 1e-9)
+
+
+def test_methods():
+    x = np.array([[3.0, -1.0, 2.0], [0.5, 4.0, 4.0]])
+    t = sg.asarray(x)
+    for name in ["prod", "max", "min", "all", "any", "var", "std"]:
+        check(getattr(t, name)(axis=1, keepdims=True), getattr(x, name)(axis=1, keepdims=True))
+        check(getattr(t, name)(), getattr(x, name)())
+    check(t.argmax(axis=1), x.argmax(axis=1))
+    check(t.argmin(), x.argmin())
+    check(t.var(axis=0, correction=1), x.var(axis=0, ddof=1))
