@@ -25,14 +25,11 @@ func argExtreme(_ x: NDArray, axis: Int, largest: Bool, into out: NDArray, _ op:
 private struct ArgExtreme: OrderedVisitor {
     let x: NDArray, axis: Int, largest: Bool, out: NDArray
 
-    // `beats(v, best)`: v is strictly better, or NaN. With one comparison
-    // per element, ties keep the first occurrence and a NaN is caught.
     func visit<T: OrderedElement>(_: T.Type) {
-        if largest { run(T.self) { !($0 <= $1) } } else { run(T.self) { !($0 >= $1) } }
+        if largest { run(T.self, Larger.self) } else { run(T.self, Smaller.self) }
     }
 
-    @inline(__always)
-    private func run<T: OrderedElement>(_: T.Type, _ beats: (T, T) -> Bool) {
+    private func run<T: OrderedElement, B: Beats>(_: T.Type, _: B.Type) {
         let src = x.pointer(T.self), dst = out.pointer(Int64.self)
         let n = x.shape[axis], si = x.strides[axis]
         let innermost = x.shape.indices.allSatisfy { $0 == axis || x.shape[$0] <= 1 || Swift.abs(x.strides[$0]) >= Swift.abs(si) }
@@ -40,19 +37,19 @@ private struct ArgExtreme: OrderedVisitor {
             // Lines run along memory: scan each, in parallel when large.
             let lines = Lines(x, out, axis: axis)
             if lines.count == 1 && n >= parallelThreshold && WorkerPool.shared.width > 1 {
-                dst[0] = Int64(scanInParallel(src + lines.offsets(0).1, n, si, beats))
+                dst[0] = Int64(scanInParallel(src + lines.offsets(0).1, n, si, B.self))
             } else if lines.count &* n >= parallelThreshold && lines.count > 1 {
                 let tasks = Swift.min(lines.count, WorkerPool.shared.width * 4)
                 WorkerPool.shared.run(tasks: tasks) { t in
                     for line in (lines.count * t / tasks)..<(lines.count * (t + 1) / tasks) {
                         let (o, i) = lines.offsets(line)
-                        dst[o] = Int64(scan(src + i, 0..<n, si, beats).0)
+                        dst[o] = Int64(scan(src + i, 0..<n, si, B.self).0)
                     }
                 }
             } else {
                 for line in 0..<lines.count {
                     let (o, i) = lines.offsets(line)
-                    dst[o] = Int64(scan(src + i, 0..<n, si, beats).0)
+                    dst[o] = Int64(scan(src + i, 0..<n, si, B.self).0)
                 }
             }
             return
@@ -72,7 +69,7 @@ private struct ArgExtreme: OrderedVisitor {
                 loop.forEachRow { o, i, _, m, d0, d1, _ in
                     for e in 0..<m {
                         let j = o &+ e &* d0, v = slice[i &+ e &* d1], b = best[j]
-                        if beats(v, b) && !b.isUnordered { best[j] = v; dst[j] = Int64(k) }
+                        if B.beats(v, b) && !b.isUnordered { best[j] = v; dst[j] = Int64(k) }
                     }
                 }
             }
@@ -82,13 +79,13 @@ private struct ArgExtreme: OrderedVisitor {
     /// The first best element of p[range] (step `step`): its index and
     /// value; the first NaN stops the scan.
     @inline(__always)
-    private func scan<T: OrderedElement>(_ p: UnsafePointer<T>, _ range: Range<Int>, _ step: Int,
-                                         _ beats: (T, T) -> Bool) -> (Int, T) {
+    private func scan<T: OrderedElement, B: Beats>(_ p: UnsafePointer<T>, _ range: Range<Int>, _ step: Int,
+                                                   _: B.Type) -> (Int, T) {
         var index = range.lowerBound, best = p[index &* step]
         if best.isUnordered { return (index, best) }
         for e in range.dropFirst() {
             let v = p[e &* step]
-            if beats(v, best) {
+            if B.beats(v, best) {
                 if v.isUnordered { return (e, v) }
                 best = v
                 index = e
@@ -99,21 +96,35 @@ private struct ArgExtreme: OrderedVisitor {
 
     /// One long line split in chunks across the pool; the chunks' winners
     /// are combined in order, so the first occurrence (or NaN) still wins.
-    private func scanInParallel<T: OrderedElement>(_ p: UnsafePointer<T>, _ n: Int, _ step: Int,
-                                                   _ beats: (T, T) -> Bool) -> Int {
+    private func scanInParallel<T: OrderedElement, B: Beats>(_ p: UnsafePointer<T>, _ n: Int, _ step: Int,
+                                                             _: B.Type) -> Int {
         let chunks = WorkerPool.shared.width * 4
         var winners = [(Int, T)](repeating: (0, T.zero), count: chunks)
         winners.withUnsafeMutableBufferPointer { winners in
             WorkerPool.shared.run(tasks: chunks) { c in
-                winners[c] = scan(p, (n * c / chunks)..<(n * (c + 1) / chunks), step, beats)
+                winners[c] = scan(p, (n * c / chunks)..<(n * (c + 1) / chunks), step, B.self)
             }
         }
         var (index, best) = winners[0]
-        for (i, v) in winners.dropFirst() where !best.isUnordered && beats(v, best) {
+        for (i, v) in winners.dropFirst() where !best.isUnordered && B.beats(v, best) {
             (index, best) = (i, v)
         }
         return index
     }
+}
+
+/// `beats(v, best)`: v is strictly better, or NaN. With one comparison per
+/// element, ties keep the first occurrence and a NaN is caught.
+private protocol Beats {
+    static func beats<T: OrderedElement>(_ v: T, _ best: T) -> Bool
+}
+
+private enum Larger: Beats {
+    @inline(__always) static func beats<T: OrderedElement>(_ v: T, _ best: T) -> Bool { !(v <= best) }
+}
+
+private enum Smaller: Beats {
+    @inline(__always) static func beats<T: OrderedElement>(_ v: T, _ best: T) -> Bool { !(v >= best) }
 }
 
 /// The lines of `x` along `axis`, numbered in row-major order of the other

@@ -27,22 +27,18 @@ struct Matmul: Primitive {
     func evaluate(_ inputs: [NDArray], into out: NDArray) throws {
         let a = inputs[0], b = inputs[1]
         guard a.shape.count > 2 || b.shape.count > 2 else { return try gemm(a, b, into: out, name) }
-        // One product per batch index, over views of the broadcast operands.
+        // One product per batch index, over the broadcast operands.
         let rank = out.shape.count, batch = Array(out.shape.dropLast(2))
-        let sa = broadcastStrides(a, to: batch + a.shape.suffix(2))
-        let sb = broadcastStrides(b, to: batch + b.shape.suffix(2))
-        let count = out.count == 0 ? 0 : batch.reduce(1, *)
+        guard out.count > 0 else { return }
         let (m, n) = (out.shape[rank - 2], out.shape[rank - 1])
-        for index in 0..<count {
-            var rest = index, oa = a.offset, ob = b.offset
-            for axis in batch.indices.reversed() {
-                let i = rest % batch[axis]
-                rest /= batch[axis]
-                oa &+= i &* sa[axis]
-                ob &+= i &* sb[axis]
-            }
-            let am = try a.view(shape: Array(a.shape.suffix(2)), strides: Array(sa.suffix(2)), offset: oa, name)
-            let bm = try b.view(shape: Array(b.shape.suffix(2)), strides: Array(sb.suffix(2)), offset: ob, name)
+        let offsetsA = matrixOffsets(a, batch: batch), offsetsB = matrixOffsets(b, batch: batch)
+        let (ra, rb) = (a.shape.count, b.shape.count)
+        if usesLoop(a, b) {
+            return try batchedLoopGemm(a, b, into: out, offsetsA, offsetsB, name)
+        }
+        for (index, (oa, ob)) in zip(offsetsA, offsetsB).enumerated() {
+            let am = try a.view(shape: Array(a.shape.suffix(2)), strides: [a.strides[ra - 2], a.strides[ra - 1]], offset: oa, name)
+            let bm = try b.view(shape: Array(b.shape.suffix(2)), strides: [b.strides[rb - 2], b.strides[rb - 1]], offset: ob, name)
             let om = try out.view(shape: [m, n], strides: [n, 1], offset: out.offset + index &* m &* n, name)
             try gemm(am, bm, into: om, name)
         }
