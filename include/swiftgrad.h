@@ -494,8 +494,9 @@ sg_status sg_einsum(const char *subscripts, const sg_tensor *const *operands,
                     size_t noperands, sg_tensor **out);
 
 /* The linalg extension, float32 and float64 (integers are converted to
- * float64; complex is refused for now), over stacks of matrices: leading
- * axes are batch axes. A singular or non-positive-definite matrix gives
+ * float64; complex64/complex128 for inv, det, slogdet, cholesky and solve,
+ * refused by the others for now), over stacks of matrices: leading axes
+ * are batch axes. A singular or non-positive-definite matrix gives
  * SG_ERROR_VALUE with "[inv] singular matrix" / "[cholesky] matrix is not
  * positive definite" in sg_last_error(). */
 typedef enum sg_linalg_op {

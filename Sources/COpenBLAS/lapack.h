@@ -30,3 +30,18 @@ SG_LAPACK_REAL(float, s)
 SG_LAPACK_REAL(double, d)
 
 #undef SG_LAPACK_REAL
+
+/* Complex (c: float, z: double), arrays of interleaved (re, im) pairs. */
+#define SG_LAPACK_COMPLEX(p)                                                   \
+    void p##getrf_(const int *m, const int *n, void *a, const int *lda,       \
+                   int *ipiv, int *info);                                      \
+    void p##getrs_(const char *trans, const int *n, const int *nrhs,          \
+                   const void *a, const int *lda, const int *ipiv, void *b,   \
+                   const int *ldb, int *info, size_t trans_len);              \
+    void p##potrf_(const char *uplo, const int *n, void *a, const int *lda,   \
+                   int *info, size_t uplo_len);
+
+SG_LAPACK_COMPLEX(c)
+SG_LAPACK_COMPLEX(z)
+
+#undef SG_LAPACK_COMPLEX

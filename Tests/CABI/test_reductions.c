@@ -287,6 +287,22 @@ static void test_linalg(void) {
     sg_tensor_free(g);
     sg_tensor_free(y);
 
+    /* complex128: det [[1+i, 2], [0, 3]] = 3 + 3i */
+    {
+        static const double z[] = {1, 1, 2, 0, 0, 0, 3, 0};
+        double det[2] = {0, 0};
+        sg_tensor *tz = NULL;
+        CHECK_OK(sg_tensor_from_data(z, s22, 2, SG_DTYPE_COMPLEX128, &tz));
+        CHECK_OK(sg_linalg(SG_LINALG_DET, tz, &y));
+        CHECK_OK(sg_tensor_copy_data(y, det, sizeof det));
+        CHECK_CLOSE(det[0], 3, 1e-12);
+        CHECK_CLOSE(det[1], 3, 1e-12);
+        sg_tensor_free(y);
+        CHECK_STATUS(sg_linalg(SG_LINALG_SVDVALS, tz, &y), SG_ERROR_TYPE);
+        CHECK_ERROR_HAS("[svd] complex matrices are not supported yet");
+        sg_tensor_free(tz);
+    }
+
     /* errors */
     sg_tensor *singular = tensor64(ONES, s22, 2);
     CHECK_STATUS(sg_linalg(SG_LINALG_INV, singular, &y), SG_ERROR_VALUE);

@@ -3,7 +3,8 @@ extension (`swiftgrad.linalg`).
 
 Each calls the C ABI (sg_matmul, sg_tensordot, sg_einsum, sg_linalg,
 sg_linalg_solve, ...). Factorizations run through OpenBLAS's LAPACK in
-float32 and float64, batched over leading axes; inv, det, slogdet's
+float32 and float64 (inv, det, slogdet, cholesky and solve in complex
+too), batched over leading axes; inv, det, slogdet's
 logabsdet, cholesky, solve, eigvalsh, svdvals and the norms are
 differentiable.
 

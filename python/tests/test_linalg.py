@@ -314,3 +314,59 @@ def test_linalg_errors():
     w, v = L.eigh(t)
     with pytest.raises(ValueError, match=r"^\[eigh\] the gradient through the eigh factors"):
         sg.sum(v).backward()
+
+
+@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
+def test_complex_lu_and_cholesky(dtype):
+    rng = np.random.default_rng(0)
+    a = (rng.uniform(-1, 1, (2, 3, 3)) + 1j * rng.uniform(-1, 1, (2, 3, 3))
+         + 3 * np.eye(3)).astype(dtype)
+    b = (rng.uniform(-1, 1, (2, 3, 2)) + 1j * rng.uniform(-1, 1, (2, 3, 2))).astype(dtype)
+    h = (a @ np.conj(np.swapaxes(a, -1, -2))).astype(dtype)
+    t = 1e-4 if dtype == "complex64" else 1e-10
+    L = sg.linalg
+    check(L.inv(sg.asarray(a)), np.linalg.inv(a), t)
+    check(L.det(sg.asarray(a)), np.linalg.det(a), t)
+    sign, logabs = L.slogdet(sg.asarray(a))
+    check(sign, np.linalg.slogdet(a).sign, t)
+    check(logabs, np.linalg.slogdet(a).logabsdet, t)
+    check(L.solve(sg.asarray(a), sg.asarray(b)), np.linalg.solve(a, b), t)
+    check(L.cholesky(sg.asarray(h)), np.linalg.cholesky(h), t)
+    with pytest.raises(TypeError, match=r"^\[eigh\] complex matrices are not supported yet"):
+        L.eigh(sg.asarray(h))
+
+
+def complex_numeric_gradient(f, a, eps=1e-6):
+    """dL/dRe + i dL/dIm of the real function f at complex a (PyTorch's
+    convention for complex gradients)."""
+    g = np.zeros_like(a)
+    for idx in np.ndindex(a.shape):
+        for unit in (1, 1j):
+            d = np.zeros_like(a)
+            d[idx] = eps * unit
+            g[idx] += (f(a + d) - f(a - d)) / (2 * eps) * unit
+    return g
+
+
+def test_complex_gradients():
+    rng = np.random.default_rng(1)
+    a = rng.uniform(-1, 1, (3, 3)) + 1j * rng.uniform(-1, 1, (3, 3)) + 3 * np.eye(3)
+    b = rng.uniform(-1, 1, (3, 2)) + 1j * rng.uniform(-1, 1, (3, 2))
+    herm = lambda m: m @ np.conj(m.T) + 3 * np.eye(3)  # noqa: E731
+    cases = [
+        (lambda t: sg.linalg.inv(t), np.linalg.inv, (3, 3)),
+        (lambda t: sg.linalg.det(t), np.linalg.det, ()),
+        (lambda t: sg.linalg.slogdet(t)[1], lambda m: np.linalg.slogdet(m)[1], ()),
+        (lambda t: sg.linalg.solve(t, sg.asarray(b)), lambda m: np.linalg.solve(m, b), (3, 2)),
+        (lambda t: sg.linalg.cholesky(t @ sg.conj(sg.matrix_transpose(t)) + 3 * sg.asarray(np.eye(3))),
+         lambda m: np.linalg.cholesky(herm(m)), (3, 3)),
+    ]
+    for f, ref, shape in cases:
+        w = rng.uniform(-1, 1, shape) + 1j * rng.uniform(-1, 1, shape)
+        if not np.iscomplexobj(ref(a)):
+            w = w.real
+        t = sg.asarray(a)
+        t.requires_grad = True
+        sg.sum(sg.real(f(t) * sg.asarray(w))).backward()
+        expected = complex_numeric_gradient(lambda m: np.sum(np.real(ref(m) * w)), a)
+        np.testing.assert_allclose(np.asarray(t.grad), expected, atol=1e-6)

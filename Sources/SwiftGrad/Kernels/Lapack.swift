@@ -1,18 +1,34 @@
 import COpenBLAS
+import ComplexModule
 
 // Matrix factorizations through OpenBLAS's LAPACK. LAPACK is column-major,
 // so each matrix is copied into a column-major buffer (from any strides)
 // and results are copied back row-major; the copies are O(n²) beside the
 // O(n³) work. Each function handles one matrix; primitives loop batches.
 
-/// float32 and float64, with the LAPACK routine of each precision.
-protocol LapackElement: FloatElement {
+/// The four LU-family dtypes (real and complex), with the LAPACK routines
+/// of each: LU factorization, its solve, Cholesky.
+protocol LUElement: NumberElement {
+    associatedtype Modulus: LapackElement
     static func getrf(_ m: inout Int32, _ n: inout Int32, _ a: UnsafeMutablePointer<Self>, _ lda: inout Int32,
                       _ ipiv: UnsafeMutablePointer<Int32>, _ info: inout Int32)
     static func getrs(_ n: inout Int32, _ nrhs: inout Int32, _ a: UnsafeMutablePointer<Self>, _ lda: inout Int32,
                       _ ipiv: UnsafeMutablePointer<Int32>, _ b: UnsafeMutablePointer<Self>, _ ldb: inout Int32,
                       _ info: inout Int32)
     static func potrf(_ n: inout Int32, _ a: UnsafeMutablePointer<Self>, _ lda: inout Int32, _ info: inout Int32)
+    /// |x| (Euclidean for complex).
+    var modulus: Modulus { get }
+    /// x / m for a real m.
+    func scaled(by m: Modulus) -> Self
+}
+
+extension LUElement where Self: LapackElement {
+    var modulus: Self { Swift.abs(self) }
+    func scaled(by m: Self) -> Self { self * m }
+}
+
+/// float32 and float64: LU, and the symmetric, SVD and QR routines.
+protocol LapackElement: FloatElement, LUElement where Modulus == Self {
     static func syevd(_ vectors: Bool, _ n: inout Int32, _ a: UnsafeMutablePointer<Self>, _ lda: inout Int32,
                       _ w: UnsafeMutablePointer<Self>, _ work: UnsafeMutablePointer<Self>, _ lwork: inout Int32,
                       _ iwork: UnsafeMutablePointer<Int32>, _ liwork: inout Int32, _ info: inout Int32)
@@ -30,6 +46,7 @@ protocol LapackElement: FloatElement {
 }
 
 extension Float: LapackElement {
+    typealias Modulus = Float
     static func getrf(_ m: inout Int32, _ n: inout Int32, _ a: UnsafeMutablePointer<Float>, _ lda: inout Int32,
                       _ ipiv: UnsafeMutablePointer<Int32>, _ info: inout Int32) { sgetrf_(&m, &n, a, &lda, ipiv, &info) }
     static func getrs(_ n: inout Int32, _ nrhs: inout Int32, _ a: UnsafeMutablePointer<Float>, _ lda: inout Int32,
@@ -65,6 +82,7 @@ extension Float: LapackElement {
 }
 
 extension Double: LapackElement {
+    typealias Modulus = Double
     static func getrf(_ m: inout Int32, _ n: inout Int32, _ a: UnsafeMutablePointer<Double>, _ lda: inout Int32,
                       _ ipiv: UnsafeMutablePointer<Int32>, _ info: inout Int32) { dgetrf_(&m, &n, a, &lda, ipiv, &info) }
     static func getrs(_ n: inout Int32, _ nrhs: inout Int32, _ a: UnsafeMutablePointer<Double>, _ lda: inout Int32,
@@ -99,23 +117,49 @@ extension Double: LapackElement {
                       _ lwork: inout Int32, _ info: inout Int32) { dorgqr_(&m, &n, &k, a, &lda, tau, work, &lwork, &info) }
 }
 
+extension Complex: LUElement where RealType: LapackElement {
+    typealias Modulus = RealType
+    var modulus: RealType { length }
+    func scaled(by m: RealType) -> Complex { Complex(real * m, imaginary * m) }
+
+    // Complex<Float/Double> is laid out as C's interleaved (re, im) pair.
+    static func getrf(_ m: inout Int32, _ n: inout Int32, _ a: UnsafeMutablePointer<Complex>, _ lda: inout Int32,
+                      _ ipiv: UnsafeMutablePointer<Int32>, _ info: inout Int32) {
+        if RealType.self == Float.self { cgetrf_(&m, &n, a, &lda, ipiv, &info) } else { zgetrf_(&m, &n, a, &lda, ipiv, &info) }
+    }
+    static func getrs(_ n: inout Int32, _ nrhs: inout Int32, _ a: UnsafeMutablePointer<Complex>, _ lda: inout Int32,
+                      _ ipiv: UnsafeMutablePointer<Int32>, _ b: UnsafeMutablePointer<Complex>, _ ldb: inout Int32,
+                      _ info: inout Int32) {
+        var t = CChar(UInt8(ascii: "N"))
+        if RealType.self == Float.self {
+            cgetrs_(&t, &n, &nrhs, a, &lda, ipiv, b, &ldb, &info, 1)
+        } else {
+            zgetrs_(&t, &n, &nrhs, a, &lda, ipiv, b, &ldb, &info, 1)
+        }
+    }
+    static func potrf(_ n: inout Int32, _ a: UnsafeMutablePointer<Complex>, _ lda: inout Int32, _ info: inout Int32) {
+        var uplo = CChar(UInt8(ascii: "L"))
+        if RealType.self == Float.self { cpotrf_(&uplo, &n, a, &lda, &info, 1) } else { zpotrf_(&uplo, &n, a, &lda, &info, 1) }
+    }
+}
+
 /// A matrix of `x` (the last two axes, starting at element `offset` from
 /// x's storage base) copied column-major into a new buffer.
-func columnMajor<T: LapackElement>(_ x: NDArray, offset: Int, _: T.Type) -> [T] {
+func columnMajor<T: NumberElement>(_ x: NDArray, offset: Int, _: T.Type) -> [T] {
     let r = x.shape.count
     let (m, n, s0, s1) = (x.shape[r - 2], x.shape[r - 1], x.strides[r - 2], x.strides[r - 1])
     let p = x.storage.base.assumingMemoryBound(to: T.self) + offset
-    var a = [T](repeating: 0, count: m * n)
+    var a = [T](repeating: T.zero, count: m * n)
     for j in 0..<n { for i in 0..<m { a[i + j * m] = p[i * s0 + j * s1] } }
     return a
 }
 
 /// Writes an m×n column-major buffer (leading dimension `ld`) row-major
 /// into `out` at element `offset`; `keep(i, j)` false writes 0.
-func storeRowMajor<T: LapackElement>(_ a: UnsafePointer<T>, rows m: Int, columns n: Int, ld: Int,
+func storeRowMajor<T: NumberElement>(_ a: UnsafePointer<T>, rows m: Int, columns n: Int, ld: Int,
                                      into out: NDArray, offset: Int, keep: (Int, Int) -> Bool = { _, _ in true }) {
     let p = out.pointer(T.self) + offset
-    for i in 0..<m { for j in 0..<n { p[i * n + j] = keep(i, j) ? a[i + j * ld] : 0 } }
+    for i in 0..<m { for j in 0..<n { p[i * n + j] = keep(i, j) ? a[i + j * ld] : T.zero } }
 }
 
 /// The offsets (in elements from the storage base) of each matrix of `x`
@@ -150,7 +194,7 @@ struct LapackFailure: Error {
 
 enum Lapack {
     /// LU factorization in place: the pivots, and info (> 0: singular).
-    static func lu<T: LapackElement>(_ a: inout [T], _ n: Int) throws -> ([Int32], Int32) {
+    static func lu<T: LUElement>(_ a: inout [T], _ n: Int) throws -> ([Int32], Int32) {
         var (m32, n32, lda, info) = (try lapackSize(n, "lu"), try lapackSize(n, "lu"), Int32(max(n, 1)), Int32(0))
         var ipiv = [Int32](repeating: 0, count: max(n, 1))
         T.getrf(&m32, &n32, &a, &lda, &ipiv, &info)
@@ -159,7 +203,7 @@ enum Lapack {
 
     /// Solves A X = B for an n×n A and n×k B (both column-major; B is
     /// overwritten with X). Throws `LapackFailure` for a singular A.
-    static func solve<T: LapackElement>(_ a: inout [T], _ b: inout [T], n: Int, k: Int) throws {
+    static func solve<T: LUElement>(_ a: inout [T], _ b: inout [T], n: Int, k: Int) throws {
         let (ipiv, info) = try lu(&a, n)
         guard info == 0 else { throw LapackFailure(info: info) }
         guard n > 0, k > 0 else { return }
@@ -168,24 +212,25 @@ enum Lapack {
         T.getrs(&n32, &k32, &a, &lda, &pivots, &b, &ldb, &status)
     }
 
-    /// The sign and log |det| of an n×n column-major matrix (sign 0 and
-    /// log -inf when singular).
-    static func slogdet<T: LapackElement>(_ a: inout [T], _ n: Int) throws -> (T, T) {
+    /// The sign (x/|x| of the determinant: ±1 for reals, a unit complex
+    /// number) and log |det| of an n×n column-major matrix (0 and -inf when
+    /// singular).
+    static func slogdet<T: LUElement>(_ a: inout [T], _ n: Int) throws -> (T, T.Modulus) {
         let (ipiv, info) = try lu(&a, n)
-        if info > 0 { return (0, -.infinity) }
-        var sign: T = 1, log: T = 0
+        if info > 0 { return (T.zero, -.infinity) }
+        var sign = T.one, log: T.Modulus = 0
         for i in 0..<n {
-            let u = a[i + i * n]
-            if u < 0 { sign = -sign }
-            if ipiv[i] != Int32(i + 1) { sign = -sign }
-            log += T.log(Swift.abs(u))
+            let u = a[i + i * n], m = u.modulus
+            sign = T.times(sign, u.scaled(by: 1 / m))
+            if ipiv[i] != Int32(i + 1) { sign = T.negated(sign) }
+            log += T.Modulus.log(m)
         }
         return (sign, log)
     }
 
     /// The lower Cholesky factor in place (the upper triangle is left as
     /// it was). Throws `LapackFailure` unless positive definite.
-    static func cholesky<T: LapackElement>(_ a: inout [T], _ n: Int) throws {
+    static func cholesky<T: LUElement>(_ a: inout [T], _ n: Int) throws {
         guard n > 0 else { return }
         var (n32, lda, info) = (try lapackSize(n, "cholesky"), Int32(n), Int32(0))
         T.potrf(&n32, &a, &lda, &info)

@@ -1,3 +1,5 @@
+import ComplexModule
+
 // The linalg extension's factorizations, as primitives over stacks of
 // matrices (leading axes are batch axes). Each primitive computes one
 // output of a factorization (`Factorization.Part`), so functions with
@@ -27,6 +29,14 @@ struct Factorization: Primitive {
         }
     }
 
+    /// The parts LAPACK's complex LU and Cholesky routines give.
+    private var supportsComplex: Bool {
+        switch part {
+        case .inverse, .determinant, .slogdetSign, .slogdetLog, .cholesky: return true
+        default: return false
+        }
+    }
+
     private var needsSquare: Bool {
         switch part {
         case .inverse, .determinant, .slogdetSign, .slogdetLog, .cholesky, .eigenvalues, .eigenvectors: return true
@@ -36,7 +46,10 @@ struct Factorization: Primitive {
 
     func outputType(_ inputs: [TensorType]) throws -> TensorType {
         let x = inputs[0]
-        guard x.dtype == .float32 || x.dtype == .float64 else { throw unsupported(name, x.dtype) }
+        guard x.dtype.isFloating else { throw unsupported(name, x.dtype) }
+        guard x.dtype.kind != .complexFloating || supportsComplex else {
+            throw SwiftGradError.type(name, "complex matrices are not supported yet (got \(x.dtype))")
+        }
         guard x.rank >= 2 else {
             throw SwiftGradError.value(name, "needs a matrix or a stack of them, got shape \(describe(x.shape))")
         }
@@ -47,7 +60,8 @@ struct Factorization: Primitive {
         let k: Int? = m.flatMap { m in n.map { Swift.min(m, $0) } }
         switch part {
         case .inverse, .cholesky, .eigenvectors: return TensorType(x.dtype, x.shape)
-        case .determinant, .slogdetSign, .slogdetLog: return TensorType(x.dtype, batch)
+        case .determinant, .slogdetSign: return TensorType(x.dtype, batch)
+        case .slogdetLog: return TensorType(x.dtype.realPart, batch)
         case .eigenvalues: return TensorType(x.dtype, batch + [n])
         case .singularValues: return TensorType(x.dtype, batch + [k])
         case .svdU(let full): return TensorType(x.dtype, batch + [m, full ? m : k])
@@ -59,10 +73,49 @@ struct Factorization: Primitive {
 
     func evaluate(_ inputs: [NDArray], into out: NDArray) throws {
         let x = inputs[0]
-        if x.dtype == .float32 { try run(Float.self, x, out) } else { try run(Double.self, x, out) }
+        switch x.dtype {
+        case .float32: try run(Float.self, x, out)
+        case .float64: try run(Double.self, x, out)
+        case .complex64: try runLU(Complex<Float>.self, x, out)
+        default: try runLU(Complex<Double>.self, x, out)
+        }
+    }
+
+    /// The parts from LU and Cholesky, for any LU dtype (complex too).
+    private func runLU<T: LUElement>(_: T.Type, _ x: NDArray, _ out: NDArray) throws {
+        let n = x.shape[x.shape.count - 1], batch = Array(x.shape.dropLast(2))
+        let perMatrix = out.count / Swift.max(batch.reduce(1, *), 1)
+        for (b, offset) in matrixOffsets(x, batch: batch).enumerated() where out.count > 0 {
+            var a = columnMajor(x, offset: offset, T.self)
+            let o = b * perMatrix
+            do {
+                switch part {
+                case .inverse:
+                    var identity = [T](repeating: T.zero, count: n * n)
+                    for i in 0..<n { identity[i + i * n] = T.one }
+                    try Lapack.solve(&a, &identity, n: n, k: n)
+                    storeRowMajor(identity, rows: n, columns: n, ld: n, into: out, offset: o)
+                case .determinant:
+                    let (sign, log) = try Lapack.slogdet(&a, n)
+                    out.pointer(T.self)[o] = sign.scaled(by: T.Modulus.exp(log))
+                case .slogdetSign:
+                    out.pointer(T.self)[o] = try Lapack.slogdet(&a, n).0
+                case .slogdetLog:
+                    out.pointer(T.Modulus.self)[o] = try Lapack.slogdet(&a, n).1
+                case .cholesky:
+                    try Lapack.cholesky(&a, n)
+                    storeRowMajor(a, rows: n, columns: n, ld: n, into: out, offset: o) { i, j in i >= j }
+                default:
+                    throw SwiftGradError.internal(name, "\(part) is not an LU part")
+                }
+            } catch let failure as LapackFailure {
+                throw failed(failure.info, x.shape)
+            }
+        }
     }
 
     private func run<T: LapackElement>(_: T.Type, _ x: NDArray, _ out: NDArray) throws {
+        if supportsComplex { return try runLU(T.self, x, out) }
         let r = x.shape.count, m = x.shape[r - 2], n = x.shape[r - 1]
         let batch = Array(x.shape.dropLast(2))
         let perMatrix = out.count / Swift.max(batch.reduce(1, *), 1)
@@ -72,21 +125,8 @@ struct Factorization: Primitive {
             let o = b * perMatrix
             do {
                 switch part {
-                case .inverse:
-                    var identity = [T](repeating: 0, count: n * n)
-                    for i in 0..<n { identity[i + i * n] = 1 }
-                    try Lapack.solve(&a, &identity, n: n, k: n)
-                    storeRowMajor(identity, rows: n, columns: n, ld: n, into: out, offset: o)
-                case .determinant:
-                    let (sign, log) = try Lapack.slogdet(&a, n)
-                    dst[o] = sign * T.exp(log)
-                case .slogdetSign:
-                    dst[o] = try Lapack.slogdet(&a, n).0
-                case .slogdetLog:
-                    dst[o] = try Lapack.slogdet(&a, n).1
-                case .cholesky:
-                    try Lapack.cholesky(&a, n)
-                    storeRowMajor(a, rows: n, columns: n, ld: n, into: out, offset: o) { i, j in i >= j }
+                case .inverse, .determinant, .slogdetSign, .slogdetLog, .cholesky:
+                    throw SwiftGradError.internal(name, "\(part) runs through runLU")
                 case .eigenvalues:
                     let w = try Lapack.eigh(&a, n, vectors: false)
                     for i in 0..<n { dst[o + i] = w[i] }
@@ -139,7 +179,7 @@ struct Factorization: Primitive {
             return try scale * Tensor.apply(Factorization(part: .inverse), x).matrixTransposed().conj()
         case .slogdetLog:
             let scale = try g.expandingDims([g.rank, g.rank + 1])
-            return try scale * Tensor.apply(Factorization(part: .inverse), x).matrixTransposed()
+            return try scale * Tensor.apply(Factorization(part: .inverse), x).matrixTransposed().conj()
         case .slogdetSign:
             return nil  // piecewise constant
         case .cholesky:
@@ -213,7 +253,7 @@ struct Solve: Primitive {
 
     func outputType(_ inputs: [TensorType]) throws -> TensorType {
         let a = inputs[0], b = inputs[1]
-        guard a.dtype == b.dtype, a.dtype == .float32 || a.dtype == .float64 else { throw unsupported(name, a.dtype) }
+        guard a.dtype == b.dtype, a.dtype.isFloating else { throw unsupported(name, a.dtype) }
         guard a.rank >= 2, b.rank >= 2 else {
             throw SwiftGradError.internal(name, "operands must be matrices, got \(describe(a.shape)) and \(describe(b.shape))")
         }
@@ -232,10 +272,15 @@ struct Solve: Primitive {
     }
 
     func evaluate(_ inputs: [NDArray], into out: NDArray) throws {
-        if out.dtype == .float32 { try run(Float.self, inputs[0], inputs[1], out) } else { try run(Double.self, inputs[0], inputs[1], out) }
+        switch out.dtype {
+        case .float32: try run(Float.self, inputs[0], inputs[1], out)
+        case .float64: try run(Double.self, inputs[0], inputs[1], out)
+        case .complex64: try run(Complex<Float>.self, inputs[0], inputs[1], out)
+        default: try run(Complex<Double>.self, inputs[0], inputs[1], out)
+        }
     }
 
-    private func run<T: LapackElement>(_: T.Type, _ a: NDArray, _ b: NDArray, _ out: NDArray) throws {
+    private func run<T: LUElement>(_: T.Type, _ a: NDArray, _ b: NDArray, _ out: NDArray) throws {
         let r = out.shape.count, n = out.shape[r - 2], k = out.shape[r - 1]
         let batch = Array(out.shape.dropLast(2))
         let offsetsA = matrixOffsets(a, batch: batch), offsetsB = matrixOffsets(b, batch: batch)

@@ -186,14 +186,10 @@ public func outer(_ a: Tensor, _ b: Tensor) throws -> Tensor { try a.outer(b) }
 
 extension Tensor {
     /// This tensor ready for a factorization: integers and booleans become
-    /// float64 (as NumPy does), complex is refused for now.
+    /// float64, as NumPy does. (Complex matrices go through LU and Cholesky;
+    /// the other factorizations refuse them by name.)
     private func linalgOperand(_ op: String) throws -> Tensor {
-        switch dtype.kind {
-        case .realFloating: return self
-        case .bool, .signedInteger, .unsignedInteger: return try cast(to: .float64)
-        case .complexFloating:
-            throw SwiftGradError.type(op, "complex matrices are not supported yet (got \(dtype))")
-        }
+        dtype.isFloating ? self : try cast(to: .float64)
     }
 
     private func factor(_ part: MatrixFactor, _ op: String) throws -> Tensor {
