@@ -183,6 +183,10 @@ OPS = [
        lambda a, b: np.linalg.solve(a + 4 * np.eye(3), b), [(3, 3), (3,)], order=2),
     Op("linalg_eigvalsh", lambda x: sg.linalg.eigvalsh(x + sg.matrix_transpose(x)),
        lambda x: np.linalg.eigvalsh(x + np.swapaxes(x, -1, -2)), [(2, 3, 3)]),
+    # eigenvectors up to sign: their squares are well defined
+    Op("linalg_eigh_vectors", lambda x: sg.linalg.eigh(x + sg.matrix_transpose(x))[1] ** 2,
+       lambda x: np.linalg.eigh(x + np.swapaxes(x, -1, -2))[1] ** 2, [(2, 3, 3)], rtol=1e-8,
+       atol=1e-10),
     Op("linalg_svdvals", sg.linalg.svdvals,
        lambda x: np.linalg.svd(x, compute_uv=False), [(2, 4, 3)]),
     Op("linalg_vector_norm", lambda x: sg.linalg.vector_norm(x, axis=1),

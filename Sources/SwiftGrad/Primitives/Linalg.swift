@@ -198,8 +198,20 @@ struct Factorization: Primitive {
             let u = try Tensor.apply(Factorization(part: .svdU(full: false)), x)
             let vh = try Tensor.apply(Factorization(part: .svdVh(full: false)), x)
             return try Tensor.apply(Matmul(), u * g.expandingDims([g.rank - 1]), vh)
-        case .eigenvectors, .svdU, .svdVh, .qrQ, .qrR:
-            throw SwiftGradError.value(name, "the gradient through the \(name) factors is not implemented; eigenvalues and singular values have one")
+        case .eigenvectors:
+            // Ā = V (skew(Vᴴ V̄) / E) Vᴴ, E_ij = w_j - w_i off the diagonal
+            // (0 on it); distinct eigenvalues assumed, as everywhere.
+            let vh = try result.matrixTransposed().conj()
+            let vhg = try Tensor.apply(Matmul(), vh, g)
+            let skew = try (vhg - vhg.matrixTransposed().conj()) * 0.5
+            let w = try Tensor.apply(Factorization(part: .eigenvalues), x)
+            let gaps = try w.expandingDims([w.rank - 1]) - w.expandingDims([w.rank])
+            let ones = try w.binary(.multiply, Scalar.int(0)).binary(.add, Scalar.int(1))
+            let eye = try Tensor.apply(DiagonalEmbed(offset: 0), ones, gaps)
+            let inner = try skew / (gaps + eye) * (1 - eye)
+            return try Tensor.apply(Matmul(), Tensor.apply(Matmul(), result, inner), vh)
+        case .svdU, .svdVh, .qrQ, .qrR:
+            throw SwiftGradError.value(name, "the gradient through the \(name) factors is not implemented; singular values and eigh have one")
         }
     }
 }
