@@ -254,6 +254,12 @@ static void test_linalg(void) {
     CHECK_OK(sg_linalg_trace(a, 0, NULL, &y));
     { static const double e[] = {7}; CHECK_TENSOR(y, S0, 0, e, TOL); }
     sg_tensor_free(y);
+    CHECK_OK(sg_linalg_diagonal(a, INT64_MIN, &y));
+    CHECK(tensor_count(y) == 0);
+    sg_tensor_free(y);
+    CHECK_OK(sg_linalg_diagonal(a, INT64_MAX, &y));
+    CHECK(tensor_count(y) == 0);
+    sg_tensor_free(y);
     CHECK_OK(sg_linalg_diagonal(a, 1, &y));
     { static const double e[] = {2}; static const int64_t s1[] = {1}; CHECK_TENSOR(y, s1, 1, e, TOL); }
     sg_tensor_free(y);
@@ -274,6 +280,13 @@ static void test_linalg(void) {
         CHECK_TENSOR(y, S3, 1, e, TOL);
         sg_tensor_free(y);
         CHECK_STATUS(sg_linalg_cross(tu, tv, 0, &y), SG_ERROR_INDEX);
+        CHECK_STATUS(sg_linalg_cross(tu, tv, INT64_MIN, &y), SG_ERROR_INDEX);
+        CHECK_STATUS(sg_vecdot(tu, tv, INT64_MIN, &y), SG_ERROR_INDEX);
+        {
+            int64_t far = INT64_MIN;
+            CHECK_STATUS(sg_argmax(tu, &far, false, &y), SG_ERROR_INDEX);
+            CHECK_STATUS(sg_cumulative_sum(tu, &far, false, NULL, &y), SG_ERROR_INDEX);
+        }
         sg_tensor_free(tu);
         sg_tensor_free(tv);
     }

@@ -368,7 +368,7 @@ extension Tensor {
         let op = "cross"
         let dtype = try DType.promoted(self.dtype, other.dtype, op)
         guard dtype.isNumeric else { throw unsupported(op, dtype) }
-        guard axis < 0, -axis <= rank, -axis <= other.rank else {
+        guard axis < 0, axis >= -rank, axis >= -other.rank else {
             throw SwiftGradError.index(op, "axis \(axis) must be negative and within shapes \(describe(type.shape)) and \(describe(other.type.shape))")
         }
         let i = rank + axis, j = other.rank + axis
