@@ -521,7 +521,8 @@ typedef enum sg_linalg_op {
 
 /* One output of a factorization of each matrix of x, as a new reference.
  * Differentiable: inv, det, slogdet's log, cholesky, eigvalsh and the
- * eigenvectors, svdvals. */
+ * eigenvectors, svdvals and the reduced SVD's U and V^H (not the full ones,
+ * nor QR's factors). */
 sg_status sg_linalg(sg_linalg_op op, const sg_tensor *x, sg_tensor **out);
 
 /* X with A X = B: A (..., n, n), B (..., n, k) or (n,); batch axes

@@ -5,8 +5,8 @@ Each calls the C ABI (sg_matmul, sg_tensordot, sg_einsum, sg_linalg,
 sg_linalg_solve, ...). Factorizations run through OpenBLAS's LAPACK in
 float32 and float64 (inv, det, slogdet, cholesky and solve in complex
 too), batched over leading axes; inv, det, slogdet's
-logabsdet, cholesky, solve, eigh, eigvalsh, svdvals and the norms are
-differentiable.
+logabsdet, cholesky, solve, eigh, eigvalsh, svdvals, svd with
+full_matrices=False, pinv and the norms are differentiable.
 
     >>> swiftgrad.einsum("ij,jk->ik", a, b)    # a @ b
     >>> swiftgrad.linalg.solve(A, b)

@@ -210,8 +210,32 @@ struct Factorization: Primitive {
             let eye = try Tensor.apply(DiagonalEmbed(offset: 0), ones, gaps)
             let inner = try skew / (gaps + eye) * (1 - eye)
             return try Tensor.apply(Matmul(), Tensor.apply(Matmul(), result, inner), vh)
+        case .svdU(full: false), .svdVh(full: false):
+            // The reduced SVD's factors (real): with F_ij = 1/(s_j² - s_i²)
+            // off the diagonal, Ū gives U (F∘(UᵀŪ - ŪᵀU)) S Vᵀ + (I - UUᵀ) Ū S⁻¹ Vᵀ
+            // and V̄ gives U S (F∘(VᵀV̄ - V̄ᵀV)) Vᵀ + U S⁻¹ V̄ᵀ (I - VVᵀ).
+            let u = try Tensor.apply(Factorization(part: .svdU(full: false)), x)
+            let sv = try Tensor.apply(Factorization(part: .singularValues), x)
+            let vh = try Tensor.apply(Factorization(part: .svdVh(full: false)), x)
+            let s2 = try sv * sv
+            let gaps = try s2.expandingDims([s2.rank - 1]) - s2.expandingDims([s2.rank])
+            let ones = try sv.binary(.multiply, Scalar.int(0)).binary(.add, Scalar.int(1))
+            let eye = try Tensor.apply(DiagonalEmbed(offset: 0), ones, gaps)
+            let f = try (1 - eye) / (gaps + eye)
+            let columns = try sv.expandingDims([sv.rank - 1]), rows = try sv.expandingDims([sv.rank])
+            let mm = { (a: Tensor, b: Tensor) throws -> Tensor in try Tensor.apply(Matmul(), a, b) }
+            if case .svdU = part {
+                let utg = try mm(u.matrixTransposed(), g)
+                let core = try mm(u, f * (utg - utg.matrixTransposed()) * columns)
+                let projected = try (g - mm(u, utg)) / columns
+                return try mm(core + projected, vh)
+            }
+            let vtg = try mm(vh, g.matrixTransposed())
+            let core = try mm(mm(u, rows * (f * (vtg - vtg.matrixTransposed()))), vh)
+            let projected = try mm(u, (g - mm(mm(g, vh.matrixTransposed()), vh)) / rows)
+            return try core + projected
         case .svdU, .svdVh, .qrQ, .qrR:
-            throw SwiftGradError.value(name, "the gradient through the \(name) factors is not implemented; singular values and eigh have one")
+            throw SwiftGradError.value(name, "the gradient through the \(name) factors is not implemented (svd has one with full_matrices=False)")
         }
     }
 }

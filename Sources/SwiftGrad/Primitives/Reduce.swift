@@ -297,6 +297,7 @@ struct CumulativeSum: Primitive {
                 guard n > 0 else { throw SwiftGradError.internal(name, "nothing to drop along axis \(axis)") }
                 shape[axis] = n - 1
             } else {
+                guard n < Int.max else { throw SwiftGradError.value(name, "axis \(axis) of shape \(describe(x.shape)) is too long for an initial zero") }
                 shape[axis] = n + 1
             }
         }
