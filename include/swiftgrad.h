@@ -521,8 +521,8 @@ typedef enum sg_linalg_op {
 
 /* One output of a factorization of each matrix of x, as a new reference.
  * Differentiable: inv, det, slogdet's log, cholesky, eigvalsh and the
- * eigenvectors, svdvals and the reduced SVD's U and V^H (not the full ones,
- * nor QR's factors). */
+ * eigenvectors, svdvals, the reduced SVD's U and V^H and the reduced QR's
+ * Q and R (rows >= columns); not the full or complete factors. */
 sg_status sg_linalg(sg_linalg_op op, const sg_tensor *x, sg_tensor **out);
 
 /* X with A X = B: A (..., n, n), B (..., n, k) or (n,); batch axes

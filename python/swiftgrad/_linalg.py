@@ -6,7 +6,8 @@ sg_linalg_solve, ...). Factorizations run through OpenBLAS's LAPACK in
 float32 and float64 (inv, det, slogdet, cholesky and solve in complex
 too), batched over leading axes; inv, det, slogdet's
 logabsdet, cholesky, solve, eigh, eigvalsh, svdvals, svd with
-full_matrices=False, pinv and the norms are differentiable.
+full_matrices=False, reduced qr (rows >= columns), pinv and the norms
+are differentiable.
 
     >>> swiftgrad.einsum("ij,jk->ik", a, b)    # a @ b
     >>> swiftgrad.linalg.solve(A, b)

@@ -234,8 +234,33 @@ struct Factorization: Primitive {
             let core = try mm(mm(u, rows * (f * (vtg - vtg.matrixTransposed()))), vh)
             let projected = try mm(u, (g - mm(mm(g, vh.matrixTransposed()), vh)) / rows)
             return try core + projected
+        case .qrQ(complete: false), .qrR(complete: false):
+            // Reduced QR with m ≥ n (R square): Ā = (Q̄ + Q copyltu(M)) R⁻ᴴ,
+            // M = R R̄ᴴ - Q̄ᴴ Q, copyltu making M Hermitian from its lower
+            // triangle; R⁻ᴴ applied as a solve with R.
+            if let m = x.type.shape[x.rank - 2], let n = x.type.shape[x.rank - 1], m < n {
+                throw SwiftGradError.value(name, "the gradient through qr's factors needs rows ≥ columns, got shape \(describe(x.type.shape))")
+            }
+            let q = try Tensor.apply(Factorization(part: .qrQ(complete: false)), x)
+            let r = try Tensor.apply(Factorization(part: .qrR(complete: false)), x)
+            let mm = { (a: Tensor, b: Tensor) throws -> Tensor in try Tensor.apply(Matmul(), a, b) }
+            let gq: Tensor?, gr: Tensor?
+            if case .qrQ = part { (gq, gr) = (g, nil) } else { (gq, gr) = (nil, g) }
+            var inner: Tensor? = nil
+            if let gr { inner = try mm(r, gr.matrixTransposed().conj()) }
+            if let gq {
+                let term = try -mm(gq.matrixTransposed().conj(), q)
+                inner = try inner.map { try $0 + term } ?? term
+            }
+            guard let mMatrix = inner else { return nil }
+            let lower = try Tensor.apply(LowerTriangle(diagonalScale: 1), mMatrix)
+            let strict = try Tensor.apply(LowerTriangle(diagonalScale: 0), mMatrix)
+            var b = try mm(q, lower + strict.matrixTransposed().conj())
+            if let gq { b = try b + gq }
+            // B R⁻ᴴ = (R⁻¹ Bᴴ)ᴴ.
+            return try Tensor.apply(Solve(), r, b.matrixTransposed().conj()).matrixTransposed().conj()
         case .svdU, .svdVh, .qrQ, .qrR:
-            throw SwiftGradError.value(name, "the gradient through the \(name) factors is not implemented (svd has one with full_matrices=False)")
+            throw SwiftGradError.value(name, "the gradient through the \(name) factors is not implemented for full (complete) factors; use full_matrices=False or mode='reduced'")
         }
     }
 }
