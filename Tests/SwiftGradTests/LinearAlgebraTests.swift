@@ -137,6 +137,11 @@ final class LinearAlgebraTests: XCTestCase {
             ("solve", [[2, 3, 3], [3, 2]], { try shift($0[0]).solve($0[1]) }),
             ("eigvalsh", [[3, 3]], { try ($0[0] + $0[0].transposedMatrices()).eigvalsh() }),
             ("svdvals", [[4, 3]], { try $0[0].svdvals() }),
+            // Factors up to sign: squares of eigenvectors and singular vectors.
+            ("eigh vectors", [[3, 3]], { let v = try ($0[0] + $0[0].transposedMatrices()).eigh().eigenvectors; return try v * v }),
+            ("svd U", [[4, 3]], { let u = try $0[0].svd(fullMatrices: false).u; return try u * u }),
+            ("svd Vh", [[3, 4]], { let vh = try $0[0].svd(fullMatrices: false).vh; return try vh * vh }),
+            ("qr", [[4, 3]], { let (q, r) = try $0[0].qr(); return try q.sum(axes: [0]) * 2 + r.sum(axes: [1]) }),
             ("matrix_norm", [[3, 4]], { try $0[0].matrixNorm() }),
             ("vector_norm", [[3, 4]], { try $0[0].vectorNorm(axes: [1], ord: 3) }),
             ("trace", [[3, 4]], { try $0[0].trace(offset: 1) }),
