@@ -19,7 +19,8 @@ then sum and mean over all axes and over each axis of a 1000 x 1000 array,
 then indexing at 1e3 and 1e6 elements (basic: x[i], x[:, 1], x[::2] and a
 sum of x[1::2]; fancy: x[idx] with n/2 random positions; mask: x[x > 1.25];
 reshape and permute_dims each followed by a sum over axis 0; concat of two
-arrays), then `import swiftgrad` in a fresh interpreter (best of several: wall time
+arrays), then argmax (flattened and along each axis) and batched matmul,
+at 1e3 and 1e6 elements, then `import swiftgrad` in a fresh interpreter (best of several: wall time
 and VmRSS) against the targets of 20 ms and 20 MB.
 
 Each time is the best of --repeat batches of a loop count chosen so that a
@@ -383,6 +384,35 @@ def indexing(runner, dtypes):
                 row = dict(case=name, family=family, size=n, dtype=dtype, layout="contiguous")
                 runner.case(row, fn, args, np_fn, np_args, kind)
 # END views and indexing
+# Batched matmul operand shapes, (batch, n, n) @ (batch, n, n), by size.
+MATMUL_SHAPES = {1_000: (10, 10, 10), 1_000_000: (100, 100, 100)}
+ARGMAX_SHAPES = {1_000: (1_000,), 1_000_000: REDUCTION_SHAPE}
+
+
+def search_and_products(runner, dtypes):
+    """argmax (flattened and per axis) and batched matmul at 1e3 and 1e6
+    elements per operand."""
+    rng = np.random.default_rng(2)
+    argmax, matmul = getattr(sg, "argmax", None), getattr(sg, "matmul", None)
+    for dtype in dtypes:
+        for n, shape in ARGMAX_SHAPES.items():
+            if argmax is None:
+                runner.skip("argmax", "not in this swiftgrad")
+                break
+            x = rng.uniform(-1, 1, shape).astype(dtype)
+            sx = to_sg(x, dtype)
+            for axis in [None] + list(range(len(shape)) if len(shape) > 1 else []):
+                row = dict(case=f"argmax(axis={axis})", family="reduction", size=n,
+                           dtype=dtype, layout="contiguous")
+                runner.case(row, lambda t, axis=axis: argmax(t, axis=axis), (sx,),
+                            lambda a, axis=axis: np.argmax(a, axis=axis), (x,), "reduction")
+        for n, shape in MATMUL_SHAPES.items():
+            a = rng.uniform(-1, 1, shape).astype(dtype)
+            b = rng.uniform(-1, 1, shape).astype(dtype)
+            row = dict(case="matmul(batched)", family="product", size=n, dtype=dtype,
+                       layout="contiguous")
+            runner.case(row, matmul, (to_sg(a, dtype), to_sg(b, dtype)), np.matmul, (a, b),
+                        "reduction")
 
 
 # ----------------------------------------------------------------- import
@@ -485,12 +515,13 @@ def summary(results):
     ok = [r for r in results if r["ratio"] is not None]
     bad = [r for r in results if r["status"] != "ok"]
     indexing_ok = [r for r in ok if r["family"] in INDEXING_FAMILIES]  # views and indexing
-    elementwise_ok = [r for r in ok if r["family"] != "reduction" and r not in indexing_ok]
+    elementwise_ok = [r for r in ok if r["family"] not in ("reduction", "product") and r not in indexing_ok]
     by_size = {SIZE_LABELS.get(n, str(n)): [r for r in elementwise_ok if r["size"] == n]
                for n in sorted({r["size"] for r in elementwise_ok})}
     by_size["reductions"] = [r for r in ok if r["family"] == "reduction"]
+    by_size["products"] = [r for r in ok if r["family"] == "product"]
     by_family = {f: [r for r in ok if r["family"] == f]
-                 for f in ("arithmetic", "comparison", "transcendental", "reduction", "sort")}
+                 for f in ("arithmetic", "comparison", "transcendental", "reduction", "sort", "product")}
     by_family["indexing"] = indexing_ok  # views and indexing
 
     def line(groups):
@@ -582,6 +613,7 @@ def main(argv=None):
     reductions(runner, dtypes)
     sorting(runner, dtypes)
     indexing(runner, dtypes)  # views and indexing
+    search_and_products(runner, dtypes)
     sums = summary(runner.results)
 
     if runner.skipped:

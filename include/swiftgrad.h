@@ -423,8 +423,9 @@ sg_status sg_binary(sg_binary_op op, const sg_tensor *a, const sg_tensor *b,
 sg_status sg_clip(const sg_tensor *x, const sg_tensor *min,
                   const sg_tensor *max, sg_tensor **out);
 
-/* Matrix product with NumPy's rules for 1-D operands (numpy.matmul; 0-D and
- * batched operands are not supported yet). */
+/* Matrix product with NumPy's rules (numpy.matmul): stacks of matrices whose
+ * leading axes broadcast; a 1-D operand is a vector whose axis is removed
+ * from the result; 0-D operands are refused. */
 sg_status sg_matmul(const sg_tensor *a, const sg_tensor *b, sg_tensor **out);
 
 /* numpy.dot for operands of up to two dimensions; 0-D operands multiply. */
@@ -443,6 +444,147 @@ sg_status sg_permute_dims(const sg_tensor *x, const int64_t *axes,
 
 /* Converts to another dtype. */
 sg_status sg_astype(const sg_tensor *x, sg_dtype dtype, sg_tensor **out);
+
+/* ------------------------------------------- Reductions and statistics */
+
+/* The reductions of sg_reduce. */
+typedef enum sg_reduce_op {
+    SG_REDUCE_SUM = 0,  /* integers and bools sum in int64 (uint64) */
+    SG_REDUCE_PROD = 1, /* as sum; 1 over no elements */
+    SG_REDUCE_MEAN = 2, /* floating dtypes */
+    SG_REDUCE_MAX = 3,  /* real dtypes; NaN propagates; an empty axis fails */
+    SG_REDUCE_MIN = 4,
+    SG_REDUCE_ALL = 5,  /* bool result: every element nonzero */
+    SG_REDUCE_ANY = 6   /* bool result: some element nonzero */
+} sg_reduce_op;
+
+/* `op` over `axes` (negative counts from the end), or over all axes when
+ * `axes` is NULL; keepdims keeps reduced axes with length 1. For sum, prod
+ * and mean, a non-NULL `dtype` converts x first and gives the result that
+ * dtype (NumPy's dtype=); the others refuse one. The result is a new
+ * reference. The gradient of max and min is split evenly among the
+ * elements equal to the result. */
+sg_status sg_reduce(sg_reduce_op op, const sg_tensor *x, const int64_t *axes,
+                    size_t naxes, bool keepdims, const sg_dtype *dtype,
+                    sg_tensor **out);
+
+/* The int64 index of the first largest (argmax) or smallest (argmin)
+ * element along *axis, or in the flattened tensor when axis is NULL; the
+ * first NaN counts as the extreme. Real dtypes; an empty axis fails. */
+sg_status sg_argmax(const sg_tensor *x, const int64_t *axis, bool keepdims,
+                    sg_tensor **out);
+sg_status sg_argmin(const sg_tensor *x, const int64_t *axis, bool keepdims,
+                    sg_tensor **out);
+
+/* Variance and standard deviation over `axes` (NULL: all), dividing by
+ * N - correction; real floating dtypes. Differentiable. */
+sg_status sg_var(const sg_tensor *x, const int64_t *axes, size_t naxes,
+                 double correction, bool keepdims, sg_tensor **out);
+sg_status sg_std(const sg_tensor *x, const int64_t *axes, size_t naxes,
+                 double correction, bool keepdims, sg_tensor **out);
+
+/* Running sums along *axis (NULL only for a 1-D x); include_initial puts a
+ * zero first. In *dtype when given, else integers and bools sum in int64
+ * (uint64). */
+sg_status sg_cumulative_sum(const sg_tensor *x, const int64_t *axis,
+                            bool include_initial, const sg_dtype *dtype,
+                            sg_tensor **out);
+
+/* ------------------------------------------------------- Linear algebra */
+
+/* numpy.tensordot: contracts axes_a[i] of a with axes_b[i] of b for i <
+ * naxes; the result has a's other axes, then b's. */
+sg_status sg_tensordot(const sg_tensor *a, const sg_tensor *b,
+                       const int64_t *axes_a, const int64_t *axes_b,
+                       size_t naxes, sg_tensor **out);
+
+/* The Array API's vecdot: sum(conj(a) * b) along `axis` (negative),
+ * broadcasting the other axes. */
+sg_status sg_vecdot(const sg_tensor *a, const sg_tensor *b, int64_t axis,
+                    sg_tensor **out);
+
+/* The outer product of two 1-D tensors. */
+sg_status sg_outer(const sg_tensor *a, const sg_tensor *b, sg_tensor **out);
+
+/* numpy.einsum over operands[0 … noperands-1] with letters as labels,
+ * explicit ("ij,jk->ik") or implicit ("ij,jk") output; a label repeated in
+ * one operand takes its diagonal ("ii" is the trace); "..." stands for the
+ * same leading axes in each operand (equal lengths, not broadcast). The
+ * subscripts string is read, not kept. */
+sg_status sg_einsum(const char *subscripts, const sg_tensor *const *operands,
+                    size_t noperands, sg_tensor **out);
+
+/* The linalg extension, float32 and float64 (integers are converted to
+ * float64; complex64/complex128 for inv, det, slogdet, cholesky and solve,
+ * refused by the others for now), over stacks of matrices: leading axes
+ * are batch axes. A singular or non-positive-definite matrix gives
+ * SG_ERROR_VALUE with "[inv] singular matrix" / "[cholesky] matrix is not
+ * positive definite" in sg_last_error(). */
+typedef enum sg_linalg_op {
+    SG_LINALG_INV = 0,
+    SG_LINALG_DET = 1,
+    SG_LINALG_SLOGDET_SIGN = 2,      /* -1, 0 or 1 */
+    SG_LINALG_SLOGDET_LOGABSDET = 3, /* log |det| (-inf when singular) */
+    SG_LINALG_CHOLESKY = 4,          /* lower L, A = L L^T */
+    SG_LINALG_CHOLESKY_UPPER = 5,    /* L^T */
+    SG_LINALG_EIGVALSH = 6,          /* symmetric (lower triangle read), ascending */
+    SG_LINALG_EIGH_VECTORS = 7,      /* eigenvectors in columns */
+    SG_LINALG_SVDVALS = 8,           /* descending */
+    SG_LINALG_SVD_U = 9,             /* reduced U (m x k), k = min(m, n) */
+    SG_LINALG_SVD_VH = 10,           /* reduced V^H (k x n) */
+    SG_LINALG_SVD_U_FULL = 11,       /* m x m */
+    SG_LINALG_SVD_VH_FULL = 12,      /* n x n */
+    SG_LINALG_QR_Q = 13,             /* reduced Q (m x k) */
+    SG_LINALG_QR_R = 14,             /* reduced R (k x n) */
+    SG_LINALG_QR_Q_COMPLETE = 15,    /* m x m */
+    SG_LINALG_QR_R_COMPLETE = 16     /* m x n */
+} sg_linalg_op;
+
+/* One output of a factorization of each matrix of x, as a new reference.
+ * Differentiable: inv, det, slogdet's log, cholesky, eigvalsh and the
+ * eigenvectors, svdvals, the reduced SVD's U and V^H and the reduced QR's
+ * Q and R (rows >= columns); not the full or complete factors. */
+sg_status sg_linalg(sg_linalg_op op, const sg_tensor *x, sg_tensor **out);
+
+/* X with A X = B: A (..., n, n), B (..., n, k) or (n,); batch axes
+ * broadcast. Differentiable in both. */
+sg_status sg_linalg_solve(const sg_tensor *a, const sg_tensor *b,
+                          sg_tensor **out);
+
+/* The ord-norm of vectors along `axes` (NULL: all): 2 Euclidean, INFINITY
+ * and -INFINITY the largest and smallest magnitude, 0 the nonzero count,
+ * else (sum |x|^ord)^(1/ord). */
+sg_status sg_linalg_vector_norm(const sg_tensor *x, const int64_t *axes,
+                                size_t naxes, bool keepdims, double ord,
+                                sg_tensor **out);
+
+/* The norm of each matrix; ord is "fro", "nuc", "1", "-1", "2", "-2",
+ * "inf" or "-inf" (read, not kept). */
+sg_status sg_linalg_matrix_norm(const sg_tensor *x, const char *ord,
+                                bool keepdims, sg_tensor **out);
+
+/* The diagonal at `offset` of each matrix (a view), and its sum (trace; in
+ * *dtype when given, else as sg_sum chooses). */
+sg_status sg_linalg_diagonal(const sg_tensor *x, int64_t offset,
+                             sg_tensor **out);
+sg_status sg_linalg_trace(const sg_tensor *x, int64_t offset,
+                          const sg_dtype *dtype, sg_tensor **out);
+
+/* Each square matrix to the integer power n (negative: of the inverse). */
+sg_status sg_linalg_matrix_power(const sg_tensor *x, int64_t n,
+                                 sg_tensor **out);
+
+/* The pseudo-inverse and the rank, counting singular values above *rtol
+ * times the largest (NULL: max(m, n) * eps); the rank is int64. */
+sg_status sg_linalg_pinv(const sg_tensor *x, const double *rtol,
+                         sg_tensor **out);
+sg_status sg_linalg_matrix_rank(const sg_tensor *x, const double *rtol,
+                                sg_tensor **out);
+
+/* The cross product of 3-vectors along `axis` (negative); the other axes
+ * broadcast. */
+sg_status sg_linalg_cross(const sg_tensor *a, const sg_tensor *b,
+                          int64_t axis, sg_tensor **out);
 
 /* -------------------------------------- Creation, random, sorting, sets
  * Every tensor written to an out-pointer is a new reference the caller

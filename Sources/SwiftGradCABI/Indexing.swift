@@ -24,9 +24,6 @@ private func write(_ tensors: [Tensor], to outs: UnsafeMutablePointer<OpaquePoin
 }
 
 extension Call {
-    /// An optional axis passed as a pointer (NULL: none).
-    func axis(_ pointer: UnsafePointer<Int64>?) -> Int? { pointer.map { Int($0.pointee) } }
-
     func indices(_ items: UnsafePointer<sg_index>?, _ count: Int) throws -> [TensorIndex] {
         guard count >= 0 else {
             throw SwiftGradError(.value, function, "the length of index is too large: \(UInt(bitPattern: count))")

@@ -339,6 +339,16 @@ static size_t fill_shape(void) {
     return ndim;
 }
 
+/* Reductions and linear algebra: an optional dtype, an einsum spec. */
+static sg_dtype dtype_slot;
+static const sg_dtype *DTYPE_OR_NULL(void) {
+    if (byte() % 2) return NULL;
+    dtype_slot = DTYPE();
+    return &dtype_slot;
+}
+static const char *const EINSUMS[] = {"ij,jk->ik", "ij,jk", "i,i", "ii", "ij->", "", "a,b->ab", "...", "i->j", "ij,ij,ij"};
+static const char *EINSUM(void) { return EINSUMS[byte() % (sizeof EINSUMS / sizeof EINSUMS[0])]; }
+
 static sg_tensor **OUT_(void);
 static sg_tensor *res;
 static sg_tensor **res_ptr;
@@ -835,6 +845,24 @@ static sg_status call_describe(void) {
     X(sum, sg_sum(TC(), AXES(), COUNT(), FLAG(), OUT()))                       \
     X(mean, sg_mean(TM(), AXES(), COUNT(), FLAG(), OUT()))                     \
     X(permute_dims, sg_permute_dims(T(), AXES(), COUNT(), OUT()))              \
+    X(reduce, sg_reduce((sg_reduce_op)(byte() % 8), TC(), AXES(), COUNT(), FLAG(), DTYPE_OR_NULL(), OUT())) \
+    X(argmax, sg_argmax(T(), AXES(), FLAG(), OUT()))                           \
+    X(argmin, sg_argmin(T(), AXES(), FLAG(), OUT()))                           \
+    X(var, sg_var(TM(), AXES(), COUNT(), SCALAR(), FLAG(), OUT()))             \
+    X(std, sg_std(TM(), AXES(), COUNT(), SCALAR(), FLAG(), OUT()))             \
+    X(cumulative_sum, sg_cumulative_sum(TC(), AXES(), FLAG(), DTYPE_OR_NULL(), OUT())) \
+    X(tensordot, (PRODUCT(), sg_tensordot(pa, pb, AXES(), AXES(), COUNT(), OUT()))) \
+    X(vecdot, (PRODUCT(), sg_vecdot(pa, pb, -(int64_t)(byte() % 4), OUT())))   \
+    X(outer, (PRODUCT(), sg_outer(pa, pb, OUT())))                             \
+    X(einsum, (PRODUCT(), sg_einsum(EINSUM(), (const sg_tensor *const[]){pa, pb, pa}, byte() % 4, OUT()))) \
+    X(linalg, sg_linalg((sg_linalg_op)(byte() % 20), T(), OUT()))             \
+    X(linalg_solve, (PRODUCT(), sg_linalg_solve(pa, pb, OUT())))               \
+    X(vector_norm, sg_linalg_vector_norm(TM(), AXES(), COUNT(), FLAG(), SCALAR(), OUT())) \
+    X(matrix_norm, sg_linalg_matrix_norm(TM(), byte() % 2 ? "nuc" : "fro", FLAG(), OUT())) \
+    X(diagonal, sg_linalg_diagonal(T(), (int64_t)(byte() % 7) - 3, OUT()))     \
+    X(trace, sg_linalg_trace(TC(), (int64_t)(byte() % 7) - 3, DTYPE_OR_NULL(), OUT())) \
+    X(matrix_power, sg_linalg_matrix_power(TC(), (int64_t)(byte() % 7) - 3, OUT())) \
+    X(cross, (PRODUCT(), sg_linalg_cross(pa, pb, -(int64_t)(byte() % 3), OUT()))) \
     X(astype, sg_astype(T(), DTYPE(), OUT()))                                  \
     X(function_new, call_function_new())                                       \
     X(function_call, call_function_call())                                     \

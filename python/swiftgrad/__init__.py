@@ -182,27 +182,19 @@ def clip(x: ArrayLike, /, min: Any = None, max: Any = None) -> Tensor:  # noqa: 
     return _C.clip(x, min, max)
 
 
-def matmul(x1: ArrayLike, x2: ArrayLike, /) -> Tensor:
-    """numpy.matmul for 1-D and 2-D operands."""
-    return _C.matmul(x1, x2)
-
-
 def dot(a: ArrayLike, b: ArrayLike, /) -> Tensor:
     """numpy.dot for operands of up to two dimensions (Theano's T.dot)."""
     return _C.dot(a, b)
 
 
-def sum(x: ArrayLike, /, axis: Axis = None,  # noqa: A001
-        keepdims: _builtins.bool = False) -> Tensor:
-    """The sum over `axis` (all axes by default); integers and bools sum to
-    int64 (uint64 for unsigned integers)."""
-    return _C.sum(x, axis, keepdims)
-
-
-def mean(x: ArrayLike, /, axis: Axis = None,
-         keepdims: _builtins.bool = False) -> Tensor:
-    """The mean over `axis` (all axes by default) of a floating tensor."""
-    return _C.mean(x, axis, keepdims)
+# ------------------------------------ reductions and linear algebra
+# importlib, not `from . import`: that would ask __getattr__ first.
+linalg = __import__("importlib").import_module(".linalg", __name__)
+from ._linalg import einsum, matmul, tensordot, vecdot  # noqa: E402
+from ._linalg import matrix_transpose  # noqa: E402
+from ._reductions import (all, any, argmax, argmin, cumulative_sum, max,  # noqa: E402,A004
+                          mean, min, prod, std, sum, var)
+# ------------------------------------ end reductions and linear algebra
 
 
 # -------------------------------------------------------------- autograd
@@ -343,6 +335,9 @@ _PUBLIC = [
     "__array_api_version__", "DType", "Tensor", "Function",
     "e", "pi", "inf", "nan", "newaxis",
     "__array_namespace_info__", "asarray", "from_dlpack", "astype", "permute_dims", "clip", "matmul", "dot", "sum", "mean",
+    # reductions and linear algebra
+    "prod", "var", "std", "max", "min", "argmax", "argmin", "all", "any",
+    "cumulative_sum", "tensordot", "vecdot", "einsum", "matrix_transpose", "linalg",
     "result_type", "can_cast", "finfo", "iinfo", "isdtype",
     "grad", "no_grad", "enable_grad", "func", "placeholder", "shared", "function", "debugprint", "pp",
     # creation, random, sorting and sets

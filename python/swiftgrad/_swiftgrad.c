@@ -4579,6 +4579,419 @@ m_unique_all(PyObject *module, PyObject *x_obj)
 
 /* ======================= end of creation, random, sorting and sets */
 
+/* ============================================ Reductions and linear algebra
+ * (module functions behind swiftgrad/_reductions.py and _linalg.py) */
+
+/* Reads an optional axis: None leaves *has at 0. Returns -1 on error. */
+static int
+parse_optional_axis(PyObject *obj, int64_t *axis, int *has, const char *op)
+{
+    *has = 0;
+    if (obj == Py_None)
+        return 0;
+    if (!PyIndex_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "[%s] axis must be None or an int, not %.100s",
+                     op, Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    if (as_int64(obj, axis, op, "axis") < 0)
+        return -1;
+    *has = 1;
+    return 0;
+}
+
+/* Reads a dtype code where -1 means none; returns -1 on error. */
+static int
+parse_optional_dtype(PyObject *obj, sg_dtype *dtype, int *has)
+{
+    long code = PyLong_AsLong(obj);
+    if (code == -1 && PyErr_Occurred())
+        return -1;
+    *has = code >= 0;
+    *dtype = (sg_dtype)(code >= 0 ? code : 0);
+    return 0;
+}
+
+/* reduce(op, x, axis, keepdims, dtype): sg_reduce; dtype -1 for none */
+static PyObject *
+m_reduce(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("reduce", nargs, 5) < 0)
+        return NULL;
+    long op = PyLong_AsLong(args[0]);
+    sg_dtype dtype;
+    int has_dtype;
+    if ((op == -1 && PyErr_Occurred()) ||
+        parse_optional_dtype(args[4], &dtype, &has_dtype) < 0)
+        return NULL;
+    /* Names of sg_reduce_op, for argument errors. */
+    static const char *const names[] = {"sum", "prod", "mean", "max", "min", "all", "any"};
+    const char *name = op >= 0 && op < 7 ? names[op] : "reduce";
+    module_state *st = get_state(module);
+    int64_t axes[MAX_NDIM];
+    Py_ssize_t naxes = parse_axes(args[2], axes, name);
+    int keepdims = PyObject_IsTrue(args[3]);
+    if (naxes == -2 || keepdims < 0)
+        return NULL;
+    PyObject *x = to_tensor(st, args[1], DTYPE_ANY, DTYPE_ANY, name);
+    if (x == NULL)
+        return NULL;
+    sg_tensor *out = NULL;
+    sg_status status;
+    Py_BEGIN_ALLOW_THREADS
+    status = sg_reduce((sg_reduce_op)op, HANDLE(x), naxes < 0 ? NULL : axes,
+                       naxes < 0 ? 0 : (size_t)naxes, keepdims != 0,
+                       has_dtype ? &dtype : NULL, &out);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(x);
+    return tensor_result(st, status, out);
+}
+
+/* argreduce(largest, x, axis, keepdims): sg_argmax / sg_argmin */
+static PyObject *
+m_argreduce(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("argmax", nargs, 4) < 0)
+        return NULL;
+    int largest = PyObject_IsTrue(args[0]);
+    const char *name = largest ? "argmax" : "argmin";
+    int64_t axis = 0;
+    int has_axis;
+    int keepdims = PyObject_IsTrue(args[3]);
+    if (largest < 0 || keepdims < 0 ||
+        parse_optional_axis(args[2], &axis, &has_axis, name) < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    PyObject *x = to_tensor(st, args[1], DTYPE_ANY, DTYPE_ANY, name);
+    if (x == NULL)
+        return NULL;
+    sg_tensor *out = NULL;
+    sg_status status;
+    Py_BEGIN_ALLOW_THREADS
+    status = (largest ? sg_argmax : sg_argmin)(HANDLE(x), has_axis ? &axis : NULL,
+                                               keepdims != 0, &out);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(x);
+    return tensor_result(st, status, out);
+}
+
+/* var(x, axis, correction, keepdims, std): sg_var / sg_std */
+static PyObject *
+m_var(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("var", nargs, 5) < 0)
+        return NULL;
+    int is_std = PyObject_IsTrue(args[4]);
+    const char *name = is_std > 0 ? "std" : "var";
+    int64_t axes[MAX_NDIM];
+    Py_ssize_t naxes = parse_axes(args[1], axes, name);
+    double correction = PyFloat_AsDouble(args[2]);
+    int keepdims = PyObject_IsTrue(args[3]);
+    if (naxes == -2 || keepdims < 0 || is_std < 0 ||
+        (correction == -1.0 && PyErr_Occurred()))
+        return NULL;
+    module_state *st = get_state(module);
+    PyObject *x = to_tensor(st, args[0], DTYPE_ANY, DTYPE_ANY, name);
+    if (x == NULL)
+        return NULL;
+    sg_tensor *out = NULL;
+    sg_status status;
+    Py_BEGIN_ALLOW_THREADS
+    status = (is_std ? sg_std : sg_var)(HANDLE(x), naxes < 0 ? NULL : axes,
+                                        naxes < 0 ? 0 : (size_t)naxes,
+                                        correction, keepdims != 0, &out);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(x);
+    return tensor_result(st, status, out);
+}
+
+/* cumulative_sum(x, axis, include_initial, dtype); dtype -1 for none */
+static PyObject *
+m_cumulative_sum(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("cumulative_sum", nargs, 4) < 0)
+        return NULL;
+    int64_t axis = 0;
+    int has_axis, has_dtype;
+    sg_dtype dtype;
+    int initial = PyObject_IsTrue(args[2]);
+    if (initial < 0 || parse_optional_dtype(args[3], &dtype, &has_dtype) < 0 ||
+        parse_optional_axis(args[1], &axis, &has_axis, "cumulative_sum") < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    PyObject *x = to_tensor(st, args[0], DTYPE_ANY, DTYPE_ANY, "cumulative_sum");
+    if (x == NULL)
+        return NULL;
+    sg_tensor *out = NULL;
+    sg_status status;
+    Py_BEGIN_ALLOW_THREADS
+    status = sg_cumulative_sum(HANDLE(x), has_axis ? &axis : NULL, initial != 0,
+                               has_dtype ? &dtype : NULL, &out);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(x);
+    return tensor_result(st, status, out);
+}
+
+/* tensordot(a, b, axes_a, axes_b) */
+static PyObject *
+m_tensordot(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("tensordot", nargs, 4) < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    int64_t axes_a[MAX_NDIM], axes_b[MAX_NDIM];
+    Py_ssize_t na = parse_axes(args[2], axes_a, "tensordot");
+    Py_ssize_t nb = parse_axes(args[3], axes_b, "tensordot");
+    if (na == -2 || nb == -2)
+        return NULL;
+    if (na < 0 || nb < 0 || na != nb) {
+        PyErr_SetString(PyExc_ValueError,
+                        "[tensordot] axes must be two sequences of ints of one length");
+        return NULL;
+    }
+    PyObject *ta, *tb;
+    if (to_tensor_pair(st, args[0], args[1], &ta, &tb, "tensordot") < 0)
+        return NULL;
+    sg_tensor *out = NULL;
+    sg_status status;
+    Py_BEGIN_ALLOW_THREADS
+    status = sg_tensordot(HANDLE(ta), HANDLE(tb), axes_a, axes_b, (size_t)na, &out);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(ta);
+    Py_DECREF(tb);
+    return tensor_result(st, status, out);
+}
+
+/* vecdot(a, b, axis) */
+static PyObject *
+m_vecdot(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("vecdot", nargs, 3) < 0)
+        return NULL;
+    int64_t axis;
+    if (as_int64(args[2], &axis, "vecdot", "axis") < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    PyObject *ta, *tb;
+    if (to_tensor_pair(st, args[0], args[1], &ta, &tb, "vecdot") < 0)
+        return NULL;
+    sg_tensor *out = NULL;
+    sg_status status;
+    Py_BEGIN_ALLOW_THREADS
+    status = sg_vecdot(HANDLE(ta), HANDLE(tb), axis, &out);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(ta);
+    Py_DECREF(tb);
+    return tensor_result(st, status, out);
+}
+
+/* outer(a, b) */
+static PyObject *
+m_outer(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("outer", nargs, 2) < 0)
+        return NULL;
+    return product(get_state(module), sg_outer, "outer", args[0], args[1]);
+}
+
+/* einsum(subscripts, operands) */
+static PyObject *
+m_einsum(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("einsum", nargs, 2) < 0)
+        return NULL;
+    const char *subscripts = PyUnicode_AsUTF8(args[0]);
+    if (subscripts == NULL)
+        return NULL;
+    PyObject *seq = PySequence_Fast(args[1], "[einsum] operands must be a sequence");
+    if (seq == NULL)
+        return NULL;
+    module_state *st = get_state(module);
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject *ret = NULL;
+    PyObject **held = PyMem_Calloc((size_t)n + 1, sizeof(PyObject *));
+    const sg_tensor **handles = PyMem_Calloc((size_t)n + 1, sizeof(sg_tensor *));
+    if (held == NULL || handles == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        held[i] = to_tensor(st, PySequence_Fast_GET_ITEM(seq, i), DTYPE_ANY,
+                            DTYPE_ANY, "einsum");
+        if (held[i] == NULL)
+            goto done;
+        handles[i] = HANDLE(held[i]);
+    }
+    sg_tensor *out = NULL;
+    sg_status status;
+    Py_BEGIN_ALLOW_THREADS
+    status = sg_einsum(subscripts, handles, (size_t)n, &out);
+    Py_END_ALLOW_THREADS
+    ret = tensor_result(st, status, out);
+done:
+    if (held != NULL)
+        for (Py_ssize_t i = 0; i < n; i++)
+            Py_XDECREF(held[i]);
+    PyMem_Free(held);
+    PyMem_Free((void *)handles);
+    Py_DECREF(seq);
+    return ret;
+}
+
+/* Runs `call` on one tensor argument with the GIL released. */
+#define ONE_TENSOR_CALL(name, obj, call)                                      \
+    do {                                                                      \
+        module_state *st_ = get_state(module);                                \
+        PyObject *x = to_tensor(st_, (obj), DTYPE_ANY, DTYPE_ANY, (name));    \
+        if (x == NULL)                                                        \
+            return NULL;                                                      \
+        sg_tensor *out = NULL;                                                \
+        sg_status status;                                                     \
+        Py_BEGIN_ALLOW_THREADS                                                \
+        status = (call);                                                      \
+        Py_END_ALLOW_THREADS                                                  \
+        Py_DECREF(x);                                                         \
+        return tensor_result(st_, status, out);                               \
+    } while (0)
+
+/* linalg(op, x): sg_linalg */
+static PyObject *
+m_linalg(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("linalg", nargs, 2) < 0)
+        return NULL;
+    long op = PyLong_AsLong(args[0]);
+    if (op == -1 && PyErr_Occurred())
+        return NULL;
+    ONE_TENSOR_CALL("linalg", args[1], sg_linalg((sg_linalg_op)op, HANDLE(x), &out));
+}
+
+/* linalg_solve(a, b) */
+static PyObject *
+m_linalg_solve(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("solve", nargs, 2) < 0)
+        return NULL;
+    return product(get_state(module), sg_linalg_solve, "solve", args[0], args[1]);
+}
+
+/* vector_norm(x, axis, keepdims, ord) */
+static PyObject *
+m_vector_norm(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("vector_norm", nargs, 4) < 0)
+        return NULL;
+    int64_t axes[MAX_NDIM];
+    Py_ssize_t naxes = parse_axes(args[1], axes, "vector_norm");
+    int keepdims = PyObject_IsTrue(args[2]);
+    double ord = PyFloat_AsDouble(args[3]);
+    if (naxes == -2 || keepdims < 0 || (ord == -1.0 && PyErr_Occurred()))
+        return NULL;
+    ONE_TENSOR_CALL("vector_norm", args[0],
+                    sg_linalg_vector_norm(HANDLE(x), naxes < 0 ? NULL : axes,
+                                          naxes < 0 ? 0 : (size_t)naxes,
+                                          keepdims != 0, ord, &out));
+}
+
+/* matrix_norm(x, ord, keepdims); ord a str */
+static PyObject *
+m_matrix_norm(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("matrix_norm", nargs, 3) < 0)
+        return NULL;
+    const char *ord = PyUnicode_AsUTF8(args[1]);
+    int keepdims = PyObject_IsTrue(args[2]);
+    if (ord == NULL || keepdims < 0)
+        return NULL;
+    ONE_TENSOR_CALL("matrix_norm", args[0],
+                    sg_linalg_matrix_norm(HANDLE(x), ord, keepdims != 0, &out));
+}
+
+/* diagonal(x, offset) */
+static PyObject *
+m_diagonal(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    int64_t offset;
+    if (check_nargs("diagonal", nargs, 2) < 0 ||
+        as_int64(args[1], &offset, "diagonal", "offset") < 0)
+        return NULL;
+    ONE_TENSOR_CALL("diagonal", args[0], sg_linalg_diagonal(HANDLE(x), offset, &out));
+}
+
+/* trace(x, offset, dtype); dtype -1 for none */
+static PyObject *
+m_trace(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    int64_t offset;
+    sg_dtype dtype;
+    int has_dtype;
+    if (check_nargs("trace", nargs, 3) < 0 ||
+        as_int64(args[1], &offset, "trace", "offset") < 0 ||
+        parse_optional_dtype(args[2], &dtype, &has_dtype) < 0)
+        return NULL;
+    ONE_TENSOR_CALL("trace", args[0],
+                    sg_linalg_trace(HANDLE(x), offset, has_dtype ? &dtype : NULL, &out));
+}
+
+/* matrix_power(x, n) */
+static PyObject *
+m_matrix_power(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    int64_t n;
+    if (check_nargs("matrix_power", nargs, 2) < 0 ||
+        as_int64(args[1], &n, "matrix_power", "n") < 0)
+        return NULL;
+    ONE_TENSOR_CALL("matrix_power", args[0], sg_linalg_matrix_power(HANDLE(x), n, &out));
+}
+
+/* pinv(x, rtol, rank): rtol None or a float; rank true for matrix_rank */
+static PyObject *
+m_pinv(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("pinv", nargs, 3) < 0)
+        return NULL;
+    double rtol = 0;
+    int has_rtol = args[1] != Py_None;
+    int rank = PyObject_IsTrue(args[2]);
+    if (has_rtol) {
+        rtol = PyFloat_AsDouble(args[1]);
+        if (rtol == -1.0 && PyErr_Occurred())
+            return NULL;
+    }
+    if (rank < 0)
+        return NULL;
+    ONE_TENSOR_CALL(rank ? "matrix_rank" : "pinv", args[0],
+                    (rank ? sg_linalg_matrix_rank : sg_linalg_pinv)(
+                        HANDLE(x), has_rtol ? &rtol : NULL, &out));
+}
+
+/* cross(a, b, axis) */
+static PyObject *
+m_cross(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("cross", nargs, 3) < 0)
+        return NULL;
+    int64_t axis;
+    if (as_int64(args[2], &axis, "cross", "axis") < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    PyObject *ta, *tb;
+    if (to_tensor_pair(st, args[0], args[1], &ta, &tb, "cross") < 0)
+        return NULL;
+    sg_tensor *out = NULL;
+    sg_status status;
+    Py_BEGIN_ALLOW_THREADS
+    status = sg_linalg_cross(HANDLE(ta), HANDLE(tb), axis, &out);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(ta);
+    Py_DECREF(tb);
+    return tensor_result(st, status, out);
+}
+
+#undef ONE_TENSOR_CALL
+
+/* ======================================== end reductions and linear algebra */
+
 static PyMethodDef module_methods[] = {
     {"_set_tensor_class", m_set_tensor_class, METH_O,
      "Sets the class of the tensors this module makes."},
@@ -4617,6 +5030,42 @@ static PyMethodDef module_methods[] = {
      "mean(x, axis, keepdims)"},
     {"permute_dims", (PyCFunction)(void (*)(void))m_permute_dims,
      METH_FASTCALL, "permute_dims(x, axes)"},
+    /* reductions and linear algebra */
+    {"reduce", (PyCFunction)(void (*)(void))m_reduce, METH_FASTCALL,
+     "reduce(op, x, axis, keepdims, dtype): sg_reduce (dtype -1: none)"},
+    {"argreduce", (PyCFunction)(void (*)(void))m_argreduce, METH_FASTCALL,
+     "argreduce(largest, x, axis, keepdims): argmax or argmin"},
+    {"var", (PyCFunction)(void (*)(void))m_var, METH_FASTCALL,
+     "var(x, axis, correction, keepdims, std)"},
+    {"cumulative_sum", (PyCFunction)(void (*)(void))m_cumulative_sum,
+     METH_FASTCALL, "cumulative_sum(x, axis, include_initial, dtype)"},
+    {"tensordot", (PyCFunction)(void (*)(void))m_tensordot, METH_FASTCALL,
+     "tensordot(a, b, axes_a, axes_b)"},
+    {"vecdot", (PyCFunction)(void (*)(void))m_vecdot, METH_FASTCALL,
+     "vecdot(a, b, axis)"},
+    {"outer", (PyCFunction)(void (*)(void))m_outer, METH_FASTCALL,
+     "outer(a, b)"},
+    {"einsum", (PyCFunction)(void (*)(void))m_einsum, METH_FASTCALL,
+     "einsum(subscripts, operands)"},
+    {"linalg", (PyCFunction)(void (*)(void))m_linalg, METH_FASTCALL,
+     "linalg(op, x): sg_linalg"},
+    {"linalg_solve", (PyCFunction)(void (*)(void))m_linalg_solve, METH_FASTCALL,
+     "linalg_solve(a, b)"},
+    {"vector_norm", (PyCFunction)(void (*)(void))m_vector_norm, METH_FASTCALL,
+     "vector_norm(x, axis, keepdims, ord)"},
+    {"matrix_norm", (PyCFunction)(void (*)(void))m_matrix_norm, METH_FASTCALL,
+     "matrix_norm(x, ord, keepdims)"},
+    {"diagonal", (PyCFunction)(void (*)(void))m_diagonal, METH_FASTCALL,
+     "diagonal(x, offset)"},
+    {"trace", (PyCFunction)(void (*)(void))m_trace, METH_FASTCALL,
+     "trace(x, offset, dtype)"},
+    {"matrix_power", (PyCFunction)(void (*)(void))m_matrix_power, METH_FASTCALL,
+     "matrix_power(x, n)"},
+    {"pinv", (PyCFunction)(void (*)(void))m_pinv, METH_FASTCALL,
+     "pinv(x, rtol, rank): pinv or matrix_rank"},
+    {"cross", (PyCFunction)(void (*)(void))m_cross, METH_FASTCALL,
+     "cross(a, b, axis)"},
+    /* end reductions and linear algebra */
     {"astype", (PyCFunction)(void (*)(void))m_astype, METH_FASTCALL,
      "astype(x, dtype)"},
     {"_tolist", (PyCFunction)(void (*)(void))m_tolist, METH_FASTCALL,

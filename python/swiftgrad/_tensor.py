@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from . import _dtypes
+from . import _dtypes, _reductions
 from . import _swiftgrad as _C
 from ._dtypes import DType
 
@@ -82,15 +82,58 @@ class Tensor(_C._Tensor):
     # ---- methods
 
     def sum(self, axis: int | tuple[int, ...] | None = None,
-            keepdims: bool = False) -> Tensor:
+            keepdims: bool = False, dtype: Any = None) -> Tensor:
         """The sum over `axis` (all axes by default); integers and bools sum
-        to int64 (uint64 for unsigned)."""
-        return _C.sum(self, axis, keepdims)
+        to int64 (uint64 for unsigned) unless `dtype` says otherwise."""
+        return _reductions.sum(self, axis=axis, keepdims=keepdims, dtype=dtype)
 
     def mean(self, axis: int | tuple[int, ...] | None = None,
-             keepdims: bool = False) -> Tensor:
+             keepdims: bool = False, dtype: Any = None) -> Tensor:
         """The mean over `axis` (all axes by default) of a floating tensor."""
-        return _C.mean(self, axis, keepdims)
+        return _reductions.mean(self, axis=axis, keepdims=keepdims, dtype=dtype)
+
+    # ---- reductions as methods (NumPy's spellings; see _reductions.py)
+
+    def prod(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False,
+             dtype: Any = None) -> Tensor:
+        """The product over `axis` (all axes by default)."""
+        return _reductions.prod(self, axis=axis, keepdims=keepdims, dtype=dtype)
+
+    def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        """The largest element over `axis`; NaN propagates."""
+        return _reductions.max(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        """The smallest element over `axis`; NaN propagates."""
+        return _reductions.min(self, axis=axis, keepdims=keepdims)
+
+    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        """The index of the first largest element along `axis`."""
+        return _reductions.argmax(self, axis=axis, keepdims=keepdims)
+
+    def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        """The index of the first smallest element along `axis`."""
+        return _reductions.argmin(self, axis=axis, keepdims=keepdims)
+
+    def all(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        """Whether every element over `axis` is nonzero."""
+        return _reductions.all(self, axis=axis, keepdims=keepdims)
+
+    def any(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        """Whether some element over `axis` is nonzero."""
+        return _reductions.any(self, axis=axis, keepdims=keepdims)
+
+    def var(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False,
+            correction: float = 0.0) -> Tensor:
+        """The variance over `axis`, dividing by N - correction."""
+        return _reductions.var(self, axis=axis, keepdims=keepdims, correction=correction)
+
+    def std(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False,
+            correction: float = 0.0) -> Tensor:
+        """The standard deviation over `axis`, dividing by N - correction."""
+        return _reductions.std(self, axis=axis, keepdims=keepdims, correction=correction)
+
+    # ---- end reductions as methods
 
     def astype(self, dtype: Any, /, *, copy: bool = True) -> Tensor:
         """The tensor converted to `dtype`: a new tensor, or with

@@ -3,11 +3,20 @@
 
 extension Primitive {
     /// The name, with the parameters of primitives that have any:
-    /// `exp`, `sum(axes: [0], keepDims: false)`.
+    /// `exp`, `sum(axes: [0], keepDims: false)` (nil ones left out).
     var label: String {
         if self is Unary || self is Binary { return name }
         if let fused = self as? FusedElementwise { return fused.summary }
-        let parameters = Mirror(reflecting: self).children.map { "\($0.label ?? "_"): \($0.value)" }
+        // Parameters that are nil are left out; others print unwrapped.
+        let parameters = Mirror(reflecting: self).children.compactMap { child -> String? in
+            var value = child.value
+            let mirror = Mirror(reflecting: value)
+            if mirror.displayStyle == .optional {
+                guard let wrapped = mirror.children.first?.value else { return nil }
+                value = wrapped
+            }
+            return "\(child.label ?? "_"): \(value)"
+        }
         return parameters.isEmpty ? name : "\(name)(\(parameters.joined(separator: ", ")))"
     }
 }

@@ -40,7 +40,7 @@ extension Tensor {
             guard d != 0 else { throw SwiftGradError.value(op, "step must not be zero") }
             // ceil((b − a) / d) in 128 bits, where no Int64 inputs overflow.
             let span = b - a
-            let length = max(0, d > 0 ? (span + d - 1) / d : (span + d + 1) / d)
+            let length = Swift.max(0, d > 0 ? (span + d - 1) / d : (span + d + 1) / d)
             guard length <= Int128(Int.max) else {
                 throw SwiftGradError.value(op, "\(length) elements are too many")
             }
@@ -62,7 +62,7 @@ extension Tensor {
             throw SwiftGradError.value(op, "the length of arange(\(start), \(stop), \(step)) is not finite")
         }
         guard length < 0x1p62 else { throw SwiftGradError.value(op, "\(length) elements are too many") }
-        let count = max(0, Int(length))
+        let count = Swift.max(0, Int(length))
         let out = try NDArray.uninitialized(dtype, [count], op)
         try dtype.dispatch(FillLinear(out: out, start: a, step: d, last: nil))
         return Tensor(out)
@@ -86,7 +86,7 @@ extension Tensor {
         guard dtype.isFloating else { throw unsupported(op, dtype) }
         guard num >= 0 else { throw SwiftGradError.value(op, "the number of samples \(num) is negative") }
         let out = try NDArray.uninitialized(dtype, [num], op)
-        let divisions = Double(endpoint ? max(num - 1, 1) : max(num, 1))
+        let divisions = Double(endpoint ? Swift.max(num - 1, 1) : Swift.max(num, 1))
         func parts(_ x: Scalar) -> (Double, Double) {
             if case .complex(let re, let im) = x { return (re, im) }
             return (x.doubleValue, 0)
@@ -103,7 +103,7 @@ extension Tensor {
     public static func eye(rows: Int, columns: Int? = nil, k: Int = 0, dtype: DType = .float64) throws -> Tensor {
         let columns = columns ?? rows
         let out = try NDArray.filled(.int(0), dtype, [rows, columns], "eye")
-        try dtype.dispatch(Diagonal(out: out, k: k))
+        try dtype.dispatch(FillDiagonal(out: out, k: k))
         return Tensor(out)
     }
 
@@ -243,7 +243,7 @@ private struct FillLinear: ElementVisitor {
     }
 }
 
-private struct Diagonal: ElementVisitor {
+private struct FillDiagonal: ElementVisitor {
     let out: NDArray, k: Int
     func visit<T: Element>(_: T.Type) {
         let rows = out.shape[0], cols = out.shape[1], p = out.pointer(T.self), one = T(.int(1))

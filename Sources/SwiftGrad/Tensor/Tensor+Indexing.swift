@@ -443,7 +443,7 @@ extension Tensor {
         if type.shape.contains(nil) {
             // Unknown lengths: gather positions i // repeats, computed when it runs.
             let positions = try Tensor.apply(AxisRange(axis: a, times: repeats), self)
-            return try take(positions.binary(.floorDivide, Tensor(.int(Int64(max(repeats, 1))), dtype: .int64)), axis: a)
+            return try take(positions.binary(.floorDivide, Tensor(.int(Int64(Swift.max(repeats, 1))), dtype: .int64)), axis: a)
         }
         var shape = try knownShape(op)
         var wide = shape
@@ -485,7 +485,7 @@ extension Tensor {
     public func tiled(_ reps: [Int]) throws -> Tensor {
         let op = "tile"
         guard reps.allSatisfy({ $0 >= 0 }) else { throw SwiftGradError.value(op, "repetitions must be non-negative, got \(reps)") }
-        let d = max(rank, reps.count)
+        let d = Swift.max(rank, reps.count)
         let reps = Array(repeating: 1, count: d - reps.count) + reps
         if type.shape.contains(nil) {
             // Unknown lengths: gather positions i mod n per axis, computed when it runs.

@@ -150,7 +150,9 @@ extension Tensor {
 
     // MARK: Products
 
-    /// The matrix product with NumPy's rules for 1-D operands.
+    /// The matrix product with NumPy's rules: stacks of matrices whose
+    /// leading axes broadcast; a 1-D operand is a row (first) or column
+    /// (second) vector whose axis is removed from the result.
     public func matmul(_ other: Tensor) throws -> Tensor {
         guard rank >= 1, other.rank >= 1 else {
             throw SwiftGradError.value("matmul", "0-dimensional operands are not allowed, got shapes \(describe(shape)) and \(describe(other.shape)); use *")
@@ -165,11 +167,12 @@ extension Tensor {
     }
 
     private static func product(_ a: Tensor, _ b: Tensor, _ op: String) throws -> Tensor {
-        guard a.rank <= 2, b.rank <= 2 else {
-            throw SwiftGradError.value(op, "operands of more than 2 dimensions are not supported yet, got shapes \(describe(a.shape)) and \(describe(b.shape))")
+        guard op == "matmul" || (a.rank <= 2 && b.rank <= 2) else {
+            throw SwiftGradError.value(op, "operands of more than 2 dimensions are not supported, got shapes \(describe(a.shape)) and \(describe(b.shape)); use matmul or tensordot")
         }
         // Checked here too, so the message shows the caller's shapes.
-        if let k = a.type.shape[a.rank - 1], let l = b.type.shape[0], k != l {
+        let bAxis = Swift.max(b.rank - 2, 0)
+        if let k = a.type.shape[a.rank - 1], let l = b.type.shape[bAxis], k != l {
             throw notAligned(op, a.type.shape, b.type.shape)
         }
         let dtype = try DType.promoted(a.dtype, b.dtype, op)
@@ -177,9 +180,9 @@ extension Tensor {
         let b2 = b.rank == 1 ? try b.expandingDims([1]) : b
         let y = try apply(Matmul(), a2.cast(to: dtype), b2.cast(to: dtype))
         switch (a.rank, b.rank) {
-        case (1, 1): return try y.squeezing([0, 1])
-        case (1, _): return try y.squeezing([0])
-        case (_, 1): return try y.squeezing([1])
+        case (1, 1): return try y.squeezing([y.rank - 2, y.rank - 1])
+        case (1, _): return try y.squeezing([y.rank - 2])
+        case (_, 1): return try y.squeezing([y.rank - 1])
         default: return y
         }
     }

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import dot, exp, grad, log, mean, placeholder, sum  # noqa: F401
+from .. import argmax, argmin, max, min, prod, std, var  # noqa: F401,A004
 from .._tensor import Tensor
 from . import nnet  # noqa: F401 (T.nnet.sigmoid)
 
@@ -19,6 +20,7 @@ __all__ = [
     "scalar", "vector", "matrix",
     "dscalar", "dvector", "dmatrix", "fscalar", "fvector", "fmatrix",
     "dot", "grad", "mean", "sum", "exp", "log", "nnet",
+    "max", "min", "argmax", "argmin", "prod", "var", "std",
 ]
 
 

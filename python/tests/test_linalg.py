@@ -1,0 +1,372 @@
+"""Products against NumPy: batched and broadcast matmul in every numeric
+dtype, tensordot, vecdot, einsum, outer, with gradients and errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import swiftgrad as sg
+
+NUMERIC = ["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+           "float32", "float64", "complex64", "complex128"]
+
+
+def data(dtype, shape, seed=0):
+    rng = np.random.default_rng(seed)
+    if dtype.startswith(("int", "uint")):
+        return rng.integers(0, 4, shape).astype(dtype)
+    x = rng.uniform(-1, 1, shape)
+    if dtype.startswith("complex"):
+        x = x + 1j * rng.uniform(-1, 1, shape)
+    return x.astype(dtype)
+
+
+def check(actual, expected, rtol=1e-5):
+    assert actual.shape == np.shape(expected)
+    assert actual.dtype.name == np.asarray(expected).dtype.name
+    np.testing.assert_allclose(np.asarray(actual), expected, rtol=rtol, atol=1e-5)
+
+
+SHAPES = [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 4)), ((2, 3), (3, 4)),
+          ((5, 2, 3), (5, 3, 4)), ((2, 1, 2, 3), (4, 3, 2)), ((3,), (2, 3, 4)),
+          ((2, 3, 4), (4,)), ((1, 2, 3), (3, 0)), ((2, 0), (0, 3))]
+
+
+@pytest.mark.parametrize("dtype", NUMERIC)
+@pytest.mark.parametrize("shapes", SHAPES, ids=str)
+def test_matmul(dtype, shapes):
+    a, b = data(dtype, shapes[0]), data(dtype, shapes[1], seed=1)
+    check(sg.matmul(sg.asarray(a), sg.asarray(b)), np.matmul(a, b))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "complex64", "complex128", "int32"])
+def test_large_matmul_through_blas_and_strided_operands(dtype):
+    a, b = data(dtype, (3, 40, 50)), data(dtype, (50, 30), seed=1)
+    check(sg.matmul(sg.asarray(a), sg.asarray(b)), a @ b, 1e-4)
+    # Transposed views go to BLAS without a copy; permuted batches too.
+    at = sg.permute_dims(sg.asarray(np.ascontiguousarray(np.swapaxes(a, 1, 2))), (0, 2, 1))
+    check(sg.matmul(at, sg.asarray(b)), a @ b, 1e-4)
+    c = data(dtype, (40, 3, 50))
+    cv = sg.permute_dims(sg.asarray(c), (1, 0, 2))
+    check(cv @ sg.asarray(b), np.transpose(c, (1, 0, 2)) @ b, 1e-4)
+
+
+def test_matmul_mixed_dtypes_promote():
+    for da, db in [("int8", "int32"), ("float32", "float64"), ("float32", "complex64")]:
+        a, b = data(da, (2, 3)), data(db, (3, 2))
+        check(sg.matmul(sg.asarray(a), sg.asarray(b)), np.matmul(a, b))
+    with pytest.raises(TypeError, match=r"^\[matmul\] no promotion rule for int8 and float32"):
+        sg.matmul(sg.asarray(data("int8", (2, 3))), sg.asarray(data("float32", (3, 2))))
+
+
+def test_complex_matmul_gradient_conjugates():
+    """d(sum(real(A @ B)))/dA is conj(B summed over columns) in PyTorch's
+    convention: the cotangent (ones) times B^H."""
+    a = data("complex128", (2, 3))
+    b = data("complex128", (3, 2), seed=1)
+    ta = sg.asarray(a)
+    ta.requires_grad = True
+    y = ta @ sg.asarray(b)
+    sg.sum(sg.real(y)).backward()
+    np.testing.assert_allclose(np.asarray(ta.grad), np.ones((2, 2)) @ b.conj().T)
+
+
+def test_batch_broadcast_gradient_sums_back():
+    a = data("float64", (4, 2, 3))
+    b = data("float64", (3, 5), seed=1)
+    ta, tb = sg.asarray(a), sg.asarray(b)
+    ta.requires_grad = tb.requires_grad = True
+    sg.sum(ta @ tb).backward()
+    np.testing.assert_allclose(np.asarray(tb.grad), np.einsum("bij,bik->jk", a, np.ones((4, 2, 5))))
+    np.testing.assert_allclose(np.asarray(ta.grad), np.ones((4, 2, 5)) @ b.T)
+
+
+def test_matmul_errors():
+    with pytest.raises(ValueError, match=r"^\[matmul\] shapes \(2,3\) and \(4,5\) are not aligned"):
+        sg.matmul(sg.asarray(np.ones((2, 3))), sg.asarray(np.ones((4, 5))))
+    with pytest.raises(ValueError, match=r"^\[matmul\]"):
+        sg.matmul(sg.asarray(np.ones((2, 2, 3))), sg.asarray(np.ones((3, 3, 4))))
+    with pytest.raises(ValueError, match=r"^\[matmul\] 0-dimensional"):
+        sg.matmul(sg.asarray(1.0), sg.asarray(np.ones(3)))
+    with pytest.raises(TypeError, match=r"^\[matmul\].*bool"):
+        sg.matmul(sg.asarray([[True]]), sg.asarray([[True]]))
+
+
+@pytest.mark.parametrize("dtype", ["int64", "float32", "float64", "complex128"])
+def test_tensordot(dtype):
+    a, b = data(dtype, (3, 4, 5)), data(dtype, (4, 3, 2), seed=1)
+    check(sg.tensordot(sg.asarray(a), sg.asarray(b), axes=([0, 1], [1, 0])),
+          np.tensordot(a, b, axes=([0, 1], [1, 0])))
+    c = data(dtype, (5, 2), seed=2)
+    for n in [0, 1]:
+        check(sg.tensordot(sg.asarray(a), sg.asarray(c), axes=n), np.tensordot(a, c, axes=n))
+    check(sg.tensordot(sg.asarray(a), sg.asarray(data(dtype, (4, 5), seed=3)), axes=2),
+          np.tensordot(a, data(dtype, (4, 5), seed=3), axes=2))
+    with pytest.raises(ValueError, match=r"^\[tensordot\] shape-mismatch"):
+        sg.tensordot(sg.asarray(a), sg.asarray(b), axes=([0], [0]))
+
+
+@pytest.mark.parametrize("dtype", ["int32", "float64", "complex128"])
+def test_vecdot_conjugates_first(dtype):
+    a, b = data(dtype, (2, 1, 3)), data(dtype, (4, 3), seed=1)
+    expected = np.sum(np.conj(a) * b, axis=-1)
+    check(sg.vecdot(sg.asarray(a), sg.asarray(b)), expected)
+    check(sg.linalg.vecdot(sg.asarray(a), sg.asarray(b), axis=-1), expected)
+    with pytest.raises(ValueError, match=r"^\[vecdot\]"):
+        sg.vecdot(sg.asarray(a), sg.asarray(np.ones(4, dtype)))
+
+
+@pytest.mark.parametrize("spec, shapes", [
+    ("ij,jk->ik", [(2, 3), (3, 4)]),
+    ("ij,jk", [(2, 3), (3, 4)]),
+    ("bij,bjk->bik", [(2, 2, 3), (2, 3, 4)]),
+    ("ij->ji", [(2, 3)]),
+    ("ij->", [(2, 3)]),
+    ("i,j->ij", [(3,), (4,)]),
+    ("i,i->", [(3,), (3,)]),
+    ("ijk,kl,lm->mji", [(2, 3, 4), (4, 5), (5, 2)]),
+    ("abc,cd->dba", [(2, 3, 4), (4, 2)]),
+    ("ij,ij->i", [(3, 4), (3, 4)]),
+    ("ij,kl->ijkl", [(2, 3), (1, 2)]),
+    ("ik,k", [(3, 4), (4,)]),
+    ("ii->i", [(3, 3)]),
+    ("ii", [(3, 3)]),
+    ("iij->j", [(2, 2, 3)]),
+    ("iji->j", [(2, 3, 2)]),
+    ("ij,jj->i", [(2, 3), (3, 3)]),
+    ("...ij,...jk->...ik", [(2, 3, 4), (2, 4, 5)]),
+    ("...ij,...jk", [(2, 3, 4), (2, 4, 5)]),
+    ("i...->...", [(3, 2, 2)]),
+    ("...i,i", [(2, 3, 4), (4,)]),
+])
+def test_einsum(spec, shapes):
+    xs = [data("float64", s, seed=i) for i, s in enumerate(shapes)]
+    check(sg.einsum(spec, *[sg.asarray(x) for x in xs]), np.einsum(spec, *xs), 1e-10)
+
+
+def test_einsum_errors():
+    x = sg.asarray(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"^\[einsum\].*2 operands"):
+        sg.einsum("ij,jk", x)
+    with pytest.raises(ValueError, match=r"^\[einsum\] label 'j' has lengths 3 and 2"):
+        sg.einsum("ij,jk", x, x)
+    with pytest.raises(ValueError, match=r"^\[einsum\] label 'i' has lengths 2 and 3"):
+        sg.einsum("ii", x)
+    with pytest.raises(ValueError, match=r"^\[einsum\] '...' in '...j' covers 0 axes"):
+        sg.einsum("...ij,...j", sg.asarray(np.ones((2, 2, 3))), sg.asarray(np.ones(3)))
+    with pytest.raises(ValueError, match=r"^\[einsum\]"):
+        sg.einsum("ijk", x)
+
+
+def test_outer_and_matrix_transpose():
+    a, b = np.arange(3.0), np.arange(4.0) + 1
+    check(sg.linalg.outer(sg.asarray(a), sg.asarray(b)), np.outer(a, b))
+    m = np.arange(24.0).reshape(2, 3, 4)
+    check(sg.matrix_transpose(sg.asarray(m)), np.swapaxes(m, -1, -2))
+    with pytest.raises(ValueError, match=r"^\[outer\]"):
+        sg.linalg.outer(sg.asarray(m), sg.asarray(a))
+
+
+def test_linalg_error_is_a_value_error():
+    assert issubclass(sg.linalg.LinAlgError, ValueError)
+
+
+# ------------------------------------------------------- linalg extension
+
+def well_conditioned(dtype, shape, seed=0):
+    a = data(dtype, shape, seed)
+    return (a + 4 * np.eye(shape[-1], dtype=dtype)).astype(dtype)
+
+
+def spd(dtype, shape, seed=0):
+    a = data("float64", shape, seed)
+    return (a @ np.swapaxes(a, -1, -2) + 3 * np.eye(shape[-1])).astype(dtype)
+
+
+TOL = {"float32": 2e-4, "float64": 1e-10}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape", [(3, 3), (2, 4, 4), (2, 1, 2, 2)], ids=str)
+def test_square_factorizations(dtype, shape):
+    a, s = well_conditioned(dtype, shape), spd(dtype, shape)
+    L, t = sg.linalg, TOL[dtype]
+    check(L.inv(sg.asarray(a)), np.linalg.inv(a), t)
+    check(L.det(sg.asarray(a)), np.linalg.det(a), t)
+    sign, logabs = L.slogdet(sg.asarray(a))
+    expected = np.linalg.slogdet(a)
+    check(sign, expected.sign, t)
+    check(logabs, expected.logabsdet, t)
+    check(L.cholesky(sg.asarray(s)), np.linalg.cholesky(s), t)
+    check(L.cholesky(sg.asarray(s), upper=True), np.swapaxes(np.linalg.cholesky(s), -1, -2), t)
+    w, v = L.eigh(sg.asarray(s))
+    check(w, np.linalg.eigvalsh(s), t)
+    # Eigenvectors are defined up to sign: check A V = V diag(w).
+    np.testing.assert_allclose(s @ np.asarray(v), np.asarray(v) * np.asarray(w)[..., None, :],
+                               rtol=t * 10, atol=t * 10)
+    check(L.eigvalsh(sg.asarray(s)), np.linalg.eigvalsh(s), t)
+    b = data(dtype, shape[:-1] + (2,), seed=5)
+    check(L.solve(sg.asarray(a), sg.asarray(b)), np.linalg.solve(a, b), t * 10)
+    check(L.matrix_power(sg.asarray(a), 3), np.linalg.matrix_power(a, 3), t * 10)
+    check(L.matrix_power(sg.asarray(a), -1), np.linalg.inv(a), t * 10)
+    check(L.matrix_power(sg.asarray(a), 0), np.broadcast_to(np.eye(shape[-1], dtype=dtype), shape), t)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape", [(4, 3), (3, 4), (2, 5, 2), (3, 3)], ids=str)
+def test_rectangular_factorizations(dtype, shape):
+    x = data(dtype, shape, seed=2)
+    L, t = sg.linalg, TOL[dtype]
+    check(L.svdvals(sg.asarray(x)), np.linalg.svd(x, compute_uv=False), t)
+    for full in [True, False]:
+        u, s, vh = L.svd(sg.asarray(x), full_matrices=full)
+        eu, es, evh = np.linalg.svd(x, full_matrices=full)
+        assert u.shape == eu.shape and vh.shape == evh.shape
+        k = min(shape[-2:])
+        recon = np.asarray(u)[..., :, :k] * np.asarray(s)[..., None, :] @ np.asarray(vh)[..., :k, :]
+        np.testing.assert_allclose(recon, x, rtol=t * 10, atol=t * 10)
+    for mode in ["reduced", "complete"]:
+        q, r = L.qr(sg.asarray(x), mode=mode)
+        eq, er = np.linalg.qr(x, mode=mode)
+        assert q.shape == eq.shape and r.shape == er.shape
+        np.testing.assert_allclose(np.asarray(q) @ np.asarray(r), x, rtol=t * 10, atol=t * 10)
+        np.testing.assert_allclose(np.abs(np.asarray(r)), np.abs(er), rtol=t * 10, atol=t * 10)
+    check(L.pinv(sg.asarray(x)), np.linalg.pinv(x), t * 10)
+    check(L.matrix_rank(sg.asarray(x)), np.linalg.matrix_rank(x))
+    for ord in ["fro", "nuc", 1, -1, 2, -2, np.inf, -np.inf]:
+        check(L.matrix_norm(sg.asarray(x), ord=ord), np.linalg.matrix_norm(x, ord=ord), t)
+    check(L.matrix_norm(sg.asarray(x), keepdims=True),
+          np.linalg.matrix_norm(x, keepdims=True), t)
+    for ord in [2, 1, 0, 3, 0.5, np.inf, -np.inf]:
+        check(L.vector_norm(sg.asarray(x), ord=ord), np.linalg.vector_norm(x, ord=ord), t)
+        check(L.vector_norm(sg.asarray(x), axis=-1, ord=ord, keepdims=True),
+              np.linalg.vector_norm(x, axis=-1, ord=ord, keepdims=True), t)
+    for offset in [-1, 0, 2]:
+        check(L.diagonal(sg.asarray(x), offset=offset),
+              np.diagonal(x, offset=offset, axis1=-2, axis2=-1))
+        check(L.trace(sg.asarray(x), offset=offset),
+              np.trace(x, offset=offset, axis1=-2, axis2=-1), t)
+
+
+def test_rank_deficient_and_integer_inputs():
+    x = np.array([[1.0, 2.0], [2.0, 4.0], [0.0, 0.0]])
+    check(sg.linalg.matrix_rank(sg.asarray(x)), np.linalg.matrix_rank(x))
+    check(sg.linalg.pinv(sg.asarray(x)), np.linalg.pinv(x), 1e-10)
+    check(sg.linalg.det(sg.asarray(np.array([[1.0, 2.0], [2.0, 4.0]]))), np.float64(0.0))
+    sign, logabs = sg.linalg.slogdet(sg.asarray(np.zeros((2, 2))))
+    assert float(sign) == 0 and float(logabs) == -np.inf
+    i = np.array([[2, 1], [1, 3]])
+    check(sg.linalg.inv(sg.asarray(i)), np.linalg.inv(i), 1e-12)
+    check(sg.linalg.trace(sg.asarray(i)), np.trace(i))
+    check(sg.linalg.trace(sg.asarray(i), dtype="float32"), np.trace(i, dtype=np.float32))
+
+
+def test_cross():
+    rng = np.random.default_rng(1)
+    a, b = rng.uniform(size=(4, 3)), rng.uniform(size=(2, 1, 3))
+    check(sg.linalg.cross(sg.asarray(a), sg.asarray(b)), np.cross(a, b), 1e-12)
+    a, b = rng.uniform(size=(3, 5)), rng.uniform(size=(3, 5))
+    check(sg.linalg.cross(sg.asarray(a), sg.asarray(b), axis=-2), np.cross(a, b, axis=-2), 1e-12)
+    ia, ib = np.array([1, 0, 0]), np.array([0, 1, 0])
+    check(sg.linalg.cross(sg.asarray(ia), sg.asarray(ib)), np.cross(ia, ib))
+    with pytest.raises(ValueError, match=r"^\[cross\] axis -1 must have length 3"):
+        sg.linalg.cross(sg.asarray(np.ones(2)), sg.asarray(np.ones(2)))
+
+
+def test_gradients_by_hand():
+    # d det(A)/dA = det(A) A^-T; d log|det A| = A^-T; d tr(A) = I.
+    a = np.array([[2.0, 1.0], [0.5, 3.0]])
+    t = sg.asarray(a)
+    t.requires_grad = True
+    sg.linalg.det(t).backward()
+    np.testing.assert_allclose(np.asarray(t.grad), np.linalg.det(a) * np.linalg.inv(a).T)
+    t.grad = None
+    sg.linalg.trace(t).backward()
+    np.testing.assert_allclose(np.asarray(t.grad), np.eye(2))
+    t.grad = None
+    sg.linalg.matrix_norm(t).backward()
+    np.testing.assert_allclose(np.asarray(t.grad), a / np.linalg.norm(a))
+
+
+def test_linalg_errors():
+    L = sg.linalg
+    with pytest.raises(L.LinAlgError, match=r"^\[inv\] singular matrix \(shape \(2,2\)\)"):
+        L.inv(sg.asarray(np.ones((2, 2))))
+    with pytest.raises(ValueError, match=r"^\[solve\] singular matrix"):
+        L.solve(sg.asarray(np.zeros((2, 2))), sg.asarray(np.ones(2)))
+    with pytest.raises(L.LinAlgError, match=r"^\[cholesky\] matrix is not positive definite"):
+        L.cholesky(sg.asarray(-np.eye(3)))
+    with pytest.raises(ValueError, match=r"^\[det\] needs square matrices, got shape \(2,3\)"):
+        L.det(sg.asarray(np.ones((2, 3))))
+    with pytest.raises(ValueError, match=r"^\[inv\] needs a matrix"):
+        L.inv(sg.asarray(np.ones(3)))
+    with pytest.raises(TypeError, match=r"^\[svd\] complex matrices are not supported"):
+        L.svd(sg.asarray(np.eye(2) * 1j))
+    with pytest.raises(ValueError, match=r"^\[solve\] shapes \(2,2\) and \(3,1\)"):
+        L.solve(sg.asarray(np.eye(2)), sg.asarray(np.ones(3)))
+    with pytest.raises(ValueError, match=r"^\[matrix_norm\] unknown order"):
+        L.matrix_norm(sg.asarray(np.eye(2)), ord=3)
+    with pytest.raises(ValueError, match=r"^\[qr\] mode"):
+        L.qr(sg.asarray(np.eye(2)), mode="r")
+    t = sg.asarray(np.eye(2))
+    t.requires_grad = True
+    u, s, vh = L.svd(t)
+    with pytest.raises(ValueError, match=r"^\[svd\] the gradient through the svd factors"):
+        sg.sum(u).backward()
+
+
+@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
+def test_complex_lu_and_cholesky(dtype):
+    rng = np.random.default_rng(0)
+    a = (rng.uniform(-1, 1, (2, 3, 3)) + 1j * rng.uniform(-1, 1, (2, 3, 3))
+         + 3 * np.eye(3)).astype(dtype)
+    b = (rng.uniform(-1, 1, (2, 3, 2)) + 1j * rng.uniform(-1, 1, (2, 3, 2))).astype(dtype)
+    h = (a @ np.conj(np.swapaxes(a, -1, -2))).astype(dtype)
+    t = 1e-4 if dtype == "complex64" else 1e-10
+    L = sg.linalg
+    check(L.inv(sg.asarray(a)), np.linalg.inv(a), t)
+    check(L.det(sg.asarray(a)), np.linalg.det(a), t)
+    sign, logabs = L.slogdet(sg.asarray(a))
+    check(sign, np.linalg.slogdet(a).sign, t)
+    check(logabs, np.linalg.slogdet(a).logabsdet, t)
+    check(L.solve(sg.asarray(a), sg.asarray(b)), np.linalg.solve(a, b), t)
+    check(L.cholesky(sg.asarray(h)), np.linalg.cholesky(h), t)
+    with pytest.raises(TypeError, match=r"^\[eigh\] complex matrices are not supported yet"):
+        L.eigh(sg.asarray(h))
+
+
+def complex_numeric_gradient(f, a, eps=1e-6):
+    """dL/dRe + i dL/dIm of the real function f at complex a (PyTorch's
+    convention for complex gradients)."""
+    g = np.zeros_like(a)
+    for idx in np.ndindex(a.shape):
+        for unit in (1, 1j):
+            d = np.zeros_like(a)
+            d[idx] = eps * unit
+            g[idx] += (f(a + d) - f(a - d)) / (2 * eps) * unit
+    return g
+
+
+def test_complex_gradients():
+    rng = np.random.default_rng(1)
+    a = rng.uniform(-1, 1, (3, 3)) + 1j * rng.uniform(-1, 1, (3, 3)) + 3 * np.eye(3)
+    b = rng.uniform(-1, 1, (3, 2)) + 1j * rng.uniform(-1, 1, (3, 2))
+    herm = lambda m: m @ np.conj(m.T) + 3 * np.eye(3)  # noqa: E731
+    cases = [
+        (lambda t: sg.linalg.inv(t), np.linalg.inv, (3, 3)),
+        (lambda t: sg.linalg.det(t), np.linalg.det, ()),
+        (lambda t: sg.linalg.slogdet(t)[1], lambda m: np.linalg.slogdet(m)[1], ()),
+        (lambda t: sg.linalg.solve(t, sg.asarray(b)), lambda m: np.linalg.solve(m, b), (3, 2)),
+        (lambda t: sg.linalg.cholesky(t @ sg.conj(sg.matrix_transpose(t)) + 3 * sg.asarray(np.eye(3))),
+         lambda m: np.linalg.cholesky(herm(m)), (3, 3)),
+    ]
+    for f, ref, shape in cases:
+        w = rng.uniform(-1, 1, shape) + 1j * rng.uniform(-1, 1, shape)
+        if not np.iscomplexobj(ref(a)):
+            w = w.real
+        t = sg.asarray(a)
+        t.requires_grad = True
+        sg.sum(sg.real(f(t) * sg.asarray(w))).backward()
+        expected = complex_numeric_gradient(lambda m: np.sum(np.real(ref(m) * w)), a)
+        np.testing.assert_allclose(np.asarray(t.grad), expected, atol=1e-6)
