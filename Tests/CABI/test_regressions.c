@@ -96,8 +96,51 @@ static void test_huge_stride_on_length_one_axis(void) {
     CHECK(released == 1);
 }
 
+/* solve with a 1-D A once reported an internal error (a bug) instead of
+ * refusing the shapes. */
+static void test_solve_of_a_vector(void) {
+    static const int64_t a_shape[] = {0}, b_shape[] = {0, 1};
+    sg_tensor *a = NULL, *b = NULL, *out = NULL;
+
+    CHECK_OK(sg_tensor_from_data(NULL, a_shape, 1, SG_DTYPE_FLOAT64, &a));
+    CHECK_OK(sg_tensor_from_data(NULL, b_shape, 2, SG_DTYPE_FLOAT64, &b));
+    CHECK_STATUS(sg_linalg_solve(a, b, &out), SG_ERROR_VALUE);
+    CHECK(out == NULL);
+    CHECK(strstr(sg_last_error(), "[solve]") != NULL && strstr(sg_last_error(), "(0,)") != NULL);
+    sg_tensor_free(b);
+    sg_tensor_free(a);
+}
+
+/* Every linalg operation over a batch of 2^31 empty matrices: it once
+ * listed each matrix's offset first (16 GiB) and trapped when that failed;
+ * nothing needs computing, so each returns at once or refuses the shape. */
+static void test_linalg_of_many_empty_matrices(void) {
+    static const int64_t shape[] = {(int64_t)1 << 31, 1, 2, 0}, square[] = {(int64_t)1 << 31, 2, 0, 0};
+    sg_tensor *x = NULL, *s = NULL, *out = NULL;
+    int op;
+
+    CHECK_OK(sg_tensor_from_data(NULL, shape, 4, SG_DTYPE_FLOAT64, &x));
+    CHECK_OK(sg_tensor_from_data(NULL, square, 4, SG_DTYPE_FLOAT64, &s));
+    for (op = 0; op < 20; op++) {
+        sg_status status = sg_linalg((sg_linalg_op)op, x, &out);
+        CHECK(status != SG_ERROR_INTERNAL);
+        sg_tensor_free(out);
+        out = NULL;
+        status = sg_linalg((sg_linalg_op)op, s, &out);
+        CHECK(status != SG_ERROR_INTERNAL);
+        sg_tensor_free(out);
+        out = NULL;
+    }
+    CHECK(sg_linalg_solve(s, s, &out) != SG_ERROR_INTERNAL);
+    sg_tensor_free(out);
+    sg_tensor_free(s);
+    sg_tensor_free(x);
+}
+
 int main(void) {
     alarm(60);
+    test_solve_of_a_vector();
+    test_linalg_of_many_empty_matrices();
     test_empty_huge();
     test_mean_overflow();
     test_copy_data_overflow();

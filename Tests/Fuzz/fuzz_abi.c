@@ -846,8 +846,8 @@ static sg_status call_describe(void) {
     X(mean, sg_mean(TM(), AXES(), COUNT(), FLAG(), OUT()))                     \
     X(permute_dims, sg_permute_dims(T(), AXES(), COUNT(), OUT()))              \
     X(reduce, sg_reduce((sg_reduce_op)(byte() % 8), TC(), AXES(), COUNT(), FLAG(), DTYPE_OR_NULL(), OUT())) \
-    X(argmax, sg_argmax(T(), AXES(), FLAG(), OUT()))                           \
-    X(argmin, sg_argmin(T(), AXES(), FLAG(), OUT()))                           \
+    X(argmax, sg_argmax(TC(), AXES(), FLAG(), OUT()))                           \
+    X(argmin, sg_argmin(TC(), AXES(), FLAG(), OUT()))                           \
     X(var, sg_var(TM(), AXES(), COUNT(), SCALAR(), FLAG(), OUT()))             \
     X(std, sg_std(TM(), AXES(), COUNT(), SCALAR(), FLAG(), OUT()))             \
     X(cumulative_sum, sg_cumulative_sum(TC(), AXES(), FLAG(), DTYPE_OR_NULL(), OUT())) \
@@ -855,7 +855,7 @@ static sg_status call_describe(void) {
     X(vecdot, (PRODUCT(), sg_vecdot(pa, pb, -(int64_t)(byte() % 4), OUT())))   \
     X(outer, (PRODUCT(), sg_outer(pa, pb, OUT())))                             \
     X(einsum, (PRODUCT(), sg_einsum(EINSUM(), (const sg_tensor *const[]){pa, pb, pa}, byte() % 4, OUT()))) \
-    X(linalg, sg_linalg((sg_linalg_op)(byte() % 20), T(), OUT()))             \
+    X(linalg, sg_linalg((sg_linalg_op)(byte() % 20), TC(), OUT()))            \
     X(linalg_solve, (PRODUCT(), sg_linalg_solve(pa, pb, OUT())))               \
     X(vector_norm, sg_linalg_vector_norm(TM(), AXES(), COUNT(), FLAG(), SCALAR(), OUT())) \
     X(matrix_norm, sg_linalg_matrix_norm(TM(), byte() % 2 ? "nuc" : "fro", FLAG(), OUT())) \

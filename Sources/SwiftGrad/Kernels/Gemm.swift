@@ -6,7 +6,7 @@ import COpenBLAS
 func gemm(_ a: NDArray, _ b: NDArray, into out: NDArray, _ op: String) throws {
     let m = a.shape[0], k = a.shape[1], n = b.shape[1]
     guard !usesLoop(a, b) else {
-        return try a.dtype.dispatchNumber(NaiveGemm(a: a, b: b, out: out, offsetsA: [a.offset], offsetsB: [b.offset]), op)
+        return try a.dtype.dispatchNumber(NaiveGemm(a: a, b: b, out: out, offsetsA: matrixOffsets(a, batch: []), offsetsB: matrixOffsets(b, batch: [])), op)
     }
     let (a, ta, lda) = try blasOperand(a, op)
     let (b, tb, ldb) = try blasOperand(b, op)
@@ -47,7 +47,7 @@ func usesLoop(_ a: NDArray, _ b: NDArray) -> Bool {
 /// Products of stacks of matrices with the plain loop: matrix i of a
 /// starts at offsetsA[i] (from the storage base), of b at offsetsB[i];
 /// out is contiguous.
-func batchedLoopGemm(_ a: NDArray, _ b: NDArray, into out: NDArray, _ offsetsA: [Int], _ offsetsB: [Int],
+func batchedLoopGemm(_ a: NDArray, _ b: NDArray, into out: NDArray, _ offsetsA: MatrixOffsets, _ offsetsB: MatrixOffsets,
                      _ op: String) throws {
     try a.dtype.dispatchNumber(NaiveGemm(a: a, b: b, out: out, offsetsA: offsetsA, offsetsB: offsetsB), op)
 }
@@ -67,7 +67,7 @@ private func blasOperand(_ x: NDArray, _ op: String) throws -> (NDArray, CBLAS_T
 
 private struct NaiveGemm: NumberVisitor {
     let a: NDArray, b: NDArray, out: NDArray
-    let offsetsA: [Int], offsetsB: [Int]
+    let offsetsA: MatrixOffsets, offsetsB: MatrixOffsets
 
     func visit<T: NumberElement>(_: T.Type) {
         let ra = a.shape.count, rb = b.shape.count

@@ -163,13 +163,22 @@ func storeRowMajor<T: NumberElement>(_ a: UnsafePointer<T>, rows m: Int, columns
 }
 
 /// The offsets (in elements from the storage base) of each matrix of `x`
-/// when its batch axes are broadcast to `batch`.
-func matrixOffsets(_ x: NDArray, batch: [Int]) -> [Int] {
-    let shape = batch + x.shape.suffix(2)
-    let strides = broadcastStrides(x, to: shape)
-    let count = batch.reduce(1, &*)
-    return (0..<count).map { index in
-        var rest = index, offset = x.offset
+/// when its batch axes are broadcast to `batch`, computed as they are read:
+/// a batch of billions of empty matrices costs no memory.
+func matrixOffsets(_ x: NDArray, batch: [Int]) -> MatrixOffsets {
+    let strides = broadcastStrides(x, to: batch + x.shape.suffix(2))
+    return MatrixOffsets(base: x.offset, batch: batch, strides: Array(strides.prefix(batch.count)),
+                         count: batch.reduce(1, &*))
+}
+
+struct MatrixOffsets: RandomAccessCollection {
+    let base: Int, batch: [Int], strides: [Int]
+    let count: Int
+    var startIndex: Int { 0 }
+    var endIndex: Int { count }
+
+    subscript(index: Int) -> Int {
+        var rest = index, offset = base
         for axis in batch.indices.reversed() {
             offset &+= (rest % batch[axis]) &* strides[axis]
             rest /= batch[axis]

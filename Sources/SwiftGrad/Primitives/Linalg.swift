@@ -83,9 +83,10 @@ struct Factorization: Primitive {
 
     /// The parts from LU and Cholesky, for any LU dtype (complex too).
     private func runLU<T: LUElement>(_: T.Type, _ x: NDArray, _ out: NDArray) throws {
+        guard out.count > 0 else { return }
         let n = x.shape[x.shape.count - 1], batch = Array(x.shape.dropLast(2))
         let perMatrix = out.count / Swift.max(batch.reduce(1, *), 1)
-        for (b, offset) in matrixOffsets(x, batch: batch).enumerated() where out.count > 0 {
+        for (b, offset) in matrixOffsets(x, batch: batch).enumerated() {
             var a = columnMajor(x, offset: offset, T.self)
             let o = b * perMatrix
             do {
@@ -116,11 +117,12 @@ struct Factorization: Primitive {
 
     private func run<T: LapackElement>(_: T.Type, _ x: NDArray, _ out: NDArray) throws {
         if supportsComplex { return try runLU(T.self, x, out) }
+        guard out.count > 0 else { return }
         let r = x.shape.count, m = x.shape[r - 2], n = x.shape[r - 1]
         let batch = Array(x.shape.dropLast(2))
         let perMatrix = out.count / Swift.max(batch.reduce(1, *), 1)
         let dst = out.pointer(T.self)
-        for (b, offset) in matrixOffsets(x, batch: batch).enumerated() where out.count > 0 {
+        for (b, offset) in matrixOffsets(x, batch: batch).enumerated() {
             var a = columnMajor(x, offset: offset, T.self)
             let o = b * perMatrix
             do {
@@ -316,7 +318,7 @@ struct Solve: Primitive {
         let a = inputs[0], b = inputs[1]
         guard a.dtype == b.dtype, a.dtype.isFloating else { throw unsupported(name, a.dtype) }
         guard a.rank >= 2, b.rank >= 2 else {
-            throw SwiftGradError.internal(name, "operands must be matrices, got \(describe(a.shape)) and \(describe(b.shape))")
+            throw SwiftGradError.value(name, "operands must be matrices, got \(describe(a.shape)) and \(describe(b.shape))")
         }
         let n = a.shape[a.rank - 1]
         if let m = a.shape[a.rank - 2], let n, m != n {
@@ -342,10 +344,11 @@ struct Solve: Primitive {
     }
 
     private func run<T: LUElement>(_: T.Type, _ a: NDArray, _ b: NDArray, _ out: NDArray) throws {
+        guard out.count > 0 else { return }
         let r = out.shape.count, n = out.shape[r - 2], k = out.shape[r - 1]
         let batch = Array(out.shape.dropLast(2))
         let offsetsA = matrixOffsets(a, batch: batch), offsetsB = matrixOffsets(b, batch: batch)
-        for (index, (oa, ob)) in zip(offsetsA, offsetsB).enumerated() where n > 0 {
+        for (index, (oa, ob)) in zip(offsetsA, offsetsB).enumerated() {
             var am = columnMajor(a, offset: oa, T.self), bm = columnMajor(b, offset: ob, T.self)
             do {
                 try Lapack.solve(&am, &bm, n: n, k: k)

@@ -12,7 +12,7 @@ struct Matmul: Primitive {
         }
         guard a.dtype.isNumeric else { throw unsupported(name, a.dtype) }
         guard a.rank >= 2, b.rank >= 2 else {
-            throw SwiftGradError.internal(name, "operands must be matrices, got \(describe(a.shape)) and \(describe(b.shape))")
+            throw SwiftGradError.value(name, "operands must be matrices, got \(describe(a.shape)) and \(describe(b.shape))")
         }
         if let k = a.shape[a.rank - 1], let l = b.shape[b.rank - 2], k != l {
             throw notAligned(name, a.shape, b.shape)

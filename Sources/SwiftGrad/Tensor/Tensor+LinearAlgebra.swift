@@ -252,6 +252,9 @@ extension Tensor {
         let op = "solve"
         let a = try linalgOperand(op), b = try b.linalgOperand(op)
         let dtype = try DType.promoted(a.dtype, b.dtype, op)
+        guard a.rank >= 2 else {
+            throw SwiftGradError.value(op, "A must be a square matrix or a stack of them, got shape \(describe(a.shape))")
+        }
         guard b.rank >= 1 else { throw SwiftGradError.value(op, "the right-hand side must be at least 1-D") }
         let column = b.rank == 1
         let b2 = column ? try b.expandingDims([1]) : b
