@@ -3,15 +3,6 @@ import SwiftGrad
 
 // Creation functions: constants, ranges, eye, meshgrid, triangles.
 
-/// Checks `out`, computes, hands back a new reference.
-private func made(_ function: String, _ out: UnsafeMutablePointer<OpaquePointer?>?,
-                  _ body: (Call) throws -> Tensor) -> sg_status {
-    guarded(function) { call in
-        let out = try call.pointer(out, "out")
-        out.pointee = try body(call).retainedHandle
-    }
-}
-
 extension Call {
     /// One element of `dtype` read from a caller's pointer.
     func scalar(_ value: UnsafeRawPointer?, _ dtype: DType, _ argument: String) throws -> Scalar {
@@ -23,25 +14,25 @@ extension Call {
 @_cdecl("sg_zeros")
 public func sgZeros(_ shape: UnsafePointer<Int64>?, _ ndim: Int, _ dtype: sg_dtype,
                     _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
-    made("sg_zeros", out) { call in try Tensor.zeros(call.integers(shape, ndim, "shape"), dtype: call.dtype(dtype)) }
+    operation("sg_zeros", out) { call in try Tensor.zeros(call.integers(shape, ndim, "shape"), dtype: call.dtype(dtype)) }
 }
 
 @_cdecl("sg_ones")
 public func sgOnes(_ shape: UnsafePointer<Int64>?, _ ndim: Int, _ dtype: sg_dtype,
                    _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
-    made("sg_ones", out) { call in try Tensor.ones(call.integers(shape, ndim, "shape"), dtype: call.dtype(dtype)) }
+    operation("sg_ones", out) { call in try Tensor.ones(call.integers(shape, ndim, "shape"), dtype: call.dtype(dtype)) }
 }
 
 @_cdecl("sg_empty")
 public func sgEmpty(_ shape: UnsafePointer<Int64>?, _ ndim: Int, _ dtype: sg_dtype,
                     _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
-    made("sg_empty", out) { call in try Tensor.empty(call.integers(shape, ndim, "shape"), dtype: call.dtype(dtype)) }
+    operation("sg_empty", out) { call in try Tensor.empty(call.integers(shape, ndim, "shape"), dtype: call.dtype(dtype)) }
 }
 
 @_cdecl("sg_full_like")
 public func sgFullLike(_ x: OpaquePointer?, _ value: UnsafeRawPointer?, _ dtype: sg_dtype,
                        _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
-    made("sg_full_like", out) { call in
+    operation("sg_full_like", out) { call in
         let dtype = try call.dtype(dtype)
         return try call.tensor(x, "x").filledLike(call.scalar(value, dtype, "value"), dtype: dtype)
     }
@@ -51,7 +42,7 @@ public func sgFullLike(_ x: OpaquePointer?, _ value: UnsafeRawPointer?, _ dtype:
 public func sgArange(_ start: UnsafeRawPointer?, _ stop: UnsafeRawPointer?, _ step: UnsafeRawPointer?,
                      _ argsDType: sg_dtype, _ dtype: sg_dtype,
                      _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
-    made("sg_arange", out) { call in
+    operation("sg_arange", out) { call in
         let args = try call.dtype(argsDType)
         return try Tensor.arange(start: call.scalar(start, args, "start"), stop: call.scalar(stop, args, "stop"),
                                  step: call.scalar(step, args, "step"), dtype: call.dtype(dtype))
@@ -62,7 +53,7 @@ public func sgArange(_ start: UnsafeRawPointer?, _ stop: UnsafeRawPointer?, _ st
 public func sgLinspace(_ start: UnsafeRawPointer?, _ stop: UnsafeRawPointer?, _ argsDType: sg_dtype,
                        _ num: Int64, _ endpoint: Bool, _ dtype: sg_dtype,
                        _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
-    made("sg_linspace", out) { call in
+    operation("sg_linspace", out) { call in
         let args = try call.dtype(argsDType)
         return try Tensor.linspace(start: call.scalar(start, args, "start"), stop: call.scalar(stop, args, "stop"),
                                    count: Int(num), endpoint: endpoint, dtype: call.dtype(dtype))
@@ -72,19 +63,19 @@ public func sgLinspace(_ start: UnsafeRawPointer?, _ stop: UnsafeRawPointer?, _ 
 @_cdecl("sg_eye")
 public func sgEye(_ rows: Int64, _ columns: Int64, _ k: Int64, _ dtype: sg_dtype,
                   _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
-    made("sg_eye", out) { call in
+    operation("sg_eye", out) { call in
         try Tensor.eye(rows: Int(rows), columns: Int(columns), k: Int(k), dtype: call.dtype(dtype))
     }
 }
 
 @_cdecl("sg_tril")
 public func sgTril(_ x: OpaquePointer?, _ k: Int64, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
-    made("sg_tril", out) { call in try call.tensor(x, "x").lowerTriangle(k: Int(k)) }
+    operation("sg_tril", out) { call in try call.tensor(x, "x").lowerTriangle(k: Int(k)) }
 }
 
 @_cdecl("sg_triu")
 public func sgTriu(_ x: OpaquePointer?, _ k: Int64, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
-    made("sg_triu", out) { call in try call.tensor(x, "x").upperTriangle(k: Int(k)) }
+    operation("sg_triu", out) { call in try call.tensor(x, "x").upperTriangle(k: Int(k)) }
 }
 
 @_cdecl("sg_meshgrid")

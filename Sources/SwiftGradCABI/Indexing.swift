@@ -3,14 +3,6 @@ import SwiftGrad
 
 // Views, indexing and joining (swiftgrad.h, "Views and indexing").
 
-private func operation(_ function: String, _ out: UnsafeMutablePointer<OpaquePointer?>?,
-                       _ body: (Call) throws -> Tensor) -> sg_status {
-    guarded(function) { call in
-        let out = try call.pointer(out, "out")
-        out.pointee = try body(call).retainedHandle
-    }
-}
-
 /// Writes `tensors` to `outs`, which holds `capacity` handles; nothing is
 /// written unless all fit.
 private func write(_ tensors: [Tensor], to outs: UnsafeMutablePointer<OpaquePointer?>?, capacity: Int,

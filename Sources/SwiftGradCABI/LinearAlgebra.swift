@@ -3,14 +3,6 @@ import SwiftGrad
 
 // Products beyond matmul and dot: sg_tensordot, sg_vecdot, sg_outer, sg_einsum.
 
-private func operation(_ function: String, _ out: UnsafeMutablePointer<OpaquePointer?>?,
-                       _ body: (Call) throws -> Tensor) -> sg_status {
-    guarded(function) { call in
-        let out = try call.pointer(out, "out")
-        out.pointee = try body(call).retainedHandle
-    }
-}
-
 @_cdecl("sg_tensordot")
 public func sgTensordot(_ a: OpaquePointer?, _ b: OpaquePointer?, _ axesA: UnsafePointer<Int64>?,
                         _ axesB: UnsafePointer<Int64>?, _ count: Int,

@@ -1,16 +1,6 @@
 import CSwiftGrad
 import SwiftGrad
 
-/// The shared shape of operation wrappers: check `out`, compute, hand back
-/// a new reference.
-private func operation(_ function: String, _ out: UnsafeMutablePointer<OpaquePointer?>?,
-                       _ body: (Call) throws -> Tensor) -> sg_status {
-    guarded(function) { call in
-        let out = try call.pointer(out, "out")
-        out.pointee = try body(call).retainedHandle
-    }
-}
-
 @_cdecl("sg_unary")
 public func sgUnary(_ op: sg_unary_op, _ x: OpaquePointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
     operation("sg_unary", out) { call in

@@ -4,19 +4,11 @@ import SwiftGrad
 // The seeded generator's draws. Each is a pure function of (seed, counter);
 // the caller advances its counter by the number of elements drawn.
 
-private func drawn(_ function: String, _ out: UnsafeMutablePointer<OpaquePointer?>?,
-                   _ body: (Call) throws -> Tensor) -> sg_status {
-    guarded(function) { call in
-        let out = try call.pointer(out, "out")
-        out.pointee = try body(call).retainedHandle
-    }
-}
-
 @_cdecl("sg_random_uniform")
 public func sgRandomUniform(_ seed: UInt64, _ counter: UInt64, _ low: Double, _ high: Double,
                             _ shape: UnsafePointer<Int64>?, _ ndim: Int, _ dtype: sg_dtype,
                             _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
-    drawn("sg_random_uniform", out) { call in
+    operation("sg_random_uniform", out) { call in
         try Random.uniform(seed: seed, counter: counter, low: low, high: high,
                            shape: call.integers(shape, ndim, "shape"), dtype: call.dtype(dtype))
     }
@@ -26,7 +18,7 @@ public func sgRandomUniform(_ seed: UInt64, _ counter: UInt64, _ low: Double, _ 
 public func sgRandomNormal(_ seed: UInt64, _ counter: UInt64, _ loc: Double, _ scale: Double,
                            _ shape: UnsafePointer<Int64>?, _ ndim: Int, _ dtype: sg_dtype,
                            _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
-    drawn("sg_random_normal", out) { call in
+    operation("sg_random_normal", out) { call in
         try Random.normal(seed: seed, counter: counter, mean: loc, standardDeviation: scale,
                           shape: call.integers(shape, ndim, "shape"), dtype: call.dtype(dtype))
     }
@@ -36,7 +28,7 @@ public func sgRandomNormal(_ seed: UInt64, _ counter: UInt64, _ loc: Double, _ s
 public func sgRandomIntegers(_ seed: UInt64, _ counter: UInt64, _ low: Int64, _ high: Int64,
                              _ shape: UnsafePointer<Int64>?, _ ndim: Int, _ dtype: sg_dtype,
                              _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
-    drawn("sg_random_integers", out) { call in
+    operation("sg_random_integers", out) { call in
         try Random.integers(seed: seed, counter: counter, low: low, high: high,
                             shape: call.integers(shape, ndim, "shape"), dtype: call.dtype(dtype))
     }
@@ -46,7 +38,7 @@ public func sgRandomIntegers(_ seed: UInt64, _ counter: UInt64, _ low: Int64, _ 
 public func sgRandomBernoulli(_ seed: UInt64, _ counter: UInt64, _ p: Double,
                               _ shape: UnsafePointer<Int64>?, _ ndim: Int, _ dtype: sg_dtype,
                               _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
-    drawn("sg_random_bernoulli", out) { call in
+    operation("sg_random_bernoulli", out) { call in
         try Random.bernoulli(seed: seed, counter: counter, p: p,
                              shape: call.integers(shape, ndim, "shape"), dtype: call.dtype(dtype))
     }
@@ -55,7 +47,7 @@ public func sgRandomBernoulli(_ seed: UInt64, _ counter: UInt64, _ p: Double,
 @_cdecl("sg_random_permutation")
 public func sgRandomPermutation(_ seed: UInt64, _ counter: UInt64, _ n: Int64,
                                 _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
-    drawn("sg_random_permutation", out) { call in
+    operation("sg_random_permutation", out) { call in
         guard n >= 0, n <= Int64(Int.max) else {
             throw SwiftGradError(.value, "permutation", "n must be non-negative, got \(n)")
         }
@@ -66,7 +58,7 @@ public func sgRandomPermutation(_ seed: UInt64, _ counter: UInt64, _ n: Int64,
 @_cdecl("sg_random_permute")
 public func sgRandomPermute(_ seed: UInt64, _ counter: UInt64, _ x: OpaquePointer?,
                             _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
-    drawn("sg_random_permute", out) { call in
+    operation("sg_random_permute", out) { call in
         try Random.permutation(seed: seed, counter: counter, of: call.tensor(x, "x"))
     }
 }

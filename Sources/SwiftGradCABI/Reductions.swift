@@ -4,14 +4,6 @@ import SwiftGrad
 // Reductions and statistics: sg_reduce, sg_argmax/argmin, sg_var/std,
 // sg_cumulative_sum.
 
-private func operation(_ function: String, _ out: UnsafeMutablePointer<OpaquePointer?>?,
-                       _ body: (Call) throws -> Tensor) -> sg_status {
-    guarded(function) { call in
-        let out = try call.pointer(out, "out")
-        out.pointee = try body(call).retainedHandle
-    }
-}
-
 extension Call {
     /// Axes from C: NULL for all of them.
     func axes(_ axes: UnsafePointer<Int64>?, _ count: Int) throws -> [Int]? {

@@ -3,30 +3,22 @@ import SwiftGrad
 
 // Sorting, searching and sets.
 
-private func sortCall(_ function: String, _ out: UnsafeMutablePointer<OpaquePointer?>?,
-                      _ body: (Call) throws -> Tensor) -> sg_status {
-    guarded(function) { call in
-        let out = try call.pointer(out, "out")
-        out.pointee = try body(call).retainedHandle
-    }
-}
-
 @_cdecl("sg_sort")
 public func sgSort(_ x: OpaquePointer?, _ axis: Int64, _ descending: Bool,
                    _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
-    sortCall("sg_sort", out) { call in try call.tensor(x, "x").sorted(axis: Int(axis), descending: descending) }
+    operation("sg_sort", out) { call in try call.tensor(x, "x").sorted(axis: Int(axis), descending: descending) }
 }
 
 @_cdecl("sg_argsort")
 public func sgArgsort(_ x: OpaquePointer?, _ axis: Int64, _ descending: Bool,
                       _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
-    sortCall("sg_argsort", out) { call in try call.tensor(x, "x").argsort(axis: Int(axis), descending: descending) }
+    operation("sg_argsort", out) { call in try call.tensor(x, "x").argsort(axis: Int(axis), descending: descending) }
 }
 
 @_cdecl("sg_searchsorted")
 public func sgSearchSorted(_ x1: OpaquePointer?, _ x2: OpaquePointer?, _ right: Bool,
                            _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
-    sortCall("sg_searchsorted", out) { call in
+    operation("sg_searchsorted", out) { call in
         try call.tensor(x1, "x1").searchSorted(call.tensor(x2, "x2"), right: right)
     }
 }

@@ -149,3 +149,13 @@ extension Tensor {
 func cString(_ text: StaticString) -> UnsafePointer<CChar> {
     UnsafeRawPointer(text.utf8Start).assumingMemoryBound(to: CChar.self)
 }
+
+/// The shape of every wrapper that makes one tensor: check `out`, compute,
+/// hand back a new reference.
+func operation(_ function: String, _ out: UnsafeMutablePointer<OpaquePointer?>?,
+               _ body: (Call) throws -> Tensor) -> sg_status {
+    guarded(function) { call in
+        let out = try call.pointer(out, "out")
+        out.pointee = try body(call).retainedHandle
+    }
+}
