@@ -138,8 +138,25 @@ static void test_linalg_of_many_empty_matrices(void) {
     sg_tensor_free(x);
 }
 
+/* argmax along a 2^32-long axis of an empty array once swept every slice
+ * of that axis (hours); with no lines there is nothing to do. */
+static void test_argmax_along_a_huge_empty_axis(void) {
+    static const int64_t shape[] = {(int64_t)1 << 32, 4, 0}, axis0[] = {0};
+    sg_tensor *x = NULL, *out = NULL;
+    int64_t got[2] = {-7, -7};
+    double zero = 0;
+
+    CHECK_OK(sg_tensor_full(shape, 3, &zero, SG_DTYPE_FLOAT64, &x));
+    CHECK_OK(sg_argmax(x, axis0, false, &out));
+    CHECK_OK(sg_tensor_shape(out, got, 2));
+    CHECK(got[0] == 4 && got[1] == 0);
+    sg_tensor_free(out);
+    sg_tensor_free(x);
+}
+
 int main(void) {
     alarm(60);
+    test_argmax_along_a_huge_empty_axis();
     test_solve_of_a_vector();
     test_linalg_of_many_empty_matrices();
     test_empty_huge();

@@ -19,6 +19,9 @@ private func forEachLine(_ x: NDArray, _ out: NDArray, axis: Int,
 /// line of `x` along `axis`, into `out` (int64, with x's shape but length 1
 /// along `axis`); the first NaN wins, as in NumPy. Lines must not be empty.
 func argExtreme(_ x: NDArray, axis: Int, largest: Bool, into out: NDArray, _ op: String) throws {
+    // No lines (another axis is empty): nothing to visit, however long the
+    // reduced axis.
+    guard out.count > 0 else { return }
     try x.dtype.dispatchOrdered(ArgExtreme(x: x, axis: axis, largest: largest, out: out), op)
 }
 

@@ -39,16 +39,17 @@ extension Tensor {
     /// path is needed.
     private static func eagerElementwise(_ name: String, _ kernels: KernelTable, _ x: Tensor, _ y: Tensor?) throws -> Tensor? {
         guard let vx = x.plainValue, let kernel = kernels[vx.dtype] else { return nil }
-        var inputs = [vx], base = x, shape = vx
+        // The operand whose shape the result takes.
+        var inputs = [vx], base = x, layout = vx
         if let y {
             guard let vy = y.plainValue else { return nil }
             if vy.shape != vx.shape {
-                if vx.shape.isEmpty { (base, shape) = (y, vy) } else if !vy.shape.isEmpty { return nil }
+                if vx.shape.isEmpty { (base, layout) = (y, vy) } else if !vy.shape.isEmpty { return nil }
             }
             inputs.append(vy)
         }
-        let storage = try Storage(byteCount: shape.count * kernel.output.itemSize, op: name)
-        let out = NDArray(storage, kernel.output, shape: shape.shape, strides: shape.strides, offset: 0, count: shape.count)
+        let storage = try Storage(byteCount: layout.count * kernel.output.itemSize, op: name)
+        let out = NDArray(storage, kernel.output, shape: layout.shape, strides: layout.strides, offset: 0, count: layout.count)
         kernel.run(inputs, out)
         return Tensor(type: TensorType(kernel.output, base.type.shape), origin: .constant, value: out)
     }
