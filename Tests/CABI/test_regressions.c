@@ -154,8 +154,29 @@ static void test_argmax_along_a_huge_empty_axis(void) {
     sg_tensor_free(x);
 }
 
+/* The diagonal of (0, 1, 1, INT64_MAX) once added the last two strides
+ * (INT64_MAX + 1) and trapped; a one-element diagonal is never stepped. */
+static void test_diagonal_of_a_huge_empty_array(void) {
+    static const int64_t shape[] = {0, 1, 1, INT64_MAX};
+    int64_t offsets[] = {0, 1, -1, INT64_MAX, INT64_MIN};
+    sg_tensor *x = NULL, *out = NULL;
+    size_t i;
+
+    CHECK_OK(sg_tensor_from_data(NULL, shape, 4, SG_DTYPE_INT8, &x));
+    for (i = 0; i < sizeof offsets / sizeof offsets[0]; i++) {
+        CHECK(sg_linalg_trace(x, offsets[i], NULL, &out) == SG_OK);
+        sg_tensor_free(out);
+        out = NULL;
+        CHECK(sg_linalg_diagonal(x, offsets[i], &out) == SG_OK);
+        sg_tensor_free(out);
+        out = NULL;
+    }
+    sg_tensor_free(x);
+}
+
 int main(void) {
     alarm(60);
+    test_diagonal_of_a_huge_empty_array();
     test_argmax_along_a_huge_empty_axis();
     test_solve_of_a_vector();
     test_linalg_of_many_empty_matrices();

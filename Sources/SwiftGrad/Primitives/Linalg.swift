@@ -392,7 +392,8 @@ struct Diagonal: ViewPrimitive {
         let length = Diagonal.length(x.shape[r - 2], x.shape[r - 1], offset) ?? 0
         let start = length == 0 ? 0 : (offset >= 0 ? offset * x.strides[r - 1] : -offset * x.strides[r - 2])
         return try x.view(shape: Array(x.shape.dropLast(2)) + [length],
-                          strides: Array(x.strides.dropLast(2)) + [x.strides[r - 2] + x.strides[r - 1]],
+                          // A diagonal of one element is never stepped along.
+                          strides: Array(x.strides.dropLast(2)) + [length > 1 ? x.strides[r - 2] + x.strides[r - 1] : 0],
                           offset: x.offset + start, name)
     }
 
