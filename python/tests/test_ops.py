@@ -238,6 +238,8 @@ OPS = [
        lambda a: np.einsum("ijk->j", a), [(2, 3, 4)]),
     Op("einsum_trace_ellipsis", lambda a, b: sg.einsum("...ii,...ij->...j", a, b),
        lambda a, b: np.einsum("...ii,...ij->...j", a, b), [(2, 3, 3), (2, 3, 4)], order=2),
+    Op("einsum_broadcast_ellipsis", lambda a, b: sg.einsum("...ij,...jk->...ik", a, b),
+       lambda a, b: np.einsum("...ij,...jk->...ik", a, b), [(3, 1, 2, 3), (2, 3, 2)], order=2),
     Op("outer", sg.linalg.outer, np.outer, [(3,), (4,)], order=2),
     # the linalg extension (matrices shifted or made symmetric so they are
     # well conditioned)

@@ -20,10 +20,14 @@ enum Derivative<Rule> {
     case none
 }
 
-/// A loop over one dtype: reads the inputs and writes `out`.
+/// A loop over one dtype: reads the operands (one or two) and writes `out`.
 struct ElementwiseKernel {
     let output: DType
-    let run: ([NDArray], NDArray) -> Void
+    /// `body(a, b, out)`; a unary kernel ignores `b`.
+    fileprivate let body: (NDArray, NDArray, NDArray) -> Void
+
+    func run(_ a: NDArray, _ b: NDArray? = nil, into out: NDArray) { body(a, b ?? a, out) }
+    func run(_ inputs: [NDArray], into out: NDArray) { body(inputs[0], inputs.count > 1 ? inputs[1] : inputs[0], out) }
 }
 
 /// Kernels indexed by the input dtype's raw value.
@@ -80,7 +84,7 @@ struct Unary: Primitive {
 
     func evaluate(_ inputs: [NDArray], into out: NDArray) throws {
         guard let kernel = op.definition.kernels[inputs[0].dtype] else { throw unsupported(name, inputs[0].dtype) }
-        kernel.run(inputs, out)
+        kernel.run(inputs, into: out)
     }
 
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
@@ -109,7 +113,7 @@ struct Binary: Primitive {
 
     func evaluate(_ inputs: [NDArray], into out: NDArray) throws {
         guard let kernel = op.definition.kernels[inputs[0].dtype] else { throw unsupported(name, inputs[0].dtype) }
-        kernel.run(inputs, out)
+        kernel.run(inputs, into: out)
     }
 
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
@@ -193,44 +197,44 @@ extension KernelTable {
 
 /// A kernel over one input dtype.
 @inline(__always)
-private func kernel<T: Element, U: Element>(_: T.Type, _: U.Type, _ loop: @escaping ([NDArray], NDArray) -> Void) -> (DType, ElementwiseKernel) {
-    (T.dtype, ElementwiseKernel(output: U.dtype, run: loop))
+private func kernel<T: Element, U: Element>(_: T.Type, _: U.Type, _ loop: @escaping (NDArray, NDArray, NDArray) -> Void) -> (DType, ElementwiseKernel) {
+    (T.dtype, ElementwiseKernel(output: U.dtype, body: loop))
 }
 
 enum Kernels {
     static func integers<F: IntegerMap>(_ f: F) -> KernelTable {
         func k<T: IntegerElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
-            kernel(t, t) { i, o in mapLoop(i[0], into: o, IntegerMapAt<F, T>(f: f)) }
+            kernel(t, t) { a, _, o in mapLoop(a, into: o, IntegerMapAt<F, T>(f: f)) }
         }
         return KernelTable([k(Int8.self), k(Int16.self), k(Int32.self), k(Int64.self), k(UInt8.self), k(UInt16.self), k(UInt32.self), k(UInt64.self)])
     }
 
     static func floats<F: FloatMap>(_ f: F) -> KernelTable {
         func k<T: FloatElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
-            if let v = f.vector { return kernel(t, t) { i, o in vectorMapLoop(v, i[0], into: o, FloatMapAt<F, T>(f: f)) } }
-            return kernel(t, t) { i, o in mapLoop(i[0], into: o, FloatMapAt<F, T>(f: f)) }
+            if let v = f.vector { return kernel(t, t) { a, _, o in vectorMapLoop(v, a, into: o, FloatMapAt<F, T>(f: f)) } }
+            return kernel(t, t) { a, _, o in mapLoop(a, into: o, FloatMapAt<F, T>(f: f)) }
         }
         return KernelTable([k(Float.self), k(Double.self)])
     }
 
     static func complexes<F: ComplexMap>(_ f: F) -> KernelTable {
         func k<T: ComplexElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
-            kernel(t, t) { i, o in mapLoop(i[0], into: o, ComplexMapAt<F, T>(f: f)) }
+            kernel(t, t) { a, _, o in mapLoop(a, into: o, ComplexMapAt<F, T>(f: f)) }
         }
         return KernelTable([k(Complex<Float>.self), k(Complex<Double>.self)])
     }
 
     static func complexParts<F: ComplexPartMap>(_ f: F) -> KernelTable {
         func k<T: ComplexElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
-            kernel(t, T.Part.self) { i, o in mapLoop(i[0], into: o, ComplexPartMapAt<F, T>(f: f)) }
+            kernel(t, T.Part.self) { a, _, o in mapLoop(a, into: o, ComplexPartMapAt<F, T>(f: f)) }
         }
         return KernelTable([k(Complex<Float>.self), k(Complex<Double>.self)])
     }
 
     static func floating<F: FloatingMap>(_ f: F) -> KernelTable {
         func k<T: FloatingElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
-            if let v = f.vector { return kernel(t, t) { i, o in vectorMapLoop(v, i[0], into: o, FloatingMapAt<F, T>(f: f)) } }
-            return kernel(t, t) { i, o in mapLoop(i[0], into: o, FloatingMapAt<F, T>(f: f)) }
+            if let v = f.vector { return kernel(t, t) { a, _, o in vectorMapLoop(v, a, into: o, FloatingMapAt<F, T>(f: f)) } }
+            return kernel(t, t) { a, _, o in mapLoop(a, into: o, FloatingMapAt<F, T>(f: f)) }
         }
         return KernelTable([k(Float.self), k(Double.self), k(Complex<Float>.self), k(Complex<Double>.self)])
     }
@@ -247,13 +251,13 @@ enum Kernels {
     /// `integerValue` (no integer is NaN or infinite).
     static func tests<F: FloatTest, C: ComplexTest>(_ f: F, _ c: C, integers integerValue: Bool) -> KernelTable {
         func k<T: FloatElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
-            kernel(t, Bool.self) { i, o in mapLoop(i[0], into: o, FloatTestAt<F, T>(f: f)) }
+            kernel(t, Bool.self) { a, _, o in mapLoop(a, into: o, FloatTestAt<F, T>(f: f)) }
         }
         func kc<T: ComplexElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
-            kernel(t, Bool.self) { i, o in mapLoop(i[0], into: o, ComplexTestAt<C, T>(f: c)) }
+            kernel(t, Bool.self) { a, _, o in mapLoop(a, into: o, ComplexTestAt<C, T>(f: c)) }
         }
         func ki<T: IntegerElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
-            kernel(t, Bool.self) { _, o in mapLoop(o, into: o, ConstantMap<Bool, Bool>(value: integerValue)) }
+            kernel(t, Bool.self) { _, _, o in mapLoop(o, into: o, ConstantMap<Bool, Bool>(value: integerValue)) }
         }
         return KernelTable([k(Float.self), k(Double.self), kc(Complex<Float>.self), kc(Complex<Double>.self)]
                            + [ki(Int8.self), ki(Int16.self), ki(Int32.self), ki(Int64.self), ki(UInt8.self), ki(UInt16.self), ki(UInt32.self), ki(UInt64.self)])
@@ -261,35 +265,35 @@ enum Kernels {
 
     /// Bool → bool.
     static func booleans<F: ScalarMap>(_ f: F) -> KernelTable where F.Input == Bool, F.Output == Bool {
-        KernelTable([kernel(Bool.self, Bool.self) { i, o in mapLoop(i[0], into: o, f) }])
+        KernelTable([kernel(Bool.self, Bool.self) { a, _, o in mapLoop(a, into: o, f) }])
     }
 
     // Binary
 
     static func integers<F: IntegerZip>(_ f: F) -> KernelTable {
         func k<T: IntegerElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
-            kernel(t, t) { i, o in zipLoop(i[0], i[1], into: o, IntegerZipAt<F, T>(f: f)) }
+            kernel(t, t) { a, b, o in zipLoop(a, b, into: o, IntegerZipAt<F, T>(f: f)) }
         }
         return KernelTable([k(Int8.self), k(Int16.self), k(Int32.self), k(Int64.self), k(UInt8.self), k(UInt16.self), k(UInt32.self), k(UInt64.self)])
     }
 
     static func floats<F: FloatZip>(_ f: F) -> KernelTable {
         func k<T: FloatElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
-            kernel(t, t) { i, o in zipLoop(i[0], i[1], into: o, FloatZipAt<F, T>(f: f)) }
+            kernel(t, t) { a, b, o in zipLoop(a, b, into: o, FloatZipAt<F, T>(f: f)) }
         }
         return KernelTable([k(Float.self), k(Double.self)])
     }
 
     static func floating<F: FloatingZip>(_ f: F) -> KernelTable {
         func k<T: FloatingElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
-            kernel(t, t) { i, o in zipLoop(i[0], i[1], into: o, FloatingZipAt<F, T>(f: f)) }
+            kernel(t, t) { a, b, o in zipLoop(a, b, into: o, FloatingZipAt<F, T>(f: f)) }
         }
         return KernelTable([k(Float.self), k(Double.self), k(Complex<Float>.self), k(Complex<Double>.self)])
     }
 
     static func complexes<F: ComplexZip>(_ f: F) -> KernelTable {
         func k<T: ComplexElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
-            kernel(t, t) { i, o in zipLoop(i[0], i[1], into: o, ComplexZipAt<F, T>(f: f)) }
+            kernel(t, t) { a, b, o in zipLoop(a, b, into: o, ComplexZipAt<F, T>(f: f)) }
         }
         return KernelTable([k(Complex<Float>.self), k(Complex<Double>.self)])
     }
@@ -300,7 +304,7 @@ enum Kernels {
 
     static func numbers<F: NumberZip>(_ f: F) -> KernelTable {
         func k<T: ComplexElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
-            kernel(t, t) { i, o in zipLoop(i[0], i[1], into: o, NumberZipAt<F, T>(f: f)) }
+            kernel(t, t) { a, b, o in zipLoop(a, b, into: o, NumberZipAt<F, T>(f: f)) }
         }
         return reals(NumberZipOnReals(f: f)) + KernelTable([k(Complex<Float>.self), k(Complex<Double>.self)])
     }
@@ -308,7 +312,7 @@ enum Kernels {
     /// Equality-like comparisons: every dtype, bool output.
     static func comparisons<F: ElementComparison>(_ f: F) -> KernelTable {
         func k<T: Element>(_ t: T.Type) -> (DType, ElementwiseKernel) {
-            kernel(t, Bool.self) { i, o in zipLoop(i[0], i[1], into: o, ElementComparisonAt<F, T>(f: f)) }
+            kernel(t, Bool.self) { a, b, o in zipLoop(a, b, into: o, ElementComparisonAt<F, T>(f: f)) }
         }
         return KernelTable([k(Bool.self), k(Float.self), k(Double.self), k(Complex<Float>.self), k(Complex<Double>.self)]
                            + [k(Int8.self), k(Int16.self), k(Int32.self), k(Int64.self), k(UInt8.self), k(UInt16.self), k(UInt32.self), k(UInt64.self)])
@@ -317,13 +321,13 @@ enum Kernels {
     /// Order comparisons: integers and real floats, bool output.
     static func orderings<F: RealComparison>(_ f: F) -> KernelTable {
         func k<T: RealElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
-            kernel(t, Bool.self) { i, o in zipLoop(i[0], i[1], into: o, RealComparisonAt<F, T>(f: f)) }
+            kernel(t, Bool.self) { a, b, o in zipLoop(a, b, into: o, RealComparisonAt<F, T>(f: f)) }
         }
         return KernelTable([k(Float.self), k(Double.self)] + [k(Int8.self), k(Int16.self), k(Int32.self), k(Int64.self), k(UInt8.self), k(UInt16.self), k(UInt32.self), k(UInt64.self)])
     }
 
     static func booleans<F: ScalarZip>(_ f: F) -> KernelTable where F.Input == Bool, F.Output == Bool {
-        KernelTable([kernel(Bool.self, Bool.self) { i, o in zipLoop(i[0], i[1], into: o, f) }])
+        KernelTable([kernel(Bool.self, Bool.self) { a, b, o in zipLoop(a, b, into: o, f) }])
     }
 }
 

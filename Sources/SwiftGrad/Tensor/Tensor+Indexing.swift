@@ -342,7 +342,7 @@ extension Tensor {
            source.offset != target.offset || source.shape != target.shape || source.strides != target.strides {
             source = try source.converted(to: dtype, name)
         }
-        kernel.run([target, source], target)
+        kernel.run(target, source, into: target)
         target.storage.bumpVersion()
     }
 
