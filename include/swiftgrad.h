@@ -323,6 +323,17 @@ typedef enum {
 sg_status sg_gradients(const sg_tensor *cost, const sg_tensor *const *wrt,
                        size_t n, unsigned flags, sg_tensor **grads);
 
+/* Forward mode (Theano's Rop, JAX's jvp): writes to results[i] how much
+ * outputs[i] moves, to first order, when each inputs[j] moves by
+ * tangents[j] (of inputs[j]'s shape), for noutputs outputs. Eager outputs
+ * must have been computed from inputs that require grad (so the graph was
+ * recorded); symbolic ones give symbolic results. Inputs must be real
+ * floating point; an output that does not depend on them gets zeros. */
+sg_status sg_jvp(const sg_tensor *const *outputs, size_t noutputs,
+                 const sg_tensor *const *inputs,
+                 const sg_tensor *const *tangents, size_t ninputs,
+                 sg_tensor **results);
+
 /* Turns recording of eager graphs on or off for this thread (PyTorch's
  * no_grad); writes the previous setting to `previous` unless it is NULL. */
 sg_status sg_autograd_set_enabled(bool enabled, bool *previous);

@@ -1376,6 +1376,41 @@ static void test_binary_update(void) {
     sg_tensor_free(lead); sg_tensor_free(tail);
 }
 
+/* sg_jvp refuses what it cannot push, naming what is wrong; an output that
+ * does not depend on the inputs gets zeros. */
+static void test_jvp_errors(void) {
+    static const int64_t s3[] = {3}, s2[] = {2};
+    static const double zeros[] = {0, 0, 0};
+    double x[] = {1, 2, 3};
+    int64_t k[] = {1, 2, 3};
+    sg_tensor *t = NULL, *wrong = NULL, *ints = NULL, *y = NULL, *other = NULL, *out = NULL;
+
+    CHECK_OK(sg_tensor_from_data(x, s3, 1, SG_DTYPE_FLOAT64, &t));
+    CHECK_OK(sg_tensor_set_requires_grad(t, true));
+    CHECK_OK(sg_tensor_from_data(x, s2, 1, SG_DTYPE_FLOAT64, &wrong));
+    CHECK_OK(sg_tensor_from_data(k, s3, 1, SG_DTYPE_INT64, &ints));
+    CHECK_OK(sg_unary(SG_UNARY_EXP, t, &y));
+    CHECK_STATUS(sg_jvp((const sg_tensor *const[]){y}, 1, (const sg_tensor *const[]){t},
+                        (const sg_tensor *const[]){wrong}, 1, &out), SG_ERROR_VALUE);
+    CHECK_ERROR_HAS("tangent 0");
+    CHECK_STATUS(sg_jvp((const sg_tensor *const[]){y}, 1, (const sg_tensor *const[]){ints},
+                        (const sg_tensor *const[]){ints}, 1, &out), SG_ERROR_TYPE);
+    CHECK_STATUS(sg_jvp((const sg_tensor *const[]){y}, 1, (const sg_tensor *const[]){t},
+                        (const sg_tensor *const[]){t}, 1, NULL), SG_ERROR_NULL);
+    CHECK_STATUS(sg_jvp(NULL, 1, (const sg_tensor *const[]){t}, (const sg_tensor *const[]){t}, 1, &out),
+                 SG_ERROR_NULL);
+    CHECK(out == NULL);
+    /* exp(other) does not depend on t */
+    CHECK_OK(sg_tensor_from_data(x, s3, 1, SG_DTYPE_FLOAT64, &other));
+    sg_tensor_free(y);
+    CHECK_OK(sg_unary(SG_UNARY_EXP, other, &y));
+    CHECK_OK(sg_jvp((const sg_tensor *const[]){y}, 1, (const sg_tensor *const[]){t},
+                    (const sg_tensor *const[]){t}, 1, &out));
+    CHECK_TENSOR(out, s3, 1, zeros, 0);
+    sg_tensor_free(out); sg_tensor_free(y); sg_tensor_free(other);
+    sg_tensor_free(t); sg_tensor_free(wrong); sg_tensor_free(ints);
+}
+
 int main(void) {
     size_t i;
     test_names();
@@ -1398,5 +1433,6 @@ int main(void) {
     test_gradient_cycles();
     test_deep_graphs();
     test_binary_update();
+    test_jvp_errors();
     return CHECK_DONE();
 }

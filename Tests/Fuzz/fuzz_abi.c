@@ -873,7 +873,9 @@ static sg_status call_describe(void) {
     X(free_tensor, (put(NULL), SG_OK))                                         \
     X(free_function, (put_function(NULL), SG_OK))                              \
     X(describe, call_describe())                                               \
-    X(binary_update, sg_binary_update(BINOP(), T(), TC()))
+    X(binary_update, sg_binary_update(BINOP(), T(), TC()))                    \
+    X(jvp, sg_jvp((const sg_tensor *const[]){TC()}, 1, (const sg_tensor *const[]){T()}, \
+                  (const sg_tensor *const[]){T()}, 1, OUT()))
 
 #define DEFINE(name, expr) \
     static void op_##name(void) { done((expr), 0); }

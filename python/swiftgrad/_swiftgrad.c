@@ -3637,6 +3637,70 @@ done:
     return ret;
 }
 
+/* The tensors of a sequence, borrowed into a new array (NULL with an
+ * exception set on failure). */
+static const sg_tensor **
+tensor_array(module_state *st, PyObject *seq, const char *op, const char *what)
+{
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    const sg_tensor **out = PyMem_New(const sg_tensor *, (size_t)n + 1);
+    if (out == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
+        if (require_tensor(st, item, op, what) == NULL) {
+            PyMem_Free((void *)out);
+            return NULL;
+        }
+        out[i] = HANDLE(item);
+    }
+    return out;
+}
+
+/* jvp(outputs, inputs, tangents) -> list: sg_jvp */
+static PyObject *
+m_jvp(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("jvp", nargs, 3) < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    PyObject *seqs[3] = {NULL, NULL, NULL}, *ret = NULL;
+    const sg_tensor **arrays[3] = {NULL, NULL, NULL};
+    static const char *what[3] = {"each output", "each input", "each tangent"};
+    sg_tensor **results = NULL;
+    for (int k = 0; k < 3; k++) {
+        seqs[k] = PySequence_Fast(args[k], "[jvp] outputs, inputs and tangents must be sequences");
+        if (seqs[k] == NULL || (arrays[k] = tensor_array(st, seqs[k], "jvp", what[k])) == NULL)
+            goto done;
+    }
+    size_t nout = (size_t)PySequence_Fast_GET_SIZE(seqs[0]);
+    size_t nin = (size_t)PySequence_Fast_GET_SIZE(seqs[1]);
+    if ((size_t)PySequence_Fast_GET_SIZE(seqs[2]) != nin) {
+        PyErr_Format(PyExc_ValueError, "[jvp] %zu inputs but %zd tangents", nin,
+                     PySequence_Fast_GET_SIZE(seqs[2]));
+        goto done;
+    }
+    results = PyMem_New(sg_tensor *, nout + 1);
+    if (results == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    sg_status status = sg_jvp(arrays[0], nout, arrays[1], arrays[2], nin, results);
+    if (status != SG_OK)
+        raise_status(status);
+    else
+        ret = wrap_results(st, results, nout, 0);
+done:
+    for (int k = 0; k < 3; k++) {
+        PyMem_Free((void *)arrays[k]);
+        Py_XDECREF(seqs[k]);
+    }
+    PyMem_Free(results);
+    return ret;
+}
+
 /* A name argument: None (NULL) or a str. */
 static int
 parse_name(PyObject *obj, const char **out, const char *op)
@@ -5193,6 +5257,8 @@ static PyMethodDef module_methods[] = {
      "astype(x, dtype)"},
     {"_tolist", (PyCFunction)(void (*)(void))m_tolist, METH_FASTCALL,
      "_tolist(t, edgeitems): nested lists, long axes cut to their edges."},
+    {"jvp", (PyCFunction)(void (*)(void))m_jvp, METH_FASTCALL,
+     "jvp(outputs, inputs, tangents) -> list: forward-mode products."},
     {"grad", (PyCFunction)(void (*)(void))m_grad, METH_FASTCALL,
      "grad(cost, wrt, flags=0) -> list"},
     {"placeholder", (PyCFunction)(void (*)(void))m_placeholder, METH_FASTCALL,

@@ -27,6 +27,12 @@ protocol Primitive: Hashable {
     /// The gradient flowing to input `i` when the result `result` receives
     /// `cotangent`; nil when none flows (the input is not differentiable).
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ cotangent: Tensor, wrt i: Int) throws -> Tensor?
+
+    /// How much the result moves, to first order, when the inputs move by
+    /// `tangents` (nil: that input does not move); nil when it does not
+    /// move. Defaults to the vjp transposed (`Autodiff/Forward.swift`);
+    /// linear, elementwise and bilinear primitives have direct rules.
+    func jvp(_ inputs: [Tensor], _ result: Tensor, _ tangents: [Tensor?]) throws -> Tensor?
 }
 
 extension Primitive {
