@@ -92,7 +92,7 @@ static void fail(const char *what) {
 }
 
 static int trace = -1; /* FUZZ_TRACE set: print each call and its arguments */
-#define MAXCALLS 64
+#define MAXCALLS 96
 static unsigned long tally[MAXCALLS][8];
 
 static void trace_array(const char *what, const int64_t *a, size_t n) {
@@ -708,6 +708,25 @@ static sg_status call_function_new(void) {
     return s;
 }
 
+/* As call_function_new, with givens drawn from the pool too. */
+static sg_status call_function_new_givens(void) {
+    const sg_tensor *const *in = TENSORS(handles, 0), *const *out = TENSORS(handles2, 0);
+    static sg_tensor *gvars[ARR], *gvals[ARR];
+    const sg_tensor *const *v = TENSORS(gvars, 1), *const *w = TENSORS(gvals, 0);
+    int have = byte() % 16 != 15;
+    sg_status s;
+    size_t ni = COUNT(), no = COUNT(), ng = COUNT();
+    fres = (sg_function *)(void *)&sentinel_storage;
+    s = sg_function_new_with_givens(in, ni, out, no, NULL, NULL, 0, v, w, ng, have ? &fres : NULL);
+    if (s == SG_OK && have) {
+        if (fres == NULL || fres == (sg_function *)(void *)&sentinel_storage) fail("sg_function_new_with_givens wrote no function");
+        put_function(fres);
+    } else if (fres != (sg_function *)(void *)&sentinel_storage) {
+        fail("sg_function_new_with_givens wrote on failure");
+    }
+    return s;
+}
+
 static sg_status call_function_call(void) {
     sg_function *f = F();
     const sg_tensor *const *args = TENSORS(handles, 1);
@@ -872,7 +891,14 @@ static sg_status call_describe(void) {
     X(function_input, call_function_input())                                   \
     X(free_tensor, (put(NULL), SG_OK))                                         \
     X(free_function, (put_function(NULL), SG_OK))                              \
-    X(describe, call_describe())
+    X(describe, call_describe())                                               \
+    X(logsumexp, sg_logsumexp(TC(), AXES(), COUNT(), FLAG(), OUT()))           \
+    X(softmax, sg_softmax(TC(), (int64_t)(byte() % 7) - 3, OUT()))             \
+    X(log_softmax, sg_log_softmax(TC(), (int64_t)(byte() % 7) - 3, OUT()))     \
+    X(log_sigmoid, sg_log_sigmoid(TC(), OUT()))                                \
+    X(bce_with_logits, (PAIR(), sg_binary_cross_entropy_with_logits(pa, pb, (sg_loss_reduction)(byte() % 4), OUT()))) \
+    X(slice_dynamic, sg_slice_dynamic(T(), (int64_t)(byte() % 7) - 3, byte() % 2 ? T() : NULL, byte() % 2 ? T() : NULL, (int64_t)(byte() % 5) - 2, OUT())) \
+    X(function_new_givens, call_function_new_givens())
 
 #define DEFINE(name, expr) \
     static void op_##name(void) { done((expr), 0); }
