@@ -198,6 +198,7 @@ from ._reductions import (all, any, argmax, argmin, cumulative_sum, max,  # noqa
 from ._stable import (binary_cross_entropy_with_logits, log_sigmoid,  # noqa: E402
                       log_softmax, logsumexp, softmax)
 from ._stable import __all__ as _STABLE  # noqa: E402
+from ._jit import jit  # noqa: E402
 
 
 # -------------------------------------------------------------- autograd
@@ -373,7 +374,7 @@ _PUBLIC = [
     "prod", "var", "std", "max", "min", "argmax", "argmin", "all", "any",
     "cumulative_sum", "tensordot", "vecdot", "einsum", "matrix_transpose", "linalg",
     "result_type", "can_cast", "finfo", "iinfo", "isdtype",
-    "grad", "no_grad", "enable_grad", "func", "placeholder", "shared", "function", "debugprint", "pp",
+    "grad", "no_grad", "enable_grad", "func", "placeholder", "shared", "function", "jit", "debugprint", "pp",
     # creation, random, sorting and sets
     "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like",
     "arange", "linspace", "eye", "meshgrid", "tril", "triu", "random",
