@@ -123,6 +123,14 @@ def test_logsumexp_at_extremes(axis, keepdims):
     np.testing.assert_allclose(g, gexpected, rtol=1e-14, atol=1e-300)
 
 
+def test_methods():
+    x = sg.asarray(ROWS)
+    np.testing.assert_allclose(np.asarray(x.logsumexp(axis=1)), logsumexp(ROWS, 1), rtol=1e-15)
+    np.testing.assert_allclose(np.asarray(x.softmax(0)), softmax(ROWS, 0), rtol=1e-15)
+    np.testing.assert_allclose(np.asarray(x.log_softmax()), ROWS - logsumexp(ROWS, -1, keepdims=True), rtol=1e-15)
+    np.testing.assert_allclose(np.asarray(x.log_sigmoid()), -softplus(-ROWS), rtol=1e-15)
+
+
 def test_logsumexp_edges():
     inf = np.inf
     x = sg.asarray([[-inf, -inf], [inf, 1.0], [-inf, 2.0]])
