@@ -285,10 +285,15 @@ def test_pow_zero_base_in_compiled_gradient():
 
 
 def test_sqrt_abs_maximum_at_zero_and_ties():
-    # sqrt'(0) = inf, and an upstream 0 gives 0 / 0 = NaN: PyTorch's
-    # grad / (2 * result) gives the same
+    # sqrt'(0) = inf; an upstream 0 gives 0, where PyTorch's grad / (2 * result)
+    # gives 0 / 0 = NaN (pytorch#2421), so the unselected branch of a where
+    # does not poison the gradient
     assert grads(sg.sqrt, 0.0) == [np.inf]
-    assert np.isnan(grads(sg.sqrt, 0.0, seed=0.0)[0])
+    assert grads(sg.sqrt, 0.0, seed=0.0) == [0.0]
+    x = sg.asarray([0.0, 4.0, -1.0])
+    x.requires_grad = True
+    sg.sum(sg.where(x > 0, sg.sqrt(x), x)).backward()
+    assert list(np.asarray(x.grad)) == [1.0, 0.25, 1.0]
     assert grads(sg.abs, 0.0) == [0.0]
     assert grads(sg.abs, -1000.0) == [-1.0]
     assert grads(sg.maximum, 1000.0, 1000.0) == [0.5, 0.5]
