@@ -188,6 +188,22 @@ OPS = [
     Op("reshape_square", lambda x: sg.reshape(x * x, (-1,)) * sg.reshape(x, (6,)),
        lambda x: (x * x).reshape(-1) * x.reshape(6), [M], order=2),
     # END views and indexing
+    # numerically stable functions (at ±1000 in test_stable.py)
+    Op("logsumexp", sg.logsumexp, lambda x: np.log(np.sum(np.exp(x))), [M], order=2),
+    Op("logsumexp_axis", lambda x: sg.logsumexp(x, axis=(0, 2), keepdims=True),
+       lambda x: np.log(np.sum(np.exp(x), axis=(0, 2), keepdims=True)), [(2, 3, 2)], order=2),
+    Op("softmax", lambda x: sg.softmax(x, axis=0),
+       lambda x: np.exp(x) / np.sum(np.exp(x), axis=0, keepdims=True), [M], order=2),
+    Op("log_softmax", sg.log_softmax,
+       lambda x: x - np.log(np.sum(np.exp(x), axis=-1, keepdims=True)), [M], order=2),
+    Op("log_sigmoid", sg.log_sigmoid, lambda x: np.log(np_sigmoid(x)), [M], order=2),
+    Op("bce_with_logits", sg.binary_cross_entropy_with_logits,
+       lambda x, y: np.mean(-y * np.log(np_sigmoid(x)) - (1 - y) * np.log(1 - np_sigmoid(x))),
+       [M, M], order=2),
+    Op("bce_with_logits_none", lambda x, y: sg.binary_cross_entropy_with_logits(x, y, reduction="none"),
+       lambda x, y: -y * np.log(np_sigmoid(x)) - (1 - y) * np.log(1 - np_sigmoid(x)), [M, (3,)], order=2),
+    Op("slice_tensor_bounds", lambda x: x[sg.asarray(1):sg.asarray(-1)] ** 2,
+       lambda x: x[1:-1] ** 2, [(4, 3)], order=2),
     # composites: gradients come from the primitives
     Op("layer", lambda x, W, b: sg.sigmoid(sg.dot(x, W) + b),
        lambda x, W, b: np_sigmoid(np.dot(x, W) + b), [(4, 2), (2, 3), (3,)], order=2),

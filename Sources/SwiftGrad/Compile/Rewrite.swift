@@ -15,8 +15,9 @@
 /// that cancel); `x + 0` is not among them (it turns -0 into +0). The
 /// stability rules replace a formula by an equal one that stays finite:
 /// `1 / (1 + exp(z))` is `sigmoid(-z)`, `log(sigmoid(x))` is
-/// `-softplus(-x)`, `log(1 - sigmoid(x))` is `-softplus(x)`, and
-/// `log(1 + exp(x))` is `softplus(x)`.
+/// `-softplus(-x)`, `log(1 - sigmoid(x))` is `-softplus(x)`,
+/// `log(1 + exp(x))` is `softplus(x)`, `log(softmax(x))` is
+/// `log_softmax(x)` and `log(sum(exp(x)))` is `logsumexp(x)`.
 struct Rewriter {
     private var built = [ObjectIdentifier: Tensor]()
     /// Nodes built so far, with their inputs: holding the inputs keeps
@@ -60,6 +61,29 @@ struct Rewriter {
         try make(Unary(op: op), [x])
     }
 
+    /// `log(x)` in a stable form when `x` is a softmax or a sum of
+    /// exponentials: `log(exp(z - logsumexp(z)))` (`softmax` as swiftgrad
+    /// builds it) is `z - logsumexp(z)`; `log(exp(z) / sum(exp(z)))` is
+    /// `z - logsumexp(z)` too; `log(sum(exp(z)))` is `logsumexp(z)`.
+    /// So a cross-entropy `-sum(y * log(softmax(x)))` uses `log_softmax`.
+    private mutating func logOfSoftmax(_ x: Tensor) throws -> (String, Tensor)? {
+        if let shifted = x.argument(of: .exp), shifted.isLogSoftmax {
+            return ("log(softmax(x)) = log_softmax(x)", shifted)
+        }
+        if let quotient = x.node?.primitive as? Binary, quotient.op == .divide, let operands = x.node?.inputs,
+           let z = operands[0].argument(of: .exp), let sum = operands[1].node?.primitive as? Sum,
+           sum.keepDims, sum.dtype == nil || sum.dtype == x.dtype, operands[1].node?.inputs[0] === operands[0],
+           z.dtype.kind == .realFloating {
+            let lse = try make(LogSumExp(axes: sum.axes, keepDims: true), [z])
+            return ("log(softmax(x)) = log_softmax(x)", try make(Binary(op: .subtract), [z, lse]))
+        }
+        if let sum = x.node?.primitive as? Sum, sum.dtype == nil || sum.dtype == x.dtype,
+           let z = x.node?.inputs[0].argument(of: .exp), z.dtype.kind == .realFloating {
+            return ("log(sum(exp(x))) = logsumexp(x)", try make(LogSumExp(axes: sum.axes, keepDims: sum.keepDims), [z]))
+        }
+        return nil
+    }
+
     /// The first rule that applies to `primitive(inputs)`, with its result.
     private mutating func simplified(_ primitive: any Primitive, _ inputs: [Tensor]) throws -> (String, Tensor)? {
         switch primitive {
@@ -86,6 +110,7 @@ struct Rewriter {
                 guard let inner = x.argument(of: .negative) else { return nil }
                 return ("-(-x)", inner)
             case .log:
+                if let r = try logOfSoftmax(x) { return r }
                 if let s = x.argument(of: .sigmoid) {
                     return ("log(sigmoid(x)) = -softplus(-x)", try unary(.negative, try unary(.softplus, try unary(.negative, s))))
                 }
@@ -129,6 +154,13 @@ extension Tensor {
     fileprivate func argument(of op: UnaryOp) -> Tensor? {
         guard let unary = node?.primitive as? Unary, unary.op == op else { return nil }
         return node?.inputs[0]
+    }
+
+    /// Whether this is `z - logsumexp(z)` over axes kept as length 1.
+    fileprivate var isLogSoftmax: Bool {
+        guard let difference = node?.primitive as? Binary, difference.op == .subtract, let operands = node?.inputs,
+              let lse = operands[1].node?.primitive as? LogSumExp, lse.keepDims else { return false }
+        return operands[1].node?.inputs[0] === operands[0]
     }
 
     /// Whether this is a small constant whose every element is `x`, sign
