@@ -17,7 +17,9 @@
 /// `1 / (1 + exp(z))` is `sigmoid(-z)`, `log(sigmoid(x))` is
 /// `-softplus(-x)`, `log(1 - sigmoid(x))` is `-softplus(x)`,
 /// `log(1 + exp(x))` is `softplus(x)`, `log(softmax(x))` is
-/// `log_softmax(x)` and `log(sum(exp(x)))` is `logsumexp(x)`.
+/// `log_softmax(x)` and `log(sum(exp(x)))` is `logsumexp(x)`. A `sum_to`
+/// or `broadcast_to` between tensors of the same shape in every call (as
+/// elementwise ops propagate shapes) is dropped.
 struct Rewriter {
     private var built = [ObjectIdentifier: Tensor]()
     /// Nodes built so far, with their inputs: holding the inputs keeps
@@ -25,6 +27,9 @@ struct Rewriter {
     private var shared = [NodeKey: (tensor: Tensor, inputs: [Tensor])]()
     /// How many nodes each rule replaced, by rule name.
     private(set) var applied = [String: Int]()
+    /// Tensors whose shapes are equal whatever lengths a call brings share
+    /// a class (the tensor they take their shape from); absent: their own.
+    private var shapeClass = [ObjectIdentifier: ObjectIdentifier]()
 
     /// `roots` rewritten; tensors in `kept` are neither rebuilt nor
     /// looked into.
@@ -54,7 +59,34 @@ struct Rewriter {
         if let existing = shared[key] { return existing.tensor }
         let tensor = try Tensor.apply(primitive, inputs)
         shared[key] = (tensor, inputs)
+        if let source = shapeSource(primitive, inputs, tensor) { shapeClass[ObjectIdentifier(tensor)] = classOf(source) }
         return tensor
+    }
+
+    private func classOf(_ x: Tensor) -> ObjectIdentifier { shapeClass[ObjectIdentifier(x)] ?? ObjectIdentifier(x) }
+
+    /// Whether `a` and `b` have the same shape in every call.
+    private func sameShape(_ a: Tensor, _ b: Tensor) -> Bool {
+        (a.type.shape == b.type.shape && !a.type.shape.contains(nil)) || classOf(a) == classOf(b)
+    }
+
+    /// The input `result` takes its shape from, where that is certain:
+    /// elementwise ops take it from their operands that are not all-ones
+    /// (which broadcast away) when those agree; `sum_to` and `broadcast_to`
+    /// from their target.
+    private func shapeSource(_ primitive: any Primitive, _ inputs: [Tensor], _ result: Tensor) -> Tensor? {
+        switch primitive {
+        case is SumTo, is BroadcastTo:
+            return inputs[1]
+        case is Unary, is Binary, is Select, is FullLike, is AsType:
+            let shaping = inputs.filter { x in
+                !(x.rank <= result.rank && x.type.shape.allSatisfy { $0 == 1 })
+            }
+            guard let first = shaping.first, shaping.allSatisfy({ sameShape($0, first) }) else { return nil }
+            return first
+        default:
+            return nil
+        }
     }
 
     private mutating func unary(_ op: UnaryOp, _ x: Tensor) throws -> Tensor {
@@ -131,6 +163,11 @@ struct Rewriter {
                 return nil
             default: return nil
             }
+        case is SumTo, is BroadcastTo:
+            // Gradients keep these for broadcasting that may happen; where
+            // the shapes agree in every call they do nothing (and would split
+            // fusion groups).
+            return sameShape(inputs[0], inputs[1]) ? ("sum_to/broadcast_to to the same shape", inputs[0]) : nil
         case let p as PermuteDims:
             guard let inner = inputs[0].node?.primitive as? PermuteDims, let x = inputs[0].node?.inputs[0] else { return nil }
             // Output axis i is inner axis p.axes[i], which is x's axis inner.axes[p.axes[i]].
