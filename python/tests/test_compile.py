@@ -75,6 +75,44 @@ def test_updates_read_the_values_before_the_call():
     assert (float(a.get_value()), float(b.get_value())) == (1.0, 2.0)
 
 
+def test_updates_reuse_memory_only_that_nothing_else_holds():
+    """A function writes a variable's new value into the memory of a value
+    it replaced in an earlier call, but never into memory a caller holds:
+    a value read with get_value, an output, a value another function read,
+    or an array given to set_value."""
+    w = sg.shared(np.zeros(4), name="w")
+    step = sg.function([], [w * 1.0], updates=[(w, w + 1.0)])
+    for _ in range(3):
+        step()  # from here on, new values land in recycled memory
+    held = w.get_value()
+    kept = np.asarray(held).copy()
+    (out,) = step()
+    out_values = np.asarray(out).copy()
+    for _ in range(4):
+        step()
+    np.testing.assert_array_equal(np.asarray(held), kept)
+    np.testing.assert_array_equal(np.asarray(out), out_values)
+    np.testing.assert_array_equal(np.asarray(w.get_value()), np.full(4, 8.0))
+    # A function that returns the variable itself.
+    same = sg.function([], [w], updates=[(w, w * 2.0)])
+    results = [same()[0] for _ in range(5)]
+    np.testing.assert_array_equal([np.asarray(r)[0] for r in results], [8.0, 16.0, 32.0, 64.0, 128.0])
+    # Another function's reads are protected too.
+    read = sg.function([], [w + 0.0])
+    (snapshot,) = read()
+    before = np.asarray(snapshot).copy()
+    for _ in range(3):
+        step()
+    np.testing.assert_array_equal(np.asarray(snapshot), before)
+    # set_value's array is the caller's.
+    given = np.arange(4.0)
+    w.set_value(given)
+    for _ in range(3):
+        step()
+    np.testing.assert_array_equal(given, np.arange(4.0))
+    np.testing.assert_array_equal(np.asarray(w.get_value()), np.arange(4.0) + 3)
+
+
 def test_debugprint_and_pp():
     x = sg.placeholder((None, None), name="x")
     W = sg.placeholder((None, None), name="W")

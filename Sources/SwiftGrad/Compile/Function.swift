@@ -79,11 +79,18 @@ public final class Function {
         let plan = plansLock.withLock { plans.first { $0.signature == signature } }
         if let plan, plan.lock.tryLock() {
             defer { plan.lock.unlock() }
-            try program.run(&slots, plan)
+            var replaced = [(update: Int, storage: Storage)]()
+            try program.run(&slots, plan, replaced: &replaced)
             plan.release(program.escaping(slots))
+            // The values the updates replaced, which nothing else holds,
+            // are where the next call writes the new ones.
+            for (update, storage) in replaced {
+                if let step = program.updateSteps[update] { plan.reuse(storage, for: step) }
+            }
             return try program.results(slots)
         }
-        let types = try program.run(&slots, nil)
+        var replaced = [(update: Int, storage: Storage)]()
+        let types = try program.run(&slots, nil, replaced: &replaced)
         // Plan a signature once its types are known (a data-dependent
         // shape leaves some unknown: such programs run unplanned).
         let complete = types.allSatisfy { !$0.shape.contains(nil) }
@@ -178,6 +185,9 @@ private struct Program {
     var steps = [Step]()
     var outputs = [Int]()
     var updates = [(variable: Tensor, slot: Int)]()
+    /// For each update, the step computing its new value (nil for a leaf).
+    var updateSteps = [Int?]()
+    private var updatedVariables = Set<ObjectIdentifier>()
 
     init(inputs: [Tensor], outputs: [Tensor], updates: [(Tensor, Tensor)]) throws {
         var argumentIndex = [ObjectIdentifier: Int]()
@@ -249,6 +259,9 @@ private struct Program {
             for input in step.inputs { lastReader[input] = i }
         }
         for (slot, i) in lastReader where !kept.contains(slot) { steps[i].releases.append(slot) }
+        updatedVariables = Set(self.updates.map { ObjectIdentifier($0.variable) })
+        let producer = Dictionary(steps.enumerated().map { ($1.output, $0) }, uniquingKeysWith: { a, _ in a })
+        updateSteps = self.updates.map { producer[$0.slot] }
     }
 
     /// Chains of elementwise steps become one `FusedElementwise` step where
@@ -315,7 +328,11 @@ private struct Program {
             for (slot, source) in leaves {
                 switch source {
                 case .argument(let i): slots[slot] = arguments[i]
-                case .shared(let variable): slots[slot] = variable.storedValue
+                case .shared(let variable):
+                    slots[slot] = variable.storedValue
+                    // Held through this call by a function that does not
+                    // serialize with the variable's updaters.
+                    if !updatedVariables.contains(ObjectIdentifier(variable)) { variable.valueLent = true }
                 case .constant(let value): slots[slot] = value
                 }
             }
@@ -334,8 +351,10 @@ private struct Program {
     /// Runs the steps, then writes the updates; returns each step's output
     /// type. With a plan, its types stand (the signature matched) and its
     /// buffers are reused where nothing else holds them.
+    /// `replaced` receives the storages of the values the updates replaced
+    /// that nothing outside the variable can hold (see `valueLent`).
     @discardableResult
-    func run(_ slots: inout [NDArray?], _ plan: Plan?) throws -> [TensorType] {
+    func run(_ slots: inout [NDArray?], _ plan: Plan?, replaced: inout [(update: Int, storage: Storage)]) throws -> [TensorType] {
         func value(_ slot: Int) throws -> NDArray {
             guard let value = slots[slot] else {
                 throw SwiftGradError.internal("function", "slot \(slot) is empty when read")
@@ -369,8 +388,21 @@ private struct Program {
         }
         if !updates.isEmpty {
             let newValues = try updates.map { try value($0.slot) }
+            // Memory the caller gets (outputs) or that two variables would
+            // share is lent; memory a new value uses cannot be reused.
+            let outputStorages = outputs.compactMap { slots[$0]?.storage }
+            func isOutput(_ storage: Storage) -> Bool { outputStorages.contains { $0 === storage } }
+            func newValueCount(_ storage: Storage) -> Int { newValues.reduce(0) { $0 + ($1.storage === storage ? 1 : 0) } }
             SharedValues.withLock {
-                for (update, newValue) in zip(updates, newValues) { update.variable.storedValue = newValue }
+                for (u, (update, newValue)) in zip(updates, newValues).enumerated() {
+                    let variable = update.variable
+                    if let old = variable.storedValue, !variable.valueLent, old.storage.byteCount > 0,
+                       old.storage.isWritable, newValueCount(old.storage) == 0, !isOutput(old.storage) {
+                        replaced.append((u, old.storage))
+                    }
+                    variable.storedValue = newValue
+                    variable.valueLent = isOutput(newValue.storage) || newValueCount(newValue.storage) > 1
+                }
             }
         }
         return outputTypes
@@ -431,6 +463,15 @@ final class Plan {
             owner[ObjectIdentifier(storage)] = i
         }
         return NDArray(storage, dtype, shape: layout.shape, strides: layout.strides, offset: 0, count: layout.count)
+    }
+
+    /// Makes `storage` step `i`'s buffer for the next call, if the step
+    /// has none and it is large enough.
+    func reuse(_ storage: Storage, for i: Int) {
+        guard storages[i] == nil, let layout = shapes[i],
+              storage.byteCount >= layout.count * types[i].dtype.itemSize else { return }
+        storages[i] = storage
+        owner[ObjectIdentifier(storage)] = i
     }
 
     /// Gives up the buffers under `values`, which leave the call.

@@ -15,6 +15,8 @@ public final class Storage {
     /// How many in-place writes the memory has had, so a backward pass can
     /// tell whether a value it saved was overwritten since.
     private(set) var version = 0
+    /// The bytes allocated here; 0 for borrowed memory.
+    let byteCount: Int
 
     /// Records an in-place write.
     func bumpVersion() { version &+= 1 }
@@ -33,6 +35,7 @@ public final class Storage {
             throw SwiftGradError(.memory, op, "cannot allocate \(byteCount) bytes")
         }
         base = pointer
+        self.byteCount = byteCount
         release = nil
         isWritable = true
     }
@@ -44,6 +47,7 @@ public final class Storage {
     init(borrowing base: UnsafeMutableRawPointer, release: (() -> Void)?, writable: Bool = true) {
         self.base = base
         self.release = release ?? {}
+        byteCount = 0
         isWritable = writable
     }
 

@@ -23,6 +23,12 @@ public final class Tensor {
     @exclusivity(unchecked) private(set) var origin: Origin
     /// The value; for a shared variable, its current value.
     @exclusivity(unchecked) var storedValue: NDArray?
+    /// For a shared variable: whether its current value may be referenced
+    /// outside the variable (read through `value`, set from a caller's
+    /// array, read by a function that does not update it), so that no
+    /// function may reuse its memory once it is replaced. Guarded by
+    /// `SharedValues`.
+    @exclusivity(unchecked) var valueLent = true
     /// Whether operations on this tensor record graphs for `backward()`.
     @exclusivity(unchecked) public private(set) var requiresGrad: Bool
     /// The gradient that `backward()` accumulated into this leaf. It never
@@ -121,7 +127,10 @@ public final class Tensor {
     /// The concrete value (a shared variable's current one), if any.
     public var value: NDArray? {
         guard case .shared = origin else { return storedValue }
-        return SharedValues.withLock { storedValue }
+        return SharedValues.withLock {
+            valueLent = true
+            return storedValue
+        }
     }
 
     /// The elements in row-major order, or nil for a symbolic tensor.
@@ -150,7 +159,12 @@ public final class Tensor {
             throw SwiftGradError.type(
                 "set_value", "value of \(value.dtype) \(describe(value.shape)) does not fit a \(dtype) shared variable of \(rank) dimensions")
         }
-        updates.withLock { SharedValues.withLock { storedValue = value } }
+        updates.withLock {
+            SharedValues.withLock {
+                storedValue = value
+                valueLent = true
+            }
+        }
     }
 
     /// Marks a concrete leaf as a parameter for `backward()`.
