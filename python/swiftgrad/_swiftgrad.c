@@ -107,6 +107,27 @@ raise_status(sg_status status)
     return NULL;
 }
 
+/* raise_status for a message that begins "[<name>]", shown as "[<shown>]"
+ * (in-place operators name the operator written: "[+=]"). */
+static PyObject *
+raise_status_as(sg_status status, const char *name, const char *shown)
+{
+    raise_status(status);
+    const char *message = sg_last_error();
+    size_t n = strlen(name);
+    if (message == NULL || message[0] != '[' || strncmp(message + 1, name, n) != 0 ||
+        message[n + 1] != ']')
+        return NULL;
+    PyObject *type = PyErr_Occurred();
+    if (type == NULL)
+        return NULL;
+    Py_INCREF(type);
+    PyErr_Clear();
+    PyErr_Format(type, "[%s]%s", shown, message + n + 2);
+    Py_DECREF(type);
+    return NULL;
+}
+
 /* raise_status for functions that return -1 on error. */
 static int
 fail(sg_status status)
@@ -2748,8 +2769,63 @@ binary_slot(PyObject *a, PyObject *b, sg_binary_op op)
     return binary(st, op, a, b);
 }
 
-/* The operators, each the Array API's elementwise function of its name;
- * the in-place forms are left to Python, which rebinds to a new tensor. */
+/* x op= y: written into x's memory when x holds a value
+ * (sg_binary_update), else a new node, as x = x op y. */
+static PyObject *
+inplace_slot(PyObject *a, PyObject *b, sg_binary_op op, const char *symbol)
+{
+    module_state *st = state_of_operands(a, b);
+    if (st == NULL)
+        return NULL;
+    if (!is_convertible(st, b))
+        Py_RETURN_NOTIMPLEMENTED;
+    sg_kind kind;
+    if (!is_tensor(st, a) || sg_tensor_kind(HANDLE(a), &kind) != SG_OK || kind != SG_KIND_VALUE)
+        return binary(st, op, a, b);
+    sg_dtype dtype;
+    if (get_dtype(HANDLE(a), &dtype) < 0)
+        return NULL;
+    const char *name = sg_binary_op_name(op);
+    PyObject *other = scalar_operand(st, b, dtype, name);
+    if (other == NULL)
+        return NULL;
+    sg_status status = sg_binary_update(op, HANDLE(a), HANDLE(other));
+    Py_DECREF(other);
+    if (status != SG_OK) {
+        char inplace_name[64];
+        snprintf(inplace_name, sizeof inplace_name, "%s_", name);
+        return raise_status_as(status, inplace_name, symbol);
+    }
+    return Py_NewRef(a);
+}
+
+#define INPLACE_SLOT(name, op, symbol)                                       \
+    static PyObject *name(PyObject *a, PyObject *b)                          \
+    {                                                                        \
+        return inplace_slot(a, b, op, symbol);                               \
+    }
+INPLACE_SLOT(tensor_iadd, SG_BINARY_ADD, "+=")
+INPLACE_SLOT(tensor_isub, SG_BINARY_SUBTRACT, "-=")
+INPLACE_SLOT(tensor_imul, SG_BINARY_MULTIPLY, "*=")
+INPLACE_SLOT(tensor_itruediv, SG_BINARY_DIVIDE, "/=")
+INPLACE_SLOT(tensor_ifloordiv, SG_BINARY_FLOOR_DIVIDE, "//=")
+INPLACE_SLOT(tensor_imod, SG_BINARY_REMAINDER, "%=")
+INPLACE_SLOT(tensor_iand, SG_BINARY_BITWISE_AND, "&=")
+INPLACE_SLOT(tensor_ior, SG_BINARY_BITWISE_OR, "|=")
+INPLACE_SLOT(tensor_ixor, SG_BINARY_BITWISE_XOR, "^=")
+INPLACE_SLOT(tensor_ilshift, SG_BINARY_BITWISE_LEFT_SHIFT, "<<=")
+INPLACE_SLOT(tensor_irshift, SG_BINARY_BITWISE_RIGHT_SHIFT, ">>=")
+#undef INPLACE_SLOT
+
+static PyObject *
+tensor_ipow(PyObject *a, PyObject *b, PyObject *mod)
+{
+    if (mod != Py_None)
+        Py_RETURN_NOTIMPLEMENTED;
+    return inplace_slot(a, b, SG_BINARY_POW, "**=");
+}
+
+/* The operators, each the Array API's elementwise function of its name. */
 #define BINARY_SLOT(name, op)                                                \
     static PyObject *name(PyObject *a, PyObject *b)                          \
     {                                                                        \
@@ -3001,6 +3077,18 @@ static PyType_Slot tensor_slots[] = {
     {Py_nb_xor, tensor_xor},
     {Py_nb_lshift, tensor_lshift},
     {Py_nb_rshift, tensor_rshift},
+    {Py_nb_inplace_add, tensor_iadd},
+    {Py_nb_inplace_subtract, tensor_isub},
+    {Py_nb_inplace_multiply, tensor_imul},
+    {Py_nb_inplace_true_divide, tensor_itruediv},
+    {Py_nb_inplace_floor_divide, tensor_ifloordiv},
+    {Py_nb_inplace_remainder, tensor_imod},
+    {Py_nb_inplace_power, tensor_ipow},
+    {Py_nb_inplace_and, tensor_iand},
+    {Py_nb_inplace_or, tensor_ior},
+    {Py_nb_inplace_xor, tensor_ixor},
+    {Py_nb_inplace_lshift, tensor_ilshift},
+    {Py_nb_inplace_rshift, tensor_irshift},
     {Py_nb_negative, tensor_neg},
     {Py_nb_positive, tensor_pos},
     {Py_nb_absolute, tensor_abs},
@@ -3441,33 +3529,6 @@ m_binary(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (check_nargs("binary", nargs, 3) < 0 || parse_int(args[0], &op, "binary") < 0)
         return NULL;
     return binary(get_state(module), (sg_binary_op)op, args[1], args[2]);
-}
-
-/* update(op, x, other): x = x op other in x's own memory (x += other);
- * numbers take x's dtype. */
-static PyObject *
-m_update(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
-{
-    module_state *st = get_state(module);
-    int op;
-    if (check_nargs("update", nargs, 3) < 0 || parse_int(args[0], &op, "update") < 0)
-        return NULL;
-    const char *name = sg_binary_op_name((sg_binary_op)op);
-    if (name == NULL || !is_tensor(st, args[1])) {
-        PyErr_SetString(PyExc_TypeError, "update(op, x, other) takes a binary op code and a tensor");
-        return NULL;
-    }
-    sg_dtype dtype;
-    if (get_dtype(HANDLE(args[1]), &dtype) < 0)
-        return NULL;
-    PyObject *other = scalar_operand(st, args[2], dtype, name);
-    if (other == NULL)
-        return NULL;
-    sg_status status = sg_binary_update((sg_binary_op)op, HANDLE(args[1]), HANDLE(other));
-    Py_DECREF(other);
-    if (status != SG_OK)
-        return raise_status(status);
-    Py_RETURN_NONE;
 }
 
 /* clip(x, min, max): None for no bound; numbers take x's dtype. */
@@ -5358,8 +5419,6 @@ static PyMethodDef module_methods[] = {
      "returned as is); buffers are shared unless copy is 1 (0: never copy)."},
     {"unary", (PyCFunction)(void (*)(void))m_unary, METH_FASTCALL,
      "unary(op, x)"},
-    {"update", (PyCFunction)(void (*)(void))m_update, METH_FASTCALL,
-     "update(op, x, other): x = x op other written into x's memory."},
     {"binary", (PyCFunction)(void (*)(void))m_binary, METH_FASTCALL,
      "binary(op, a, b)"},
     {"clip", (PyCFunction)(void (*)(void))m_clip, METH_FASTCALL,

@@ -230,57 +230,41 @@ class Tensor(_C._Tensor):
         not require grad are leaves, as in PyTorch)."""
         return not self.requires_grad or not _C._op_name(self)
 
-    # ---- in place: x op= y writes into x's memory (symbolic tensors,
-    # which have none, get a new node as x = x op y)
+    # ---- in place: x op= y writes into x's memory (the extension's
+    # in-place number slots, sg_binary_update); symbolic tensors, which
+    # have none, get a new node, as x = x op y.
 
-    def _in_place(self, other: Any, function: str, symbol: str) -> Tensor:
-        import swiftgrad
-
-        if self._kind == _C.KIND_VALUE and function != "matmul":
-            try:
-                _C.update(_binary_code(function), self, other)
-            except (TypeError, ValueError) as e:  # name the operator written
-                raise type(e)(str(e).replace(f"[{function}_]", f"[{symbol}]", 1)) from None
-            return self
-        result = getattr(swiftgrad, function)(self, other)
+    def __imatmul__(self, other: Any) -> Tensor:
+        result = self @ other
         if self._kind != _C.KIND_VALUE:
             return result
-        if result.dtype != self.dtype:
-            raise TypeError(f"[{symbol}] the result's dtype {result.dtype} cannot be written "
-                            f"into a {self.dtype} tensor in place")
-        if result.shape != self.shape:
-            raise ValueError(f"[{symbol}] the result's shape {result.shape} cannot be written "
-                             f"into a tensor of shape {self.shape} in place")
+        if result.dtype != self.dtype or result.shape != self.shape:
+            raise ValueError(f"[@=] the result ({result.dtype}, shape {result.shape}) cannot be "
+                             f"written into a {self.dtype} tensor of shape {self.shape} in place")
         self[...] = result
         return self
 
-    def __iadd__(self, other: Any) -> Tensor: return self._in_place(other, "add", "+=")
-    def __isub__(self, other: Any) -> Tensor: return self._in_place(other, "subtract", "-=")
-    def __imul__(self, other: Any) -> Tensor: return self._in_place(other, "multiply", "*=")
-    def __itruediv__(self, other: Any) -> Tensor: return self._in_place(other, "divide", "/=")
-    def __ifloordiv__(self, other: Any) -> Tensor: return self._in_place(other, "floor_divide", "//=")
-    def __imod__(self, other: Any) -> Tensor: return self._in_place(other, "remainder", "%=")
-    def __ipow__(self, other: Any) -> Tensor: return self._in_place(other, "pow", "**=")
-    def __imatmul__(self, other: Any) -> Tensor: return self._in_place(other, "matmul", "@=")
-    def __iand__(self, other: Any) -> Tensor: return self._in_place(other, "bitwise_and", "&=")
-    def __ior__(self, other: Any) -> Tensor: return self._in_place(other, "bitwise_or", "|=")
-    def __ixor__(self, other: Any) -> Tensor: return self._in_place(other, "bitwise_xor", "^=")
-    def __ilshift__(self, other: Any) -> Tensor: return self._in_place(other, "bitwise_left_shift", "<<=")
-    def __irshift__(self, other: Any) -> Tensor: return self._in_place(other, "bitwise_right_shift", ">>=")
-
     def add_(self, other: Any, *, alpha: Any = 1) -> Tensor:
         """self += alpha * other, in place."""
-        return self._in_place(other if alpha == 1 else other * alpha, "add", "add_")
+        x = self
+        x += other if alpha == 1 else other * alpha
+        return x
 
     def sub_(self, other: Any, *, alpha: Any = 1) -> Tensor:
         """self -= alpha * other, in place."""
-        return self._in_place(other if alpha == 1 else other * alpha, "subtract", "sub_")
+        x = self
+        x -= other if alpha == 1 else other * alpha
+        return x
 
     def mul_(self, other: Any) -> Tensor:
-        return self._in_place(other, "multiply", "mul_")
+        x = self
+        x *= other
+        return x
 
     def div_(self, other: Any) -> Tensor:
-        return self._in_place(other, "divide", "div_")
+        x = self
+        x /= other
+        return x
 
     def fill_(self, value: Any) -> Tensor:
         """Every element set to `value`, in place."""
@@ -410,13 +394,3 @@ def _rebuild(data: bytes, dtype: str, shape: tuple[int, ...]) -> Tensor:
 
 
 _C._set_tensor_class(Tensor)
-
-
-_BINARY_CODES: dict[str, int] = {}
-
-
-def _binary_code(name: str) -> int:
-    """The core's number for the binary operation `name`."""
-    if not _BINARY_CODES:
-        _BINARY_CODES.update((n, code) for code, n in enumerate(_C.binary_op_names()))
-    return _BINARY_CODES[name]
