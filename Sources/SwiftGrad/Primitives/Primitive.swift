@@ -27,10 +27,23 @@ protocol Primitive: Hashable {
     /// The gradient flowing to input `i` when the result `result` receives
     /// `cotangent`; nil when none flows (the input is not differentiable).
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ cotangent: Tensor, wrt i: Int) throws -> Tensor?
+
+    /// Calls `body` with the gradient of each input that `wanted` picks and
+    /// that one flows to. By default one `vjp` call per input; a primitive
+    /// whose rule computes them together (a custom op) calls it once.
+    func forEachVJP(_ inputs: [Tensor], _ result: Tensor, _ cotangent: Tensor, wanted: (Int) -> Bool,
+                    _ body: (Int, Tensor) throws -> Void) throws
 }
 
 extension Primitive {
     func view(of inputs: [NDArray], _ output: TensorType) throws -> NDArray? { nil }
+
+    func forEachVJP(_ inputs: [Tensor], _ result: Tensor, _ cotangent: Tensor, wanted: (Int) -> Bool,
+                    _ body: (Int, Tensor) throws -> Void) throws {
+        for i in inputs.indices where wanted(i) {
+            if let g = try vjp(inputs, result, cotangent, wrt: i) { try body(i, g) }
+        }
+    }
 
     /// The output for concrete inputs: a view, or a new array computed into.
     func value(of inputs: [NDArray], _ output: TensorType) throws -> NDArray {
