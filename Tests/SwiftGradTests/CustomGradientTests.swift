@@ -127,6 +127,6 @@ final class CustomGradientTests: XCTestCase {
         assertClose(x.grad, [6, 12])
         let y = try x * 2
         try y.setRequiresGrad(true)  // already does: allowed
-        assertThrows(.type, "only leaf tensors") { try y.setRequiresGrad(false) }
+        assertThrows(.type, "only concrete leaf tensors") { try y.setRequiresGrad(false) }
     }
 }

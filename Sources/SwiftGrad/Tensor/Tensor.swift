@@ -162,7 +162,7 @@ public final class Tensor {
         if case .node = origin, storedValue != nil, requiresGrad {
             guard flag else {
                 throw SwiftGradError.type(
-                    "requires_grad", "only leaf tensors can stop requiring grad; this one is the result of \(node?.primitive.name ?? "an operation") (use detach() for its value without history)")
+                    "requires_grad", "only concrete leaf tensors can stop requiring grad; this one is the result of \(node?.primitive.name ?? "an operation") (use detach() for its value without history)")
             }
             return
         }
