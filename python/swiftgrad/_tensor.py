@@ -230,6 +230,32 @@ class Tensor(_C._Tensor):
         not require grad are leaves, as in PyTorch)."""
         return not self.requires_grad or not _C._op_name(self)
 
+    def retain_grad(self) -> None:
+        """Keeps this non-leaf's gradient in .grad after backward (leaves
+        keep theirs anyway), as PyTorch's retain_grad."""
+        _C._retain_grad(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        """Whether backward stores this non-leaf's gradient in .grad."""
+        return _C._retains_grad(self)
+
+    def register_hook(self, hook: Any) -> RemovableHandle:
+        """Calls hook(grad) with this tensor's gradient each time a
+        backward pass (or swiftgrad.grad) computes it, before it is used or
+        accumulated; a tensor the hook returns replaces the gradient. The
+        handle's remove() takes the hook off. A hook that refers to its
+        own tensor keeps both alive until it is removed."""
+        def call(grad: Tensor) -> Any:
+            result = hook(grad)
+            if result is None or isinstance(result, Tensor):
+                return result
+            import swiftgrad
+
+            return swiftgrad.asarray(result, dtype=grad.dtype)
+
+        return RemovableHandle(self, _C._register_hook(self, call))
+
     # ---- in place: x op= y writes into x's memory (symbolic tensors,
     # which have none, get a new node as x = x op y)
 
@@ -355,6 +381,28 @@ class Tensor(_C._Tensor):
         if self.name is not None:
             text += f", name={self.name!r}"
         return text + ")"
+
+
+class RemovableHandle:
+    """What register_hook returns: remove() takes the hook off."""
+
+    __slots__ = ("_tensor", "id")
+
+    def __init__(self, tensor: Tensor, id: int) -> None:
+        self._tensor: Tensor | None = tensor
+        self.id = id
+
+    def remove(self) -> None:
+        """Removes the hook; removing it again does nothing."""
+        if self._tensor is not None:
+            _C._remove_hook(self._tensor, self.id)
+            self._tensor = None
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.remove()
 
 
 class GradFn:
