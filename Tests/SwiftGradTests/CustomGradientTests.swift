@@ -46,6 +46,7 @@ final class CustomGradientTests: XCTestCase {
         let x = try Tensor.placeholder(.float64, shape: [nil], name: "x")
         let y = try cube(x)
         XCTAssertEqual(y.kind, .symbolic)
+        XCTAssertEqual(y.expression(), "cube(x)")
         let cost = try y.sum()
         let f = try Function(inputs: [x], outputs: [cost, try grad(cost, wrt: [x])[0]])
         let out = try f([try vector([1, 2])])
@@ -128,5 +129,23 @@ final class CustomGradientTests: XCTestCase {
         let y = try x * 2
         try y.setRequiresGrad(true)  // already does: allowed
         assertThrows(.type, "only concrete leaf tensors") { try y.setRequiresGrad(false) }
+    }
+}
+
+extension CustomGradientTests {
+    func testGradientsHandedBackWithoutCreateGraphCarryNoHistory() throws {
+        // A vjp returning a saved input as it is: the leaf must not end up
+        // holding itself (or any graph) as its gradient.
+        let passInput = CustomOp(name: "pass_input", forward: { xs in try xs[0] * 2 }, vjp: { xs, _, _ in [xs[0]] })
+        let x = try vector([1, 2])
+        try x.setRequiresGrad(true)
+        try passInput(x).sum().backward()
+        let g = try XCTUnwrap(x.grad)
+        XCTAssertFalse(g === x)
+        XCTAssertFalse(g.requiresGrad)
+        assertClose(g, [1, 2])
+        let symbolic = CustomOp(name: "symbolic_grad", forward: { xs in xs[0] },
+                                vjp: { xs, _, _ in [try Tensor.placeholder(.float64, shape: [2])] })
+        assertThrows(.type, "[symbolic_grad]", "placeholder", "over values") { try symbolic(x).sum().backward() }
     }
 }

@@ -147,11 +147,12 @@ final class GradHooks {
         var g = gradient
         for (_, body) in hooks {
             guard let replacement = try body(g) else { continue }
-            guard replacement.dtype == g.dtype, replacement.shape == g.shape else {
+            guard replacement.dtype == g.dtype, replacement.shape == g.shape,
+                  replacement.kind == .value || g.kind != .value else {
                 throw SwiftGradError.value(
                     "hook", "a hook on a \(tensor.summary) returned a \(replacement.summary) for a \(g.summary) gradient")
             }
-            g = replacement
+            g = GradMode.isEnabled || !replacement.requiresGrad ? replacement : try replacement.detached()
         }
         return g
     }

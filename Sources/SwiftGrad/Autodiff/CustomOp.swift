@@ -48,9 +48,11 @@ public final class CustomOp {
 }
 
 /// The primitive of a ``CustomOp``: equal only to itself.
-struct Custom: Primitive {
+struct Custom: Primitive, CustomReflectable {
     let op: CustomOp
     var name: String { op.name }
+    // Printed by its name alone: the closures are not parameters.
+    var customMirror: Mirror { Mirror(self, children: [:]) }
 
     static func == (a: Custom, b: Custom) -> Bool { a.op === b.op }
     func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(op)) }
@@ -130,7 +132,14 @@ struct Custom: Primitive {
                 throw SwiftGradError.value(
                     name, "the custom op's vjp returned a gradient of shape \(describe(gs)) for input \(i) of shape \(describe(xs))")
             }
-            return g.dtype == x.dtype ? g : try g.cast(to: x.dtype)
+            guard g.kind == .value || cotangent.kind != .value else {
+                throw SwiftGradError.type(
+                    name, "the custom op's vjp returned a \(g.summary) for input \(i) in a backward pass over values")
+            }
+            let converted = g.dtype == x.dtype ? g : try g.cast(to: x.dtype)
+            // Without createGraph no gradient carries history (a vjp may
+            // hand back a saved input, which would then hold itself).
+            return GradMode.isEnabled || !converted.requiresGrad ? converted : try converted.detached()
         }
     }
 }
