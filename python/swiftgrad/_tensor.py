@@ -230,6 +230,28 @@ class Tensor(_C._Tensor):
         not require grad are leaves, as in PyTorch)."""
         return not self.requires_grad or not _C._op_name(self)
 
+    @property
+    def grad(self) -> Tensor | None:
+        """The gradient backward() accumulated into this leaf (or into a
+        non-leaf that retains it), or None. Reading it on a non-leaf that
+        does not warns, as PyTorch does: backward leaves it None."""
+        g = _GRAD.__get__(self, Tensor)
+        if g is None and self.requires_grad and not self.is_leaf and not self.retains_grad:
+            import warnings
+
+            warnings.warn("the .grad of a tensor that is not a leaf is not filled by backward(); "
+                          "call retain_grad() on it first, or read the leaf's .grad", UserWarning,
+                          stacklevel=2)
+        return g
+
+    @grad.setter
+    def grad(self, value: Any) -> None:
+        _GRAD.__set__(self, value)
+
+    @grad.deleter
+    def grad(self) -> None:
+        _GRAD.__set__(self, None)
+
     def retain_grad(self) -> None:
         """Keeps this non-leaf's gradient in .grad after backward (leaves
         keep theirs anyway), as PyTorch's retain_grad."""
@@ -449,5 +471,7 @@ _CPU = (1, 0)  # DLPack's kDLCPU, device 0
 def _rebuild(data: bytes, dtype: str, shape: tuple[int, ...]) -> Tensor:
     return _C._from_bytes(data, _dtypes.as_dtype(dtype, "unpickle")._code, shape)
 
+
+_GRAD = _C._Tensor.grad  # the extension's descriptor, under Tensor.grad
 
 _C._set_tensor_class(Tensor)

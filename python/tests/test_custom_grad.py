@@ -343,6 +343,10 @@ def test_retain_grad_keeps_a_non_leaf_gradient():
     x = leaf([1.0, 2.0])
     y = x * 3
     assert not y.retains_grad and not y.is_leaf
+    (y * 1.0).sum().backward()
+    with pytest.warns(UserWarning, match="not a leaf"):
+        assert y.grad is None
+    x.grad = None
     y.retain_grad()
     assert y.retains_grad
     (y * y).sum().backward()
