@@ -23,6 +23,10 @@
  * record the graph; sg_tensor_backward() walks it and accumulates into the
  * leaves' gradients, read with sg_tensor_grad().
  *
+ * Custom operations (sg_custom_op_new) are a forward and a vjp callback,
+ * recorded like any operation; sg_gradcheck compares a function's
+ * gradients with central differences.
+ *
  * Symbolic graphs (Theano style): sg_tensor_new_placeholder() and
  * sg_tensor_new_shared() make leaves without a fixed value; the same
  * operations then build graph nodes; sg_grad() differentiates a graph into

@@ -86,6 +86,16 @@ def test_function_values_gradients_and_second_order():
     np.testing.assert_allclose(np.asarray(sg.grad(g.sum(), x)), 6 * np.array(X))
 
 
+def test_function_transforms_see_custom_ops():
+    x, t = sg.asarray([1.0, 2.0]), sg.asarray([1.0, 0.5])
+    value, tangent = sg.func.jvp(Cube.apply, (x,), (t,))
+    np.testing.assert_allclose(np.asarray(value), [1.0, 8.0])
+    np.testing.assert_allclose(np.asarray(tangent), [3.0, 6.0])
+    np.testing.assert_allclose(np.asarray(sg.func.jacobian(Cube.apply)(x)), np.diag([3.0, 12.0]))
+    np.testing.assert_allclose(np.asarray(sg.func.hessian(lambda v: Cube.apply(v).sum())(x)),
+                               np.diag([6.0, 12.0]))
+
+
 def test_saved_output_carries_the_second_derivative():
     x = leaf([0.0, 1.0])
     (g,) = sg.grad(Exp.apply(x).sum(), [x], create_graph=True)
