@@ -2385,7 +2385,12 @@ tensor_set_value(PyObject *self, PyObject *value)
         }
         return NULL;
     }
-    sg_status status = sg_tensor_set_value(HANDLE(self), HANDLE(t));
+    /* Waits for compiled functions that update the variable, which may be
+     * running Python callbacks (custom ops) that need the GIL. */
+    sg_status status;
+    Py_BEGIN_ALLOW_THREADS
+    status = sg_tensor_set_value(HANDLE(self), HANDLE(t));
+    Py_END_ALLOW_THREADS
     Py_DECREF(t);
     if (status != SG_OK)
         return raise_status(status);

@@ -457,3 +457,37 @@ def test_against_pytorch():
     np.testing.assert_allclose(np.asarray(y.grad), ty.grad.detach().numpy())
     np.testing.assert_allclose(np.asarray(gx), tgx.detach().numpy())
     np.testing.assert_allclose(np.asarray(x.grad), tx.grad.numpy())
+
+
+def test_set_value_waits_for_a_function_running_python_callbacks():
+    """A compiled function that updates W runs a Python forward (taking
+    the GIL) while it holds W's update lock; W.set_value from another
+    thread waits for it without holding the GIL, so neither blocks the
+    other for good."""
+    import faulthandler
+    import time
+
+    class Slow(sg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            if x._kind == sg._swiftgrad.KIND_VALUE:
+                time.sleep(0.3)  # releases the GIL, as I/O would
+            return x * 1.0
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    W = sg.shared([1.0])
+    x = sg.placeholder((None,))
+    f = sg.function([x], Slow.apply(x).sum(), updates=[(W, W * 2)])
+    faulthandler.dump_traceback_later(60, exit=True)  # a deadlock fails instead of hanging
+    try:
+        caller = threading.Thread(target=f, args=([1.0],))
+        caller.start()
+        time.sleep(0.1)
+        W.set_value([5.0])
+        caller.join()
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+    assert W.get_value().tolist() == [5.0]
