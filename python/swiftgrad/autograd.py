@@ -21,8 +21,10 @@ written with swiftgrad operations: the op's result is then symbolic.
 
 The forward runs with recording off, as PyTorch's does. Tensors saved for
 backward (or returned as residuals) that are the forward's own inputs or
-output are handed to backward as the recorded ones, so second derivatives
+outputs are handed to backward as the recorded ones, so second derivatives
 flow through them; other saved tensors are constants to the backward.
+Several outputs (a tuple) are packed into one flat result inside the op
+and sliced back out.
 Exceptions raised in forward or backward reach the caller unchanged, with
 the library's message, which names the op, as a note.
 """
@@ -30,6 +32,7 @@ the library's message, which names the op, as a note.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -49,34 +52,38 @@ class _Input:
 
 
 class _Output:
-    """A saved tensor that is the forward's output."""
+    """A saved tensor that is the forward's output `index`."""
 
-    __slots__ = ()
+    __slots__ = ("index",)
+
+    def __init__(self, index: int) -> None:
+        self.index = index
 
 
-def _mark(value: Any, inputs: Sequence[Tensor], output: Tensor) -> Any:
-    """`value` with the forward's inputs and output replaced by markers,
-    so the ctx holds no reference that would keep the recorded graph."""
+def _mark(value: Any, inputs: Sequence[Tensor], outputs: Sequence[Tensor]) -> Any:
+    """`value` with the forward's inputs and outputs replaced by markers,
+    so what backward keeps holds no reference to the recorded graph."""
     if isinstance(value, Tensor):
-        if value is output:
-            return _Output()
+        for i, y in enumerate(outputs):
+            if value is y:
+                return _Output(i)
         for i, x in enumerate(inputs):
             if value is x:
                 return _Input(i)
         return value
     if isinstance(value, (tuple, list)):
-        return type(value)(_mark(v, inputs, output) for v in value)
+        return type(value)(_mark(v, inputs, outputs) for v in value)
     return value
 
 
-def _resolve(value: Any, inputs: Sequence[Tensor], output: Tensor) -> Any:
-    """The markers of `value` replaced by the recorded inputs and output."""
+def _resolve(value: Any, inputs: Sequence[Tensor], outputs: Sequence[Tensor]) -> Any:
+    """The markers of `value` replaced by the recorded inputs and outputs."""
     if isinstance(value, _Input):
         return inputs[value.index]
     if isinstance(value, _Output):
-        return output
+        return outputs[value.index]
     if isinstance(value, (tuple, list)):
-        return type(value)(_resolve(v, inputs, output) for v in value)
+        return type(value)(_resolve(v, inputs, outputs) for v in value)
     return value
 
 
@@ -91,34 +98,70 @@ def _gradient(g: Any, like: Tensor, op: str) -> Tensor | None:
         raise TypeError(f"[{op}] a gradient must be a Tensor or None, not {type(g).__name__}") from None
 
 
-def _apply(name: str, args: Sequence[Any], forward: Callable[..., Any],
-           backward: Callable[[Sequence[Tensor], Tensor, Tensor], Sequence[Any]]) -> Tensor:
+def _apply(name: str, args: Sequence[Any], forward: Callable[[list[Any]], tuple[Any, Any]],
+           backward: Callable[[Any, Any], Any]) -> Any:
     """Applies a custom op over the Tensor arguments of `args`; the others
     are passed through to `forward` and get no gradient.
-    forward(full_args, tensor_inputs) -> Tensor; backward(tensor_inputs,
-    output, cotangent) -> one gradient per argument."""
+
+    forward(args) gives (output, saved): the output is a Tensor or a tuple
+    of them; `saved` (tensors in any nesting of tuples and lists) comes
+    back as backward(saved, cotangent), with the forward's inputs and
+    outputs in it replaced by the recorded ones. The cotangent is a tuple
+    for a tuple of outputs. backward gives one gradient per argument.
+
+    Several outputs travel through the op packed into one flat tensor and
+    are sliced back out, so each gets its own gradient; they need one
+    floating dtype and known shapes."""
+    import swiftgrad
+
     positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+    state: dict[str, Any] = {"shapes": None}
+
+    def unpack(packed: Tensor) -> tuple[Tensor, ...]:
+        if state["shapes"] is None:
+            return (packed,)
+        pieces, start = [], 0
+        for shape in state["shapes"]:
+            n = math.prod(shape)
+            pieces.append(swiftgrad.reshape(packed[start:start + n], shape))
+            start += n
+        return tuple(pieces)
 
     def op_forward(*xs: Tensor) -> Tensor:
         full = list(args)
         for p, x in zip(positions, xs):
             full[p] = x
-        out = forward(full, xs)
-        if isinstance(out, (tuple, list)):
-            raise TypeError(f"[{name}] the forward must return one Tensor; several outputs are not supported")
-        if not isinstance(out, Tensor):
-            raise TypeError(f"[{name}] the forward must return a Tensor, not {type(out).__name__}")
-        return out
+        out, saved = forward(full)
+        several = isinstance(out, (tuple, list))
+        outs = tuple(out) if several else (out,)
+        if not outs or not all(isinstance(o, Tensor) for o in outs):
+            got = type(out).__name__ if not several else "a tuple of " + ", ".join(type(o).__name__ for o in outs)
+            raise TypeError(f"[{name}] the forward must return a Tensor or a tuple of them, not {got}")
+        state["saved"] = _mark(saved, xs, outs)
+        if not several:
+            state["shapes"] = None
+            return out
+        dtypes = {o.dtype for o in outs}
+        if len(dtypes) != 1 or not swiftgrad.isdtype(outs[0].dtype, "real floating"):
+            raise TypeError(f"[{name}] several outputs need one real floating dtype, "
+                            f"got {', '.join(str(o.dtype) for o in outs)}")
+        if any(None in o.shape for o in outs):
+            raise TypeError(f"[{name}] several outputs need known shapes: call it on values")
+        state["shapes"] = [o.shape for o in outs]
+        return swiftgrad.concat([swiftgrad.reshape(o, (-1,)) for o in outs])
 
     def op_vjp(xs: Sequence[Tensor], output: Tensor, cotangent: Tensor) -> list[Any]:
-        grads = backward(xs, output, cotangent)
+        cotangents = unpack(cotangent)
+        g = cotangents if state["shapes"] is not None else cotangents[0]
+        grads = backward(_resolve(state["saved"], xs, unpack(output)), g)
         grads = tuple(grads) if isinstance(grads, (tuple, list)) else (grads,)
         if len(grads) != len(args):
             raise ValueError(f"[{name}] the backward returned {len(grads)} gradients for "
                              f"{len(args)} arguments of the forward")
         return [_gradient(grads[p], xs[k], name) for k, p in enumerate(positions)]
 
-    return _C._custom_apply(name, op_forward, op_vjp, [args[p] for p in positions])
+    result = _C._custom_apply(name, op_forward, op_vjp, [args[p] for p in positions])
+    return result if state["shapes"] is None else unpack(result)
 
 
 class FunctionCtx:
@@ -128,7 +171,6 @@ class FunctionCtx:
         self.needs_input_grad: tuple[bool, ...] = ()
         self._to_save: tuple[Any, ...] = ()
         self._saved: tuple[Any, ...] | None = None
-        self._recorded: tuple[Sequence[Tensor], Tensor] | None = None
 
     def save_for_backward(self, *tensors: Any) -> None:
         """Keeps `tensors` for backward, read back as ctx.saved_tensors."""
@@ -136,9 +178,9 @@ class FunctionCtx:
 
     @property
     def saved_tensors(self) -> tuple[Any, ...]:
-        if self._saved is None or self._recorded is None:
+        if self._saved is None:
             raise RuntimeError("saved_tensors are available in backward only")
-        return tuple(_resolve(t, *self._recorded) for t in self._saved)
+        return self._saved
 
     def mark_non_differentiable(self, *tensors: Any) -> None:
         """Accepted for PyTorch compatibility: integer results carry no
@@ -148,9 +190,10 @@ class FunctionCtx:
 class Function:
     """A function with a hand-written backward (torch.autograd.Function):
     subclass it with static `forward(ctx, *args)` and `backward(ctx,
-    grad)`, which returns one gradient (or None) per argument of forward,
-    and call `apply(*args)`. Tensor arguments are differentiated; others
-    are passed through and get None."""
+    *grads)`, which gets one gradient per output and returns one gradient
+    (or None) per argument of forward, and call `apply(*args)`. Tensor
+    arguments are differentiated; others are passed through and get None.
+    forward may return a tuple of tensors of one floating dtype."""
 
     @staticmethod
     def forward(ctx: FunctionCtx, *args: Any) -> Any:
@@ -161,27 +204,24 @@ class Function:
         raise NotImplementedError("a Function subclass defines backward(ctx, grad) to be differentiated")
 
     @classmethod
-    def apply(cls, *args: Any) -> Tensor:
-        name = cls.__name__
+    def apply(cls, *args: Any) -> Any:
         ctx = FunctionCtx()
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
 
-        def forward(full: list[Any], xs: Sequence[Tensor]) -> Tensor:
-            ctx._to_save, ctx._saved = (), None
-            out = cls.forward(ctx, *full)
-            if isinstance(out, Tensor):
-                ctx._saved = _mark(ctx._to_save, xs, out)
+        def forward(full: list[Any]) -> tuple[Any, Any]:
             ctx._to_save = ()
-            return out
+            out = cls.forward(ctx, *full)
+            saved, ctx._to_save = ctx._to_save, ()
+            return out, saved
 
-        def backward(xs: Sequence[Tensor], output: Tensor, g: Tensor) -> Any:
-            ctx._recorded = (xs, output)
+        def backward(saved: Any, g: Any) -> Any:
+            ctx._saved = saved
             try:
-                return cls.backward(ctx, g)
+                return cls.backward(ctx, *g) if isinstance(g, tuple) else cls.backward(ctx, g)
             finally:
-                ctx._recorded = None
+                ctx._saved = None
 
-        return _apply(name, args, forward, backward)
+        return _apply(cls.__name__, args, forward, backward)
 
 
 class custom_vjp:
@@ -199,6 +239,7 @@ class custom_vjp:
 
     Calls run `fwd` (its residuals are kept for `bwd`); Tensor arguments
     are differentiated, others passed through (their gradient is ignored).
+    An output that is a tuple of tensors gets a tuple of cotangents.
     """
 
     def __init__(self, fun: Callable[..., Any]) -> None:
@@ -217,19 +258,15 @@ class custom_vjp:
         fwd, bwd = self.fwd, self.bwd
         if fwd is None or bwd is None:
             raise TypeError(f"[{name}] no vjp is defined: call {name}.defvjp(fwd, bwd) first")
-        state: dict[str, Any] = {}
 
-        def forward(full: list[Any], xs: Sequence[Tensor]) -> Tensor:
+        def forward(full: list[Any]) -> tuple[Any, Any]:
             pair = fwd(*full)
             if not isinstance(pair, tuple) or len(pair) != 2:
                 raise TypeError(f"[{name}] fwd must return (output, residuals)")
-            out, residuals = pair
-            if isinstance(out, Tensor):
-                state["residuals"] = _mark(residuals, xs, out)
-            return out
+            return pair
 
-        def backward(xs: Sequence[Tensor], output: Tensor, g: Tensor) -> Any:
-            grads = bwd(_resolve(state["residuals"], xs, output), g)
+        def backward(residuals: Any, g: Any) -> Any:
+            grads = bwd(residuals, g)
             if not isinstance(grads, (tuple, list)):
                 raise TypeError(f"[{name}] bwd must return a tuple with one gradient per argument, "
                                 f"not {type(grads).__name__}")
