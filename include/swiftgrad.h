@@ -179,6 +179,21 @@ sg_status sg_tensor_from_buffer(void *data, const int64_t *shape,
                                 sg_dtype dtype, void (*release)(void *),
                                 void *context, sg_tensor **out);
 
+/* Flags of sg_tensor_from_buffer_v2. */
+typedef enum sg_buffer_flag {
+    /* The library never writes into the memory: in-place writes into the
+     * tensor (sg_index_set, sg_binary_update) fail with SG_ERROR_VALUE. */
+    SG_BUFFER_READ_ONLY = 1
+} sg_buffer_flag;
+
+/* sg_tensor_from_buffer with `flags`, sg_buffer_flag values or-ed together
+ * (0 is sg_tensor_from_buffer); unknown flags fail with SG_ERROR_VALUE. */
+sg_status sg_tensor_from_buffer_v2(void *data, const int64_t *shape,
+                                   const int64_t *strides, size_t ndim,
+                                   sg_dtype dtype, unsigned flags,
+                                   void (*release)(void *), void *context,
+                                   sg_tensor **out);
+
 /* A new 0-dimensional tensor holding `value` converted to `dtype`. For a
  * scalar of any dtype without going through double (an int64 above 2^53,
  * a complex number), call sg_tensor_from_data with ndim 0, or
@@ -311,6 +326,17 @@ typedef enum {
 /* sg_grad with `flags`, a bitwise or of sg_grad_flags (0: as sg_grad). */
 sg_status sg_gradients(const sg_tensor *cost, const sg_tensor *const *wrt,
                        size_t n, unsigned flags, sg_tensor **grads);
+
+/* Forward mode (Theano's Rop, JAX's jvp): writes to results[i] how much
+ * outputs[i] moves, to first order, when each inputs[j] moves by
+ * tangents[j] (of inputs[j]'s shape), for noutputs outputs. Eager outputs
+ * must have been computed from inputs that require grad (so the graph was
+ * recorded); symbolic ones give symbolic results. Inputs must be real
+ * floating point; an output that does not depend on them gets zeros. */
+sg_status sg_jvp(const sg_tensor *const *outputs, size_t noutputs,
+                 const sg_tensor *const *inputs,
+                 const sg_tensor *const *tangents, size_t ninputs,
+                 sg_tensor **results);
 
 /* Turns recording of eager graphs on or off for this thread (PyTorch's
  * no_grad); writes the previous setting to `previous` unless it is NULL. */
@@ -549,6 +575,14 @@ const char *sg_binary_op_name(sg_binary_op op);
 sg_status sg_unary(sg_unary_op op, const sg_tensor *x, sg_tensor **out);
 sg_status sg_binary(sg_binary_op op, const sg_tensor *a, const sg_tensor *b,
                     sg_tensor **out);
+
+/* x = x op other, written into x's own memory (x += y): views of x see
+ * the change and its storage's version counter moves on. The result must
+ * keep x's dtype and shape (other broadcasts to x). x must be a concrete
+ * tensor in writable memory; one that requires grad only while recording
+ * is off (sg_autograd_set_enabled(false), as under PyTorch's no_grad). */
+sg_status sg_binary_update(sg_binary_op op, sg_tensor *x,
+                           const sg_tensor *other);
 
 /* Each element of x limited to [min, max] (the Array API's clip); either
  * bound may be NULL for none. Bounds broadcast against x and are

@@ -78,6 +78,20 @@ public func sgGradients(_ cost: OpaquePointer?, _ wrt: UnsafePointer<OpaquePoint
     }
 }
 
+@_cdecl("sg_jvp")
+public func sgJVP(_ outputs: UnsafePointer<OpaquePointer?>?, _ outputCount: Int,
+                  _ inputs: UnsafePointer<OpaquePointer?>?, _ tangents: UnsafePointer<OpaquePointer?>?,
+                  _ inputCount: Int, _ results: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
+    guarded("sg_jvp") { call in
+        let outputs = try call.tensors(outputs, outputCount, "outputs")
+        let inputs = try call.tensors(inputs, inputCount, "inputs")
+        let tangents = try call.tensors(tangents, inputCount, "tangents")
+        guard outputCount > 0 else { return }
+        let results = try call.pointer(results, "results")
+        for (i, t) in try jvp(outputs, wrt: inputs, tangents: tangents).enumerated() { results[i] = t.retainedHandle }
+    }
+}
+
 @_cdecl("sg_autograd_set_enabled")
 public func sgAutogradSetEnabled(_ enabled: Bool, _ previous: UnsafeMutablePointer<Bool>?) -> sg_status {
     previous?.pointee = GradMode.isEnabled

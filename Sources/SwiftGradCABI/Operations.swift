@@ -22,6 +22,16 @@ public func sgBinary(_ op: sg_binary_op, _ a: OpaquePointer?, _ b: OpaquePointer
     }
 }
 
+@_cdecl("sg_binary_update")
+public func sgBinaryUpdate(_ op: sg_binary_op, _ x: OpaquePointer?, _ other: OpaquePointer?) -> sg_status {
+    guarded("sg_binary_update") { call in
+        guard op.rawValue <= UInt32(Int32.max), let op = BinaryOp(rawValue: Int32(op.rawValue)) else {
+            throw SwiftGradError(.value, call.function, "unknown operation \(op.rawValue)")
+        }
+        try call.tensor(x, "x").update(op, call.tensor(other, "other"))
+    }
+}
+
 @_cdecl("sg_clip")
 public func sgClip(_ x: OpaquePointer?, _ min: OpaquePointer?, _ max: OpaquePointer?,
                    _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {

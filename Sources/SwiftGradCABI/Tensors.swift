@@ -33,6 +33,25 @@ public func sgTensorFromBuffer(_ data: UnsafeMutableRawPointer?, _ shape: Unsafe
     }
 }
 
+@_cdecl("sg_tensor_from_buffer_v2")
+public func sgTensorFromBufferV2(_ data: UnsafeMutableRawPointer?, _ shape: UnsafePointer<Int64>?,
+                                 _ strides: UnsafePointer<Int64>?, _ ndim: Int, _ dtype: sg_dtype, _ flags: UInt32,
+                                 _ release: (@convention(c) (UnsafeMutableRawPointer?) -> Void)?,
+                                 _ context: UnsafeMutableRawPointer?,
+                                 _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
+    guarded("sg_tensor_from_buffer_v2") { call in
+        let out = try call.pointer(out, "out")
+        let data = try call.pointer(data?.assumingMemoryBound(to: UInt8.self), "data")
+        let known = UInt32(SG_BUFFER_READ_ONLY.rawValue)
+        guard flags & ~known == 0 else { throw SwiftGradError(.value, call.function, "unknown flags \(flags)") }
+        let dtype = try call.dtype(dtype), shape = try call.integers(shape, ndim, "shape")
+        let strides = strides == nil ? nil : try call.integers(strides, ndim, "strides")
+        let array = try NDArray(borrowing: UnsafeMutableRawPointer(data), dtype: dtype, shape: shape, strides: strides,
+                                writable: flags & known == 0, release: release.map { release in { release(context) } })
+        out.pointee = Tensor(array).retainedHandle
+    }
+}
+
 @_cdecl("sg_tensor_from_scalar")
 public func sgTensorFromScalar(_ value: Double, _ dtype: sg_dtype,
                                _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {

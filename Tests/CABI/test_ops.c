@@ -875,6 +875,37 @@ static void test_borrowed_failures(void) {
     CHECK(released == 0);
 }
 
+/* A read-only borrowed buffer refuses writes and keeps its values; unknown
+ * flags are refused without taking the buffer. */
+static void test_borrowed_read_only(void) {
+    double buf[6] = {1, 2, 3, 4, 5, 6};
+    const double before[6] = {1, 2, 3, 4, 5, 6};
+    int released = 0;
+    sg_tensor *t = NULL, *one = NULL, *y = NULL;
+    sg_index all = {SG_INDEX_ELLIPSIS, false, false, 0, 0, 0, NULL};
+
+    CHECK_STATUS(sg_tensor_from_buffer_v2(buf, S23, NULL, 2, SG_DTYPE_FLOAT64, 2, count_release,
+                                          &released, &t), SG_ERROR_VALUE);
+    CHECK(t == NULL && released == 0);
+    CHECK_OK(sg_tensor_from_buffer_v2(buf, S23, NULL, 2, SG_DTYPE_FLOAT64, SG_BUFFER_READ_ONLY,
+                                      count_release, &released, &t));
+    CHECK_OK(sg_tensor_from_scalar(1.0, SG_DTYPE_FLOAT64, &one));
+    CHECK_STATUS(sg_binary_update(SG_BINARY_ADD, t, one), SG_ERROR_VALUE);
+    CHECK_ERROR_HAS("read-only");
+    CHECK_STATUS(sg_index_set(t, &all, 1, one), SG_ERROR_VALUE);
+    CHECK(memcmp(buf, before, sizeof buf) == 0);
+    /* reading works as for any tensor */
+    CHECK_OK(sg_binary(SG_BINARY_ADD, t, one, &y));
+    {
+        static const double want[] = {2, 3, 4, 5, 6, 7};
+        CHECK_TENSOR(y, S23, 2, want, 0);
+    }
+    sg_tensor_free(y);
+    sg_tensor_free(one);
+    sg_tensor_free(t);
+    CHECK(released == 1);
+}
+
 /* ------------------------------------------------------- data out */
 
 static void test_data_out(void) {
@@ -1273,6 +1304,113 @@ static void test_deep_graphs(void) {
     pthread_attr_destroy(&attr);
 }
 
+/* sg_binary_update writes x op other into x's memory: views see it, the
+ * operand broadcasts, an overlapping operand is read before it is
+ * overwritten, and what cannot be written in place is refused with x
+ * unchanged. */
+static void test_binary_update(void) {
+    static const double x0[] = {1, 2, 3, 4, 5, 6}, row[] = {10, 20, 30};
+    static const int64_t s3[] = {3};
+    double got[6];
+    sg_tensor *x = tensor64(x0, S23, 2), *r = tensor64(row, s3, 1), *view = NULL, *two = NULL;
+    sg_tensor *wide = NULL, *ph = NULL, *i32 = NULL, *half = NULL, *lead = NULL, *tail = NULL;
+    sg_index second_row = {SG_INDEX_INTEGER, false, false, 1, 0, 0, NULL};
+    sg_index from1 = {SG_INDEX_SLICE, true, false, 1, 0, 1, NULL};
+    sg_index upto2 = {SG_INDEX_SLICE, false, true, 0, 2, 1, NULL};
+    int32_t ints[] = {1, 2, 3};
+    bool previous;
+
+    CHECK_OK(sg_index_get(x, &second_row, 1, &view));
+    CHECK_OK(sg_binary_update(SG_BINARY_ADD, x, r)); /* (2,3) += (3,) */
+    {
+        static const double want[] = {11, 22, 33, 14, 25, 36}, want_view[] = {14, 25, 36};
+        CHECK_TENSOR(x, S23, 2, want, 0);
+        CHECK_TENSOR(view, s3, 1, want_view, 0);
+    }
+    /* into a view: only its elements change */
+    CHECK_OK(sg_tensor_from_scalar(2.0, SG_DTYPE_FLOAT64, &two));
+    CHECK_OK(sg_binary_update(SG_BINARY_MULTIPLY, view, two));
+    {
+        static const double want[] = {11, 22, 33, 28, 50, 72};
+        CHECK_TENSOR(x, S23, 2, want, 0);
+    }
+    /* x[1:] -= x[:2] along one row of the view: NumPy reads the operand first */
+    CHECK_OK(sg_index_get(view, &from1, 1, &tail));
+    CHECK_OK(sg_index_get(view, &upto2, 1, &lead));
+    CHECK_OK(sg_binary_update(SG_BINARY_SUBTRACT, tail, lead));
+    {
+        static const double want[] = {11, 22, 33, 28, 22, 22};
+        CHECK_TENSOR(x, S23, 2, want, 0);
+    }
+    /* refusals leave x as it was */
+    CHECK_OK(sg_tensor_copy_data(x, got, sizeof got));
+    {
+        static const int64_t s23x[] = {2, 2, 3};
+        double big[12] = {0};
+        CHECK_OK(sg_tensor_from_data(big, s23x, 3, SG_DTYPE_FLOAT64, &wide));
+    }
+    CHECK_STATUS(sg_binary_update(SG_BINARY_ADD, x, wide), SG_ERROR_VALUE); /* would grow x */
+    CHECK(strstr(sg_last_error(), "add_") != NULL);
+    CHECK_OK(sg_tensor_from_data(ints, s3, 1, SG_DTYPE_INT32, &i32));
+    CHECK_STATUS(sg_binary_update(SG_BINARY_DIVIDE, i32, i32), SG_ERROR_TYPE); /* float result */
+    CHECK_STATUS(sg_binary_update((sg_binary_op)1000, x, r), SG_ERROR_VALUE);
+    CHECK_STATUS(sg_binary_update(SG_BINARY_ADD, NULL, r), SG_ERROR_NULL);
+    CHECK_STATUS(sg_binary_update(SG_BINARY_ADD, x, NULL), SG_ERROR_NULL);
+    CHECK_OK(sg_tensor_new_placeholder(SG_DTYPE_FLOAT64, S23, 2, "p", &ph));
+    CHECK_STATUS(sg_binary_update(SG_BINARY_ADD, ph, r), SG_ERROR_TYPE);
+    CHECK_STATUS(sg_binary_update(SG_BINARY_ADD, x, ph), SG_ERROR_TYPE);
+    CHECK_OK(sg_tensor_set_requires_grad(x, true));
+    CHECK_STATUS(sg_binary_update(SG_BINARY_ADD, x, r), SG_ERROR_TYPE); /* recording */
+    CHECK_TENSOR(x, S23, 2, got, 0);
+    /* with recording off, as under no_grad, a leaf that requires grad updates */
+    CHECK_OK(sg_autograd_set_enabled(false, &previous));
+    CHECK_OK(sg_tensor_from_scalar(0.5, SG_DTYPE_FLOAT64, &half));
+    CHECK_OK(sg_binary_update(SG_BINARY_MULTIPLY, x, half));
+    CHECK_OK(sg_autograd_set_enabled(previous, NULL));
+    {
+        static const double want[] = {5.5, 11, 16.5, 14, 11, 11};
+        CHECK_TENSOR(x, S23, 2, want, 0);
+    }
+    sg_tensor_free(x); sg_tensor_free(r); sg_tensor_free(view); sg_tensor_free(two);
+    sg_tensor_free(wide); sg_tensor_free(ph); sg_tensor_free(i32); sg_tensor_free(half);
+    sg_tensor_free(lead); sg_tensor_free(tail);
+}
+
+/* sg_jvp refuses what it cannot push, naming what is wrong; an output that
+ * does not depend on the inputs gets zeros. */
+static void test_jvp_errors(void) {
+    static const int64_t s3[] = {3}, s2[] = {2};
+    static const double zeros[] = {0, 0, 0};
+    double x[] = {1, 2, 3};
+    int64_t k[] = {1, 2, 3};
+    sg_tensor *t = NULL, *wrong = NULL, *ints = NULL, *y = NULL, *other = NULL, *out = NULL;
+
+    CHECK_OK(sg_tensor_from_data(x, s3, 1, SG_DTYPE_FLOAT64, &t));
+    CHECK_OK(sg_tensor_set_requires_grad(t, true));
+    CHECK_OK(sg_tensor_from_data(x, s2, 1, SG_DTYPE_FLOAT64, &wrong));
+    CHECK_OK(sg_tensor_from_data(k, s3, 1, SG_DTYPE_INT64, &ints));
+    CHECK_OK(sg_unary(SG_UNARY_EXP, t, &y));
+    CHECK_STATUS(sg_jvp((const sg_tensor *const[]){y}, 1, (const sg_tensor *const[]){t},
+                        (const sg_tensor *const[]){wrong}, 1, &out), SG_ERROR_VALUE);
+    CHECK_ERROR_HAS("tangent 0");
+    CHECK_STATUS(sg_jvp((const sg_tensor *const[]){y}, 1, (const sg_tensor *const[]){ints},
+                        (const sg_tensor *const[]){ints}, 1, &out), SG_ERROR_TYPE);
+    CHECK_STATUS(sg_jvp((const sg_tensor *const[]){y}, 1, (const sg_tensor *const[]){t},
+                        (const sg_tensor *const[]){t}, 1, NULL), SG_ERROR_NULL);
+    CHECK_STATUS(sg_jvp(NULL, 1, (const sg_tensor *const[]){t}, (const sg_tensor *const[]){t}, 1, &out),
+                 SG_ERROR_NULL);
+    CHECK(out == NULL);
+    /* exp(other) does not depend on t */
+    CHECK_OK(sg_tensor_from_data(x, s3, 1, SG_DTYPE_FLOAT64, &other));
+    sg_tensor_free(y);
+    CHECK_OK(sg_unary(SG_UNARY_EXP, other, &y));
+    CHECK_OK(sg_jvp((const sg_tensor *const[]){y}, 1, (const sg_tensor *const[]){t},
+                    (const sg_tensor *const[]){t}, 1, &out));
+    CHECK_TENSOR(out, s3, 1, zeros, 0);
+    sg_tensor_free(out); sg_tensor_free(y); sg_tensor_free(other);
+    sg_tensor_free(t); sg_tensor_free(wrong); sg_tensor_free(ints);
+}
+
 int main(void) {
     size_t i;
     test_names();
@@ -1285,6 +1423,7 @@ int main(void) {
     test_borrowed_strided();
     test_borrowed_lifetime();
     test_borrowed_failures();
+    test_borrowed_read_only();
     test_data_out();
     test_kinds();
     test_pow_negative_base();
@@ -1293,5 +1432,7 @@ int main(void) {
     test_matmul_edges();
     test_gradient_cycles();
     test_deep_graphs();
+    test_binary_update();
+    test_jvp_errors();
     return CHECK_DONE();
 }

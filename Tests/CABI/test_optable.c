@@ -3,7 +3,8 @@
  * through the C ABI. For every row: the op is in the library's registry
  * under its name; each of the 13 dtypes works exactly when the row lists
  * it (otherwise SG_ERROR_TYPE naming the op); and for differentiable rows,
- * float64 gradients from sg_tensor_backward match central differences.
+ * float64 gradients from sg_tensor_backward and forward-mode products
+ * from sg_jvp match central differences.
  */
 #include <math.h>
 
@@ -117,6 +118,58 @@ static void check_gradient(const row *r, unsigned *state) {
     for (i = 0; i < r->arity; i++) sg_tensor_free(t[i]);
 }
 
+/* f(x) into y, for float64 operands. */
+static void values(const row *r, double x[2][N], double *y) {
+    static const int64_t shape[] = {N};
+    sg_tensor *t[2] = {NULL, NULL}, *out;
+    int i;
+    for (i = 0; i < r->arity; i++) CHECK_OK(sg_tensor_from_data(x[i], shape, 1, SG_DTYPE_FLOAT64, &t[i]));
+    CHECK_OK(apply(r, t, &out));
+    CHECK_OK(sg_tensor_copy_data(out, y, N * sizeof(double)));
+    sg_tensor_free(out);
+    for (i = 0; i < r->arity; i++) sg_tensor_free(t[i]);
+}
+
+/* Forward mode: sg_jvp of f at x along tangents v against central
+ * differences (f(x + hv) - f(x - hv)) / 2h. */
+static void check_jvp(const row *r, unsigned *state) {
+    static const int64_t shape[] = {N};
+    double x[2][N], v[2][N], moved[2][N], up[N], down[N], pushed[N], lo, hi;
+    const double h = 1e-6;
+    sg_tensor *t[2] = {NULL, NULL}, *tv[2] = {NULL, NULL}, *y, *result = NULL;
+    int i, j;
+    for (i = 0; i < r->arity; i++) {
+        domain(r, i, &lo, &hi);
+        for (j = 0; j < N; j++) {
+            x[i][j] = uniform(state, lo, hi);
+            v[i][j] = uniform(state, -1, 1);
+        }
+        CHECK_OK(sg_tensor_from_data(x[i], shape, 1, SG_DTYPE_FLOAT64, &t[i]));
+        CHECK_OK(sg_tensor_set_requires_grad(t[i], true));
+        CHECK_OK(sg_tensor_from_data(v[i], shape, 1, SG_DTYPE_FLOAT64, &tv[i]));
+    }
+    CHECK_OK(apply(r, t, &y));
+    CHECK_OK(sg_jvp((const sg_tensor *const[]){y}, 1, (const sg_tensor *const *)t,
+                    (const sg_tensor *const *)tv, (size_t)r->arity, &result));
+    CHECK_OK(sg_tensor_copy_data(result, pushed, sizeof pushed));
+    for (i = 0; i < r->arity; i++)
+        for (j = 0; j < N; j++) moved[i][j] = x[i][j] + h * v[i][j];
+    values(r, moved, up);
+    for (i = 0; i < r->arity; i++)
+        for (j = 0; j < N; j++) moved[i][j] = x[i][j] - h * v[i][j];
+    values(r, moved, down);
+    for (j = 0; j < N; j++)
+        if (!(fabs(pushed[j] - (up[j] - down[j]) / (2 * h)) <= 1e-6 * (1 + fabs(pushed[j]))))
+            CHECK_FAIL_AT("[%s] jvp[%d] = %.10g, central differences give %.10g", r->op, j, pushed[j],
+                          (up[j] - down[j]) / (2 * h));
+    sg_tensor_free(result);
+    sg_tensor_free(y);
+    for (i = 0; i < r->arity; i++) {
+        sg_tensor_free(t[i]);
+        sg_tensor_free(tv[i]);
+    }
+}
+
 static void check_dtypes(const row *r) {
     static const int64_t shape[] = {2};
     static const unsigned char zeros[2 * 16] = {0};
@@ -179,7 +232,10 @@ int main(int argc, char **argv) {
 
     for (i = 0; i < count; i++) {
         check_dtypes(&rows[i]);
-        if (rows[i].grad >= 1) check_gradient(&rows[i], &state);
+        if (rows[i].grad >= 1) {
+            check_gradient(&rows[i], &state);
+            check_jvp(&rows[i], &state);
+        }
     }
     return CHECK_DONE();
 }

@@ -92,7 +92,7 @@ static void fail(const char *what) {
 }
 
 static int trace = -1; /* FUZZ_TRACE set: print each call and its arguments */
-#define MAXCALLS 64
+#define MAXCALLS 96
 static unsigned long tally[MAXCALLS][8];
 
 static void trace_array(const char *what, const int64_t *a, size_t n) {
@@ -872,7 +872,10 @@ static sg_status call_describe(void) {
     X(function_input, call_function_input())                                   \
     X(free_tensor, (put(NULL), SG_OK))                                         \
     X(free_function, (put_function(NULL), SG_OK))                              \
-    X(describe, call_describe())
+    X(describe, call_describe())                                               \
+    X(binary_update, sg_binary_update(BINOP(), T(), TC()))                    \
+    X(jvp, sg_jvp((const sg_tensor *const[]){TC()}, 1, (const sg_tensor *const[]){T()}, \
+                  (const sg_tensor *const[]){T()}, 1, OUT()))
 
 #define DEFINE(name, expr) \
     static void op_##name(void) { done((expr), 0); }

@@ -29,6 +29,15 @@ final class CustomGradientTests: XCTestCase {
         assertClose(gg, [6, -12, 3])
     }
 
+    func testForwardModeTransposesTheUsersVjp() throws {
+        let x = try vector([1, -2, 0.5]), t = try vector([1, 0.5, 2])
+        let y = try cube(x)
+        XCTAssertFalse(y.requiresGrad)
+        // Forward mode needs a recorded graph: x must require grad.
+        try x.setRequiresGrad(true)
+        assertClose(try jvp([try cube(x)], wrt: [x], tangents: [t])[0], [3, 6, 1.5])
+    }
+
     func testVjpUsesTheResultAndSeveralInputs() throws {
         // f(a, b) = exp(a) * b: its vjp reuses the result.
         let op = CustomOp(name: "exp_times", forward: { xs in try xs[0].exp() * xs[1] },

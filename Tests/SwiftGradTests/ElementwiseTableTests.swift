@@ -108,6 +108,34 @@ final class ElementwiseTableTests: XCTestCase {
         }
     }
 
+    /// jvp rules (forward mode) against central differences along random
+    /// tangents, in float64, eagerly and symbolically.
+    func testForwardMode() throws {
+        var random = SplitMix64(state: 9)
+        let h = 1e-6
+        for row in TableRow.all where row.gradOrder >= 1 {
+            let x = (0..<row.arity).map { i in (0..<3).map { _ in Double.random(in: row.domain(i), using: &random) } }
+            let v = (0..<row.arity).map { _ in (0..<3).map { _ in Double.random(in: -1...1, using: &random) } }
+            func at(_ step: Double) throws -> [Double] {
+                try row.apply(zip(x, v).map { xi, vi in try Tensor(zip(xi, vi).map { $0 + step * $1 }, shape: [3]) }).scalars ?? []
+            }
+            let expected = zip(try at(h), try at(-h)).map { ($0 - $1) / (2 * h) }
+
+            let leaves = try x.map { try Tensor($0, shape: [3]) }
+            for leaf in leaves { try leaf.setRequiresGrad(true) }
+            let tangents = try v.map { try Tensor($0, shape: [3]) }
+            let eager = try jvp([row.apply(leaves)], wrt: leaves, tangents: tangents)[0]
+            assertClose(eager.scalars, expected, tolerance: 1e-6, "\(row.op) eager jvp")
+
+            let placeholders = try x.map { _ in try Tensor.placeholder(.float64, shape: [3]) }
+            let directions = try v.map { _ in try Tensor.placeholder(.float64, shape: [3]) }
+            let symbolic = try Function(inputs: placeholders + directions,
+                                        outputs: jvp([row.apply(placeholders)], wrt: placeholders, tangents: directions))
+            let pushed = try symbolic((x + v).map { try Tensor($0, shape: [3]) })[0]
+            assertClose(pushed.scalars, expected, tolerance: 1e-6, "\(row.op) symbolic jvp")
+        }
+    }
+
     /// vjp rules against central differences, in float64, eagerly and
     /// symbolically; second order where the row asks for it.
     func testGradients() throws {

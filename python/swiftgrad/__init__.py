@@ -233,6 +233,24 @@ def grad(cost: Tensor, wrt: Tensor | Sequence[Tensor], *, create_graph: _builtin
     return grads[0] if single else grads
 
 
+def jvp(outputs: Tensor | Sequence[Tensor], wrt: Tensor | Sequence[Tensor],
+        tangents: Any) -> Any:
+    """Forward mode over a graph (Theano's Rop): how much each output moves,
+    to first order, when each tensor of `wrt` moves by its tangent. One
+    tensor for one output, a list for a list. Symbolic graphs give symbolic
+    results a function can compile; eager outputs need `wrt` to require
+    grad while they are computed (see swiftgrad.func.jvp for functions)."""
+    single = isinstance(outputs, Tensor)
+    outs = [outputs] if single else list(outputs)
+    xs = [wrt] if isinstance(wrt, Tensor) else list(wrt)
+    ts = [tangents] if isinstance(wrt, Tensor) else list(tangents)
+    if len(ts) != len(xs):
+        raise ValueError(f"[jvp] {len(xs)} inputs but {len(ts)} tangents")
+    ts = [t if isinstance(t, Tensor) else asarray(t, dtype=x.dtype) for x, t in zip(xs, ts)]
+    results = _C.jvp(outs, xs, ts)
+    return results[0] if single else results
+
+
 class no_grad(contextlib.ContextDecorator):
     """Turns off recording of eager graphs in this thread, as a context
     manager or a decorator (PyTorch's torch.no_grad):
@@ -341,7 +359,7 @@ _PUBLIC = [
     "prod", "var", "std", "max", "min", "argmax", "argmin", "all", "any",
     "cumulative_sum", "tensordot", "vecdot", "einsum", "matrix_transpose", "linalg",
     "result_type", "can_cast", "finfo", "iinfo", "isdtype",
-    "grad", "no_grad", "enable_grad", "func", "autograd", "custom_vjp", "gradcheck",
+    "grad", "jvp", "no_grad", "enable_grad", "func", "autograd", "custom_vjp", "gradcheck",
     "gradgradcheck", "placeholder", "shared", "function", "debugprint", "pp",
     # creation, random, sorting and sets
     "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like",

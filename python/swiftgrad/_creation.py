@@ -53,8 +53,10 @@ def asarray(obj: Any, /, *, dtype: Any = None, device: Any = None,
     it holds, unless `dtype` says otherwise.
 
     `copy`: True always copies; None copies only when needed; False never
-    copies and raises ValueError when a copy would be needed (Python data
-    and buffers are always copied into swiftgrad's memory).
+    copies and raises ValueError when a copy would be needed. Buffers in
+    native byte order share their memory with the tensor, as np.asarray
+    does (read-only buffers give read-only tensors); Python data is always
+    copied into swiftgrad's memory.
 
         >>> swiftgrad.asarray([[1, 2], [3, 4]], dtype="float32")
         array([[1., 2.],
@@ -71,12 +73,12 @@ def asarray(obj: Any, /, *, dtype: Any = None, device: Any = None,
         else:
             result = _C.astype(obj, want._code)
     else:
-        if copy is False:
-            raise ValueError(f"[asarray] a {type(obj).__name__} is copied into swiftgrad's "
-                             "memory; copy=False cannot be honoured")
+        mode = -1 if copy is None else int(copy)
         try:
-            result = _C.asarray(obj, -1 if want is None else want._code)
+            result = _C.asarray(obj, -1 if want is None else want._code, mode)
         except ValueError:
+            if copy is False:
+                raise
             # Sequences of arrays (NumPy's np.asarray([a, b])): as nested
             # lists, in the arrays' common dtype.
             found: list[Any] = []
@@ -110,7 +112,7 @@ def _copy(t: Tensor) -> Tensor:
     """A tensor with its own copy of t's value (symbolic tensors have none)."""
     if t._kind != _C.KIND_VALUE:
         return t
-    return _C.asarray(memoryview(t), t._dtype)
+    return _C.asarray(memoryview(t), t._dtype, 1)
 
 
 # ------------------------------------------------------------- constants

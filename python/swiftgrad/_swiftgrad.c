@@ -800,10 +800,48 @@ copy_elements(const Py_buffer *view, const buffer_format *f, char *dst,
     }
 }
 
-/* A tensor holding a copy of buffer data in its own dtype, converted to
- * `force` unless that is DTYPE_ANY. */
+/* How a tensor is made from buffer data (asarray's `copy`). */
+enum { COPY_IF_NEEDED = -1, COPY_NEVER = 0, COPY_ALWAYS = 1 };
+
+/* Called when the last tensor over a borrowed buffer goes, possibly on a
+ * thread without the GIL. */
+static void
+buffer_release(void *context)
+{
+    Py_buffer *view = context;
+    if (Py_IsInitialized()) {
+        PyGILState_STATE gil = PyGILState_Ensure();
+        PyBuffer_Release(view);
+        PyGILState_Release(gil);
+    }
+    PyMem_RawFree(view);
+}
+
+/* The buffer's strides in elements, if each is a whole number of them. */
+static int
+element_strides(const Py_buffer *view, int64_t *out)
+{
+    for (int i = 0; i < view->ndim; i++) {
+        Py_ssize_t step = view->strides != NULL ? view->strides[i] : 0;
+        if (view->strides == NULL) {
+            step = view->itemsize;
+            for (int j = i + 1; j < view->ndim; j++)
+                step *= view->shape[j];
+        }
+        if (step % view->itemsize != 0)
+            return 0;
+        out[i] = step / view->itemsize;
+    }
+    return 1;
+}
+
+/* A tensor for buffer data in its own dtype, converted to `force` unless
+ * that is DTYPE_ANY. Native data is shared, not copied (NumPy's
+ * np.asarray), unless `copy` is COPY_ALWAYS: the tensor then takes over
+ * `view` (leaving view->obj NULL, so the caller's release does nothing)
+ * and is read-only where the buffer is. */
 static PyObject *
-tensor_from_view(module_state *st, const Py_buffer *view, int force,
+tensor_from_view(module_state *st, Py_buffer *view, int force, int copy,
                  const char *op)
 {
     buffer_format f;
@@ -811,7 +849,7 @@ tensor_from_view(module_state *st, const Py_buffer *view, int force,
         return NULL;
     Py_ssize_t elsize = (Py_ssize_t)sg_dtype_itemsize(f.dtype);
 
-    int64_t shape[MAX_NDIM];
+    int64_t shape[MAX_NDIM], strides[MAX_NDIM];
     Py_ssize_t count = 1;
     int overflow = 0;
     for (int i = 0; i < view->ndim; i++) {
@@ -826,23 +864,62 @@ tensor_from_view(module_state *st, const Py_buffer *view, int force,
     if (overflow)
         return PyErr_NoMemory();
 
+    int native = !f.swap && !f.half && element_strides(view, strides);
+    int shareable = native && (force == DTYPE_ANY || force == (int)f.dtype);
+    if (copy == COPY_NEVER && !shareable) {
+        PyErr_Format(PyExc_ValueError,
+                     "[%s] this buffer's data must be copied (converted or "
+                     "realigned), and copy=False", op);
+        return NULL;
+    }
     sg_tensor *out = NULL;
     sg_status status;
+    if (shareable && copy != COPY_ALWAYS) {
+        Py_buffer *kept = PyMem_RawMalloc(sizeof *kept);
+        if (kept == NULL)
+            return PyErr_NoMemory();
+        *kept = *view;
+        status = sg_tensor_from_buffer_v2(
+            view->buf, shape, strides, (size_t)view->ndim, f.dtype,
+            view->readonly ? SG_BUFFER_READ_ONLY : 0, buffer_release, kept,
+            &out);
+        if (status == SG_OK)
+            view->obj = NULL; /* released with the tensor */
+        else
+            PyMem_RawFree(kept);
+        return tensor_result(st, status, out);
+    }
     if (!f.swap && !f.half && PyBuffer_IsContiguous(view, 'C')) {
         status = sg_tensor_from_data(view->buf, shape, (size_t)view->ndim,
                                      f.dtype, &out);
     }
     else {
-        char *data = PyMem_Malloc(count > 0 ? (size_t)(count * elsize) : 1);
+        size_t bytes = count > 0 ? (size_t)(count * elsize) : 1;
+        char *data = PyMem_Malloc(bytes);
         if (data == NULL)
             return PyErr_NoMemory();
-        copy_elements(view, &f, data, count);
+        sg_tensor *strided = NULL;
+        if (native && sg_tensor_from_buffer_v2(view->buf, shape, strides,
+                                               (size_t)view->ndim, f.dtype,
+                                               SG_BUFFER_READ_ONLY, NULL, NULL,
+                                               &strided) == SG_OK) {
+            /* the core's strided copy, far faster than one element at a time */
+            status = sg_tensor_copy_data(strided, data, bytes);
+            sg_tensor_free(strided);
+            if (status != SG_OK) {
+                PyMem_Free(data);
+                return raise_status(status);
+            }
+        }
+        else {
+            copy_elements(view, &f, data, count);
+        }
         status = sg_tensor_from_data(data, shape, (size_t)view->ndim, f.dtype,
                                      &out);
         PyMem_Free(data);
     }
     PyObject *t = tensor_result(st, status, out);
-    if (t == NULL || force == DTYPE_ANY)
+    if (t == NULL || force == DTYPE_ANY || force == (int)f.dtype)
         return t;
     PyObject *converted = convert_tensor(st, t, (sg_dtype)force);
     Py_DECREF(t);
@@ -1258,12 +1335,13 @@ tensor_from_numbers(module_state *st, const numbers *w, int target)
 }
 
 /* A tensor for `obj`, as a new reference. A tensor is itself; buffer data
- * keeps its dtype; Python numbers and nested lists take `weak` where their
- * kind fits (promoted_with_scalar), else their natural dtype. Unless
- * `force` is DTYPE_ANY, the result is converted to `force`. */
+ * keeps its dtype and is shared where `copy` allows (tensor_from_view);
+ * Python numbers and nested lists take `weak` where their kind fits
+ * (promoted_with_scalar), else their natural dtype. Unless `force` is
+ * DTYPE_ANY, the result is converted to `force`. */
 static PyObject *
-to_tensor(module_state *st, PyObject *obj, int weak, int force,
-          const char *op)
+to_tensor_copying(module_state *st, PyObject *obj, int weak, int force,
+                  int copy, const char *op)
 {
     if (is_tensor(st, obj))
         return force == DTYPE_ANY ? Py_NewRef(obj)
@@ -1272,9 +1350,15 @@ to_tensor(module_state *st, PyObject *obj, int weak, int force,
         Py_buffer view;
         if (PyObject_GetBuffer(obj, &view, PyBUF_RECORDS_RO) < 0)
             return NULL;
-        PyObject *result = tensor_from_view(st, &view, force, op);
+        PyObject *result = tensor_from_view(st, &view, force, copy, op);
         PyBuffer_Release(&view);
         return result;
+    }
+    if (copy == COPY_NEVER) {
+        PyErr_Format(PyExc_ValueError,
+                     "[%s] a %.100s is copied into swiftgrad's memory; "
+                     "copy=False cannot be honoured", op, Py_TYPE(obj)->tp_name);
+        return NULL;
     }
     if (!is_weak(obj) && !is_number_like(obj)) {
         PyErr_Format(PyExc_TypeError, "[%s] cannot convert %.100s to a tensor",
@@ -1292,6 +1376,13 @@ to_tensor(module_state *st, PyObject *obj, int weak, int force,
     PyObject *result = tensor_from_numbers(st, &w, target);
     numbers_free(&w);
     return result;
+}
+
+static PyObject *
+to_tensor(module_state *st, PyObject *obj, int weak, int force,
+          const char *op)
+{
+    return to_tensor_copying(st, obj, weak, force, COPY_IF_NEEDED, op);
 }
 
 /* `obj` converted as the operand of an operation with a tensor of
@@ -1397,7 +1488,7 @@ to_tensor_exact(module_state *st, PyObject *obj, sg_dtype want,
         PyObject *result = NULL;
         if (parse_format(&view, &f, op) == 0) {
             if (can_cast_safely(f.dtype, want))
-                result = tensor_from_view(st, &view, (int)want, op);
+                result = tensor_from_view(st, &view, (int)want, COPY_IF_NEEDED, op);
             else
                 *lossy = f.half ? "float16" : dtype_name(f.dtype);
         }
@@ -3349,16 +3440,19 @@ m_binary_op_names(PyObject *module, PyObject *unused)
 static PyObject *
 m_asarray(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    int dtype = DTYPE_ANY;
-    if (nargs < 1 || nargs > 2) {
+    int dtype = DTYPE_ANY, copy = COPY_IF_NEEDED;
+    if (nargs < 1 || nargs > 3) {
         PyErr_Format(PyExc_TypeError,
-                     "asarray() takes 1 or 2 arguments (%zd given)", nargs);
+                     "asarray() takes 1 to 3 arguments (%zd given)", nargs);
         return NULL;
     }
-    if (nargs == 2 && (parse_int(args[1], &dtype, "asarray") < 0 ||
+    if (nargs >= 2 && (parse_int(args[1], &dtype, "asarray") < 0 ||
                        check_dtype_code(dtype, 1) < 0))
         return NULL;
-    return to_tensor(get_state(module), args[0], DTYPE_ANY, dtype, "asarray");
+    if (nargs == 3 && parse_int(args[2], &copy, "asarray") < 0)
+        return NULL;
+    return to_tensor_copying(get_state(module), args[0], DTYPE_ANY, dtype,
+                             copy, "asarray");
 }
 
 /* unary(op, x) */
@@ -3379,6 +3473,33 @@ m_binary(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (check_nargs("binary", nargs, 3) < 0 || parse_int(args[0], &op, "binary") < 0)
         return NULL;
     return binary(get_state(module), (sg_binary_op)op, args[1], args[2]);
+}
+
+/* update(op, x, other): x = x op other in x's own memory (x += other);
+ * numbers take x's dtype. */
+static PyObject *
+m_update(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    module_state *st = get_state(module);
+    int op;
+    if (check_nargs("update", nargs, 3) < 0 || parse_int(args[0], &op, "update") < 0)
+        return NULL;
+    const char *name = sg_binary_op_name((sg_binary_op)op);
+    if (name == NULL || !is_tensor(st, args[1])) {
+        PyErr_SetString(PyExc_TypeError, "update(op, x, other) takes a binary op code and a tensor");
+        return NULL;
+    }
+    sg_dtype dtype;
+    if (get_dtype(HANDLE(args[1]), &dtype) < 0)
+        return NULL;
+    PyObject *other = scalar_operand(st, args[2], dtype, name);
+    if (other == NULL)
+        return NULL;
+    sg_status status = sg_binary_update((sg_binary_op)op, HANDLE(args[1]), HANDLE(other));
+    Py_DECREF(other);
+    if (status != SG_OK)
+        return raise_status(status);
+    Py_RETURN_NONE;
 }
 
 /* clip(x, min, max): None for no bound; numbers take x's dtype. */
@@ -3570,6 +3691,70 @@ done:
     PyMem_Free((void *)wrt);
     PyMem_Free(grads);
     Py_DECREF(seq);
+    return ret;
+}
+
+/* The tensors of a sequence, borrowed into a new array (NULL with an
+ * exception set on failure). */
+static const sg_tensor **
+tensor_array(module_state *st, PyObject *seq, const char *op, const char *what)
+{
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    const sg_tensor **out = PyMem_New(const sg_tensor *, (size_t)n + 1);
+    if (out == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
+        if (require_tensor(st, item, op, what) == NULL) {
+            PyMem_Free((void *)out);
+            return NULL;
+        }
+        out[i] = HANDLE(item);
+    }
+    return out;
+}
+
+/* jvp(outputs, inputs, tangents) -> list: sg_jvp */
+static PyObject *
+m_jvp(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("jvp", nargs, 3) < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    PyObject *seqs[3] = {NULL, NULL, NULL}, *ret = NULL;
+    const sg_tensor **arrays[3] = {NULL, NULL, NULL};
+    static const char *what[3] = {"each output", "each input", "each tangent"};
+    sg_tensor **results = NULL;
+    for (int k = 0; k < 3; k++) {
+        seqs[k] = PySequence_Fast(args[k], "[jvp] outputs, inputs and tangents must be sequences");
+        if (seqs[k] == NULL || (arrays[k] = tensor_array(st, seqs[k], "jvp", what[k])) == NULL)
+            goto done;
+    }
+    size_t nout = (size_t)PySequence_Fast_GET_SIZE(seqs[0]);
+    size_t nin = (size_t)PySequence_Fast_GET_SIZE(seqs[1]);
+    if ((size_t)PySequence_Fast_GET_SIZE(seqs[2]) != nin) {
+        PyErr_Format(PyExc_ValueError, "[jvp] %zu inputs but %zd tangents", nin,
+                     PySequence_Fast_GET_SIZE(seqs[2]));
+        goto done;
+    }
+    results = PyMem_New(sg_tensor *, nout + 1);
+    if (results == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    sg_status status = sg_jvp(arrays[0], nout, arrays[1], arrays[2], nin, results);
+    if (status != SG_OK)
+        raise_status(status);
+    else
+        ret = wrap_results(st, results, nout, 0);
+done:
+    for (int k = 0; k < 3; k++) {
+        PyMem_Free((void *)arrays[k]);
+        Py_XDECREF(seqs[k]);
+    }
+    PyMem_Free(results);
     return ret;
 }
 
@@ -5410,10 +5595,12 @@ static PyMethodDef module_methods[] = {
     {"binary_op_names", m_binary_op_names, METH_NOARGS,
      "The names of the binary operations, in the order of their numbers."},
     {"asarray", (PyCFunction)(void (*)(void))m_asarray, METH_FASTCALL,
-     "asarray(obj, dtype=-1): a tensor holding obj (a tensor is returned "
-     "as is)."},
+     "asarray(obj, dtype=-1, copy=-1): a tensor holding obj (a tensor is "
+     "returned as is); buffers are shared unless copy is 1 (0: never copy)."},
     {"unary", (PyCFunction)(void (*)(void))m_unary, METH_FASTCALL,
      "unary(op, x)"},
+    {"update", (PyCFunction)(void (*)(void))m_update, METH_FASTCALL,
+     "update(op, x, other): x = x op other written into x's memory."},
     {"binary", (PyCFunction)(void (*)(void))m_binary, METH_FASTCALL,
      "binary(op, a, b)"},
     {"clip", (PyCFunction)(void (*)(void))m_clip, METH_FASTCALL,
@@ -5467,6 +5654,8 @@ static PyMethodDef module_methods[] = {
      "astype(x, dtype)"},
     {"_tolist", (PyCFunction)(void (*)(void))m_tolist, METH_FASTCALL,
      "_tolist(t, edgeitems): nested lists, long axes cut to their edges."},
+    {"jvp", (PyCFunction)(void (*)(void))m_jvp, METH_FASTCALL,
+     "jvp(outputs, inputs, tangents) -> list: forward-mode products."},
     {"grad", (PyCFunction)(void (*)(void))m_grad, METH_FASTCALL,
      "grad(cost, wrt, flags=0) -> list"},
     {"placeholder", (PyCFunction)(void (*)(void))m_placeholder, METH_FASTCALL,

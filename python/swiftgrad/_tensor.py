@@ -284,6 +284,12 @@ class Tensor(_C._Tensor):
     def _in_place(self, other: Any, function: str, symbol: str) -> Tensor:
         import swiftgrad
 
+        if self._kind == _C.KIND_VALUE and function != "matmul":
+            try:
+                _C.update(_binary_code(function), self, other)
+            except (TypeError, ValueError) as e:  # name the operator written
+                raise type(e)(str(e).replace(f"[{function}_]", f"[{symbol}]", 1)) from None
+            return self
         result = getattr(swiftgrad, function)(self, other)
         if self._kind != _C.KIND_VALUE:
             return result
@@ -475,3 +481,13 @@ def _rebuild(data: bytes, dtype: str, shape: tuple[int, ...]) -> Tensor:
 _GRAD = _C._Tensor.grad  # the extension's descriptor, under Tensor.grad
 
 _C._set_tensor_class(Tensor)
+
+
+_BINARY_CODES: dict[str, int] = {}
+
+
+def _binary_code(name: str) -> int:
+    """The core's number for the binary operation `name`."""
+    if not _BINARY_CODES:
+        _BINARY_CODES.update((n, code) for code, n in enumerate(_C.binary_op_names()))
+    return _BINARY_CODES[name]

@@ -21,6 +21,7 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from . import _swiftgrad as _C
 from ._tensor import Tensor
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacobian", "hessian", "hvp"]
@@ -127,27 +128,25 @@ def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> Any:
 
 
 def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
-    """(f(*primals), J t): the Jacobian of f at primals times tangents,
-    forward mode as the transpose of reverse mode."""
+    """(f(*primals), J t): the Jacobian of f at primals times tangents, in
+    forward mode: each primitive's jvp rule pushes the tangents from the
+    primals to the output in one walk of the graph f recorded."""
     if len(primals) != len(tangents):
         raise ValueError(f"[jvp] {len(primals)} primals but {len(tangents)} tangents")
+    if not primals:
+        raise ValueError("[jvp] no primals")
     sg = _sg()
-    with _sg().enable_grad():
+    with sg.enable_grad():
         tracked, nested = _track(primals, range(len(primals)))
         out = f(*tracked)
         if not isinstance(out, Tensor):
             raise ValueError(f"[jvp] the function must return a tensor, got {type(out).__name__}")
-        u = (out * 0).detach()
-        u.requires_grad = True
-        pullback = sg.grad(sg.sum(out * u), tracked, create_graph=True, disconnected_inputs="ignore")
-        dot = None
-        for g, t in zip(pullback, tangents):
-            term = sg.sum(g * sg.asarray(t, dtype=g.dtype))
-            dot = term if dot is None else dot + term
-        if dot is None:
-            raise ValueError("[jvp] no primals")
-        # (J^T u) . t does not depend on u where J is 0: zeros then.
-        pushed = sg.grad(dot + sg.sum(u * 0), u, create_graph=nested)
+        ts = [sg.asarray(t, dtype=x.dtype) for x, t in zip(tracked, tangents)]
+        for i, (x, t) in enumerate(zip(tracked, ts)):
+            if t.shape != x.shape:
+                raise ValueError(f"[jvp] tangent {i} has shape {t.shape}, primal {i} has {x.shape}")
+        nested = nested or any(t.requires_grad for t in ts)
+        (pushed,) = _C.jvp([out], tracked, ts)
     return _plain(out, nested), _plain(pushed, nested)
 
 

@@ -24,7 +24,7 @@ def test_the_pytorch_training_loop_trains():
     x, y = xor_data()
     rng = np.random.default_rng(0)
     init = [rng.normal(0, 1, (2, 4)), np.zeros(4), rng.normal(0, 1, (4, 1)), np.zeros(1)]
-    params = [sg.asarray(p, requires_grad=True) for p in init]
+    params = [sg.asarray(p, copy=True, requires_grad=True) for p in init]
     W1, b1, W2, b2 = params
     ids = [id(p) for p in params]
     losses = []

@@ -214,13 +214,81 @@ def test_unsupported_formats_are_refused():
             sg.asarray(data)
 
 
-def test_strided_buffers():
+def test_strided_buffers_are_shared_as_numpy_shares_them():
     base = np.arange(24.0).reshape(4, 6)
     for view in (base[::2, ::-1], base.T, base[:, 1], np.broadcast_to(base[0], (3, 6)),
-                 base[1:3, 2:5], base.astype(np.float32)[::-1]):
+                 base[1:3, 2:5]):
         t = sg.asarray(view)
         np.testing.assert_array_equal(np.asarray(t), view)
-        assert not np.shares_memory(np.asarray(t), base)  # copied in
+        assert np.shares_memory(np.asarray(t), base)  # no copy, as np.asarray
+        assert np.asarray(t).strides == view.strides
+        copied = sg.asarray(view, copy=True)
+        np.testing.assert_array_equal(np.asarray(copied), view)
+        assert not np.shares_memory(np.asarray(copied), base)
+    flipped = base.astype(np.float32)[::-1]
+    np.testing.assert_array_equal(np.asarray(sg.asarray(flipped)), flipped)
+
+
+def test_shared_buffers_see_writes_both_ways():
+    a = np.zeros(4)
+    t = sg.asarray(a)
+    a[1] = 5.0
+    assert t.tolist() == [0.0, 5.0, 0.0, 0.0]
+    t[2] = 7.0
+    t += 1.0
+    np.testing.assert_array_equal(a, [1.0, 6.0, 8.0, 1.0])
+    # While the tensor holds the memory, its owner cannot resize it.
+    with pytest.raises(ValueError):
+        a.resize(8)
+    raw = bytearray(16)
+    shared = sg.asarray(memoryview(raw).cast("d"))
+    with pytest.raises(BufferError):
+        raw.extend(b"12345678")
+    del shared
+    raw.extend(b"12345678")
+    # The tensor keeps the memory alive after the array goes.
+    b = np.arange(3.0)
+    u = sg.asarray(b)
+    del b
+    assert (u * 2).tolist() == [0.0, 2.0, 4.0]
+
+
+def test_read_only_buffers_give_read_only_tensors():
+    a = np.arange(3.0)
+    a.flags.writeable = False
+    t = sg.asarray(a)
+    assert np.shares_memory(np.asarray(t), a)
+    with pytest.raises(ValueError, match=r"read-only"):
+        t[0] = 1.0
+    with pytest.raises(ValueError, match=r"read-only"):
+        t += 1.0
+    assert t.tolist() == [0.0, 1.0, 2.0]
+    broadcast = sg.asarray(np.broadcast_to(np.arange(2.0), (3, 2)))
+    with pytest.raises(ValueError, match=r"read-only"):
+        broadcast[0, 0] = 1.0
+    # bytes-like read-only memory
+    m = sg.asarray(memoryview(np.arange(4, dtype=np.int32).tobytes()).cast("i"))
+    assert m.tolist() == [0, 1, 2, 3]
+    with pytest.raises(ValueError, match=r"read-only"):
+        m[0] = 9
+
+
+def test_copy_false_refuses_what_must_be_copied():
+    swapped = np.arange(3.0).astype(">f8")
+    with pytest.raises(ValueError, match=r"copy=False"):
+        sg.asarray(swapped, copy=False)
+    with pytest.raises(ValueError, match=r"copy=False"):
+        sg.asarray(np.arange(3.0), dtype=sg.float32, copy=False)
+    with pytest.raises(ValueError, match=r"copy=False"):
+        sg.asarray([1.0, 2.0], copy=False)
+    a = np.arange(3.0)
+    assert np.shares_memory(np.asarray(sg.asarray(a, copy=False)), a)
+    # Misaligned strides (a packed record field) are copied when allowed.
+    packed = np.zeros(3, dtype=[("a", "u1"), ("b", "<f8")])
+    packed["b"] = [1.5, 2.5, 3.5]
+    assert sg.asarray(packed["b"]).tolist() == [1.5, 2.5, 3.5]
+    with pytest.raises(ValueError, match=r"copy=False"):
+        sg.asarray(packed["b"], copy=False)
 
 
 @settings(max_examples=60, deadline=None)

@@ -139,6 +139,13 @@ def test_vecdot_conjugates_first(dtype):
     ("...ij,...jk", [(2, 3, 4), (2, 4, 5)]),
     ("i...->...", [(3, 2, 2)]),
     ("...i,i", [(2, 3, 4), (4,)]),
+    # `...` broadcasts as NumPy's does: fewer axes, or length 1
+    ("...ij,...jk->...ik", [(5, 2, 3, 4), (2, 4, 3)]),
+    ("...ij,...jk->...ik", [(1, 3, 4), (6, 4, 2)]),
+    ("...ij,...j->...i", [(2, 1, 3, 4), (5, 4)]),
+    ("...ij,jk", [(3, 1, 2, 3), (3, 2)]),
+    ("...,...", [(3, 1), (4,)]),
+    ("i...,i...->...", [(2, 3, 1), (2, 4)]),
 ])
 def test_einsum(spec, shapes):
     xs = [data("float64", s, seed=i) for i, s in enumerate(shapes)]
@@ -153,8 +160,10 @@ def test_einsum_errors():
         sg.einsum("ij,jk", x, x)
     with pytest.raises(ValueError, match=r"^\[einsum\] label 'i' has lengths 2 and 3"):
         sg.einsum("ii", x)
-    with pytest.raises(ValueError, match=r"^\[einsum\] '...' in '...j' covers 0 axes"):
-        sg.einsum("...ij,...j", sg.asarray(np.ones((2, 2, 3))), sg.asarray(np.ones(3)))
+    with pytest.raises(ValueError, match=r"^\[einsum\] operands could not be broadcast together along '...' \(lengths 2 and 3\)"):
+        sg.einsum("...ij,...jk", sg.asarray(np.ones((2, 2, 3))), sg.asarray(np.ones((3, 3, 1))))
+    with pytest.raises(ValueError, match=r"^\[einsum\] subscripts '...ijk' name 3 axes"):
+        sg.einsum("...ijk", x)
     with pytest.raises(ValueError, match=r"^\[einsum\]"):
         sg.einsum("ijk", x)
 

@@ -238,6 +238,8 @@ OPS = [
        lambda a: np.einsum("ijk->j", a), [(2, 3, 4)]),
     Op("einsum_trace_ellipsis", lambda a, b: sg.einsum("...ii,...ij->...j", a, b),
        lambda a, b: np.einsum("...ii,...ij->...j", a, b), [(2, 3, 3), (2, 3, 4)], order=2),
+    Op("einsum_broadcast_ellipsis", lambda a, b: sg.einsum("...ij,...jk->...ik", a, b),
+       lambda a, b: np.einsum("...ij,...jk->...ik", a, b), [(3, 1, 2, 3), (2, 3, 2)], order=2),
     Op("outer", sg.linalg.outer, np.outer, [(3,), (4,)], order=2),
     # the linalg extension (matrices shifted or made symmetric so they are
     # well conditioned)
@@ -411,6 +413,38 @@ def test_second_order(op):
     for actual, e in zip(hvp(*xs), expected):
         np.testing.assert_allclose(np.asarray(actual), e,
                                    rtol=HESS_RTOL, atol=HESS_ATOL)
+
+
+def expected_jvp(op, xs, ts):
+    """(f(x + eps t) - f(x - eps t)) / 2 eps of the reference."""
+    ref = op.grad_ref or op.ref
+    plus = ref(*[x + EPS * t for x, t in zip(xs, ts)])
+    minus = ref(*[x - EPS * t for x, t in zip(xs, ts)])
+    return (np.asarray(plus) - np.asarray(minus)) / (2 * EPS)
+
+
+def tangents(op, xs):
+    rng = np.random.default_rng(zlib.crc32(op.name.encode()) + 2)
+    return [rng.uniform(-1, 1, x.shape) for x in xs]
+
+
+@pytest.mark.parametrize("op", [op for op in OPS if op.order >= 1],
+                         ids=[op.name for op in OPS if op.order >= 1])
+def test_jvp(op):
+    """Forward mode (each primitive's jvp rule), eager through
+    swiftgrad.func.jvp and symbolic through sg.jvp in a compiled function,
+    against central differences along the tangents."""
+    xs = inputs(op)
+    ts = tangents(op, xs)
+    expected = expected_jvp(op, xs, ts)
+    value, pushed = sg.func.jvp(op.fn, [sg.asarray(x) for x in xs], [sg.asarray(t) for t in ts])
+    np.testing.assert_allclose(np.asarray(value), op.ref(*xs), rtol=op.rtol, atol=op.atol)
+    assert pushed.shape == expected.shape
+    np.testing.assert_allclose(np.asarray(pushed), expected, rtol=GRAD_RTOL, atol=GRAD_ATOL)
+    ps = placeholders(op)
+    tps = [sg.placeholder(p.shape, name=f"t{i}") for i, p in enumerate(ps)]
+    f = sg.function(ps + tps, sg.jvp([op.fn(*ps)], ps, tps)[0])
+    np.testing.assert_allclose(np.asarray(f(*xs, *ts)), expected, rtol=GRAD_RTOL, atol=GRAD_ATOL)
 
 
 def test_table_covers_the_api():

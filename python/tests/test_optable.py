@@ -369,6 +369,24 @@ def test_symbolic_gradient(row):
         np.testing.assert_allclose(np.asarray(actual), e, rtol=GRAD_RTOL, atol=GRAD_ATOL)
 
 
+@pytest.mark.parametrize("row", DIFFERENTIABLE)
+def test_jvp(row):
+    """Forward mode: the op's jvp rule, eager and symbolic, against central
+    differences of the reference along random tangents."""
+    rng = np.random.default_rng(seed(row.op, "jvp"))
+    xs = inputs(row, "float64", [GRAD_SHAPE] * row.arity, rng)
+    ts = [rng.uniform(-1, 1, GRAD_SHAPE) for _ in xs]
+    ref = reference(row)
+    expected = (ref(*[x + EPS * t for x, t in zip(xs, ts)])
+                - ref(*[x - EPS * t for x, t in zip(xs, ts)])) / (2 * EPS)
+    _, pushed = sg.func.jvp(function(row), [sg.asarray(x) for x in xs], [sg.asarray(t) for t in ts])
+    np.testing.assert_allclose(np.asarray(pushed), expected, rtol=GRAD_RTOL, atol=GRAD_ATOL)
+    ps = placeholders(row)
+    tps = [sg.placeholder((None, None), name=f"t{i}") for i in range(row.arity)]
+    f = sg.function(ps + tps, sg.jvp([function(row)(*ps)], ps, tps)[0])
+    np.testing.assert_allclose(np.asarray(f(*xs, *ts)), expected, rtol=GRAD_RTOL, atol=GRAD_ATOL)
+
+
 @pytest.mark.parametrize("row", TWICE)
 def test_second_order(row):
     """grad of (grad · v), a Hessian-vector product, against central

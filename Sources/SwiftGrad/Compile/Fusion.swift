@@ -96,7 +96,8 @@ struct FusedElementwise: Primitive {
                         let destination = i == instructions.count - 1
                             ? NDArray(out.storage, out.dtype, shape: [length], strides: [1], offset: out.offset + start, count: length)
                             : NDArray(scratch[i], kernel.output, shape: [length], strides: [1], offset: 0, count: length)
-                        kernel.run(instruction.operands.map { values[$0] }, destination)
+                        let operands = instruction.operands
+                        kernel.run(values[operands[0]], operands.count > 1 ? values[operands[1]] : nil, into: destination)
                         values.append(destination)
                     }
                 }

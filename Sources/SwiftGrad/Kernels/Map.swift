@@ -1,14 +1,27 @@
 import CVectorMath
 
-// The elementwise loops. Each takes its body as a closure that is inlined
-// into the loop (the loops are `@inline(__always)` and called from code
-// specialized per element type), so the compiler sees the scalar function
-// and can vectorize the unit-stride case.
+// The elementwise loops. Each is generic over the scalar function's type
+// (a struct, never a closure), so every specialization calls the function
+// directly, inlines it into the row loop, and the compiler vectorizes the
+// unit-stride rows.
+
+/// A scalar function of one element.
+protocol ScalarMap {
+    associatedtype Input
+    associatedtype Output
+    func callAsFunction(_ x: Input) -> Output
+}
+
+/// A scalar function of two elements of one type.
+protocol ScalarZip {
+    associatedtype Input
+    associatedtype Output
+    func callAsFunction(_ a: Input, _ b: Input) -> Output
+}
 
 /// `out[i] = f(x[i])`; `x` has `out`'s shape (or broadcasts to it).
-@inline(__always)
-func mapLoop<T, U>(_ x: NDArray, into out: NDArray, _ f: (T) -> U) {
-    let src = x.pointer(T.self), dst = out.pointer(U.self)
+func mapLoop<F: ScalarMap>(_ x: NDArray, into out: NDArray, _ f: F) {
+    let src = x.pointer(F.Input.self), dst = out.pointer(F.Output.self)
     StridedLoop(shape: out.shape, out.strides, broadcastStrides(x, to: out.shape))
         .forEachRowInParallel { o, i, _, n, so, si, _ in
             let d = dst + o, s = src + i
@@ -25,9 +38,9 @@ func mapLoop<T, U>(_ x: NDArray, into out: NDArray, _ f: (T) -> U) {
 
 /// `mapLoop` for an elementary function that SLEEF vectorizes: unit-stride
 /// rows of float32 and float64 go to SLEEF, everything else to `f`.
-@inline(__always)
-func vectorMapLoop<T>(_ function: sg_vmath_function, _ x: NDArray, into out: NDArray, _ f: (T) -> T) {
-    let src = x.pointer(T.self), dst = out.pointer(T.self)
+func vectorMapLoop<F: ScalarMap>(_ function: sg_vmath_function, _ x: NDArray, into out: NDArray, _ f: F)
+where F.Input == F.Output {
+    let src = x.pointer(F.Input.self), dst = out.pointer(F.Output.self)
     StridedLoop(shape: out.shape, out.strides, broadcastStrides(x, to: out.shape))
         .forEachRowInParallel { o, i, _, n, so, si, _ in
             let d = dst + o, s = src + i
@@ -55,9 +68,8 @@ private func vectorized<T>(_ function: sg_vmath_function, _ x: UnsafeMutablePoin
 }
 
 /// `out[i] = f(a[i], b[i])` with `a` and `b` broadcast to `out`'s shape.
-@inline(__always)
-func zipLoop<T, U>(_ a: NDArray, _ b: NDArray, into out: NDArray, _ f: (T, T) -> U) {
-    let pa = a.pointer(T.self), pb = b.pointer(T.self), dst = out.pointer(U.self)
+func zipLoop<F: ScalarZip>(_ a: NDArray, _ b: NDArray, into out: NDArray, _ f: F) {
+    let pa = a.pointer(F.Input.self), pb = b.pointer(F.Input.self), dst = out.pointer(F.Output.self)
     StridedLoop(shape: out.shape, out.strides, broadcastStrides(a, to: out.shape), broadcastStrides(b, to: out.shape))
         .forEachRowInParallel { o, i, j, n, so, si, sj in
             let d = dst + o, x = pa + i, y = pb + j
@@ -76,6 +88,12 @@ func zipLoop<T, U>(_ a: NDArray, _ b: NDArray, into out: NDArray, _ f: (T, T) ->
         }
 }
 
+/// The function whose value is `value` everywhere (fills).
+struct ConstantMap<Input, Output>: ScalarMap {
+    let value: Output
+    @inline(__always) func callAsFunction(_: Input) -> Output { value }
+}
+
 /// Copies `x` into `out` (same shape, or broadcasting), converting each
 /// element to `out`'s dtype.
 func convert(_ x: NDArray, into out: NDArray) throws {
@@ -92,10 +110,12 @@ private struct ConvertFrom: ElementVisitor {
 private struct ConvertTo<T: Element>: ElementVisitor {
     let x: NDArray, out: NDArray
     func visit<U: Element>(_: U.Type) {
-        if T.self == U.self {
-            mapLoop(x, into: out) { (v: T) in v }
-        } else {
-            mapLoop(x, into: out) { (v: T) in U(converting: v) }
-        }
+        mapLoop(x, into: out, Converting<T, U>())
+    }
+}
+
+private struct Converting<T: Element, U: Element>: ScalarMap {
+    @inline(__always) func callAsFunction(_ x: T) -> U {
+        T.self == U.self ? unsafeBitCast(x, to: U.self) : U(converting: x)
     }
 }

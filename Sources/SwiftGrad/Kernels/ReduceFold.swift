@@ -36,12 +36,38 @@ struct ProductFold<T: NumberElement>: Fold {
 struct MaxFold<T: BoundedElement>: Fold {
     var identity: T { .lowest }
     @inline(__always) func combine(_ a: T, _ b: T) -> T { a.isUnordered || a > b ? a : b }
+    @inline(__always) func row(_ p: UnsafePointer<T>, _ n: Int, _ step: Int) -> T { laneFold(p, n, step) }
 }
 
 /// The smallest element; NaN wins, as in NumPy.
 struct MinFold<T: BoundedElement>: Fold {
     var identity: T { .highest }
     @inline(__always) func combine(_ a: T, _ b: T) -> T { a.isUnordered || a < b ? a : b }
+    @inline(__always) func row(_ p: UnsafePointer<T>, _ n: Int, _ step: Int) -> T { laneFold(p, n, step) }
+}
+
+extension Fold {
+    /// The row fold for an associative, commutative combine: eight
+    /// independent accumulators over unit-stride rows, so the loop is not
+    /// one long dependency chain and vectorizes.
+    @inline(__always)
+    func laneFold(_ p: UnsafePointer<Value>, _ n: Int, _ step: Int) -> Value {
+        var r0 = identity, r1 = identity, r2 = identity, r3 = identity
+        var r4 = identity, r5 = identity, r6 = identity, r7 = identity
+        var e = 0
+        if step == 1 {
+            while e &+ 8 <= n {
+                r0 = combine(r0, p[e]); r1 = combine(r1, p[e &+ 1])
+                r2 = combine(r2, p[e &+ 2]); r3 = combine(r3, p[e &+ 3])
+                r4 = combine(r4, p[e &+ 4]); r5 = combine(r5, p[e &+ 5])
+                r6 = combine(r6, p[e &+ 6]); r7 = combine(r7, p[e &+ 7])
+                e &+= 8
+            }
+        }
+        var total = combine(combine(combine(r0, r1), combine(r2, r3)), combine(combine(r4, r5), combine(r6, r7)))
+        while e < n { total = combine(total, p[e &* step]); e &+= 1 }
+        return total
+    }
 }
 
 struct AllFold: Fold {

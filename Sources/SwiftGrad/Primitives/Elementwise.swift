@@ -20,10 +20,14 @@ enum Derivative<Rule> {
     case none
 }
 
-/// A loop over one dtype: reads the inputs and writes `out`.
+/// A loop over one dtype: reads the operands (one or two) and writes `out`.
 struct ElementwiseKernel {
     let output: DType
-    let run: ([NDArray], NDArray) -> Void
+    /// `body(a, b, out)`; a unary kernel ignores `b`.
+    fileprivate let body: (NDArray, NDArray, NDArray) -> Void
+
+    func run(_ a: NDArray, _ b: NDArray? = nil, into out: NDArray) { body(a, b ?? a, out) }
+    func run(_ inputs: [NDArray], into out: NDArray) { body(inputs[0], inputs.count > 1 ? inputs[1] : inputs[0], out) }
 }
 
 /// Kernels indexed by the input dtype's raw value.
@@ -80,7 +84,7 @@ struct Unary: Primitive {
 
     func evaluate(_ inputs: [NDArray], into out: NDArray) throws {
         guard let kernel = op.definition.kernels[inputs[0].dtype] else { throw unsupported(name, inputs[0].dtype) }
-        kernel.run(inputs, out)
+        kernel.run(inputs, into: out)
     }
 
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
@@ -109,7 +113,7 @@ struct Binary: Primitive {
 
     func evaluate(_ inputs: [NDArray], into out: NDArray) throws {
         guard let kernel = op.definition.kernels[inputs[0].dtype] else { throw unsupported(name, inputs[0].dtype) }
-        kernel.run(inputs, out)
+        kernel.run(inputs, into: out)
     }
 
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
@@ -142,7 +146,7 @@ struct FullLike: Primitive {
         let out: NDArray, value: Scalar
         func visit<T: Element>(_: T.Type) {
             let x = T(value)
-            mapLoop(out, into: out) { (_: T) in x }
+            mapLoop(out, into: out, ConstantMap<T, T>(value: x))
         }
     }
 
@@ -182,9 +186,8 @@ protocol RealComparison { func callAsFunction<T: RealElement>(_ a: T, _ b: T) ->
 
 // MARK: Kernel makers
 
-// Each maker writes the scalar function into the loop as a closure literal
-// inside a function specialized for the family's map type, so the loop
-// calls it directly (and inlines it), never through a function pointer.
+// Each maker pins the family's generic function to one element type (the
+// `…At` structs below), so the loop is specialized with it and inlines it.
 
 extension KernelTable {
     init(_ entries: [(DType, ElementwiseKernel)]) {
@@ -194,44 +197,44 @@ extension KernelTable {
 
 /// A kernel over one input dtype.
 @inline(__always)
-private func kernel<T: Element, U: Element>(_: T.Type, _: U.Type, _ loop: @escaping ([NDArray], NDArray) -> Void) -> (DType, ElementwiseKernel) {
-    (T.dtype, ElementwiseKernel(output: U.dtype, run: loop))
+private func kernel<T: Element, U: Element>(_: T.Type, _: U.Type, _ loop: @escaping (NDArray, NDArray, NDArray) -> Void) -> (DType, ElementwiseKernel) {
+    (T.dtype, ElementwiseKernel(output: U.dtype, body: loop))
 }
 
 enum Kernels {
     static func integers<F: IntegerMap>(_ f: F) -> KernelTable {
         func k<T: IntegerElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
-            kernel(t, t) { i, o in mapLoop(i[0], into: o) { (x: T) in f(x) } }
+            kernel(t, t) { a, _, o in mapLoop(a, into: o, IntegerMapAt<F, T>(f: f)) }
         }
         return KernelTable([k(Int8.self), k(Int16.self), k(Int32.self), k(Int64.self), k(UInt8.self), k(UInt16.self), k(UInt32.self), k(UInt64.self)])
     }
 
     static func floats<F: FloatMap>(_ f: F) -> KernelTable {
         func k<T: FloatElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
-            if let v = f.vector { return kernel(t, t) { i, o in vectorMapLoop(v, i[0], into: o) { (x: T) in f(x) } } }
-            return kernel(t, t) { i, o in mapLoop(i[0], into: o) { (x: T) in f(x) } }
+            if let v = f.vector { return kernel(t, t) { a, _, o in vectorMapLoop(v, a, into: o, FloatMapAt<F, T>(f: f)) } }
+            return kernel(t, t) { a, _, o in mapLoop(a, into: o, FloatMapAt<F, T>(f: f)) }
         }
         return KernelTable([k(Float.self), k(Double.self)])
     }
 
     static func complexes<F: ComplexMap>(_ f: F) -> KernelTable {
         func k<T: ComplexElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
-            kernel(t, t) { i, o in mapLoop(i[0], into: o) { (x: T) in f(x) } }
+            kernel(t, t) { a, _, o in mapLoop(a, into: o, ComplexMapAt<F, T>(f: f)) }
         }
         return KernelTable([k(Complex<Float>.self), k(Complex<Double>.self)])
     }
 
     static func complexParts<F: ComplexPartMap>(_ f: F) -> KernelTable {
         func k<T: ComplexElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
-            kernel(t, T.Part.self) { i, o in mapLoop(i[0], into: o) { (x: T) in f(x) } }
+            kernel(t, T.Part.self) { a, _, o in mapLoop(a, into: o, ComplexPartMapAt<F, T>(f: f)) }
         }
         return KernelTable([k(Complex<Float>.self), k(Complex<Double>.self)])
     }
 
     static func floating<F: FloatingMap>(_ f: F) -> KernelTable {
         func k<T: FloatingElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
-            if let v = f.vector { return kernel(t, t) { i, o in vectorMapLoop(v, i[0], into: o) { (x: T) in f(x) } } }
-            return kernel(t, t) { i, o in mapLoop(i[0], into: o) { (x: T) in f(x) } }
+            if let v = f.vector { return kernel(t, t) { a, _, o in vectorMapLoop(v, a, into: o, FloatingMapAt<F, T>(f: f)) } }
+            return kernel(t, t) { a, _, o in mapLoop(a, into: o, FloatingMapAt<F, T>(f: f)) }
         }
         return KernelTable([k(Float.self), k(Double.self), k(Complex<Float>.self), k(Complex<Double>.self)])
     }
@@ -248,49 +251,49 @@ enum Kernels {
     /// `integerValue` (no integer is NaN or infinite).
     static func tests<F: FloatTest, C: ComplexTest>(_ f: F, _ c: C, integers integerValue: Bool) -> KernelTable {
         func k<T: FloatElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
-            kernel(t, Bool.self) { i, o in mapLoop(i[0], into: o) { (x: T) in f(x) } }
+            kernel(t, Bool.self) { a, _, o in mapLoop(a, into: o, FloatTestAt<F, T>(f: f)) }
         }
         func kc<T: ComplexElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
-            kernel(t, Bool.self) { i, o in mapLoop(i[0], into: o) { (x: T) in c(x) } }
+            kernel(t, Bool.self) { a, _, o in mapLoop(a, into: o, ComplexTestAt<C, T>(f: c)) }
         }
         func ki<T: IntegerElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
-            kernel(t, Bool.self) { _, o in mapLoop(o, into: o) { (_: Bool) in integerValue } }
+            kernel(t, Bool.self) { _, _, o in mapLoop(o, into: o, ConstantMap<Bool, Bool>(value: integerValue)) }
         }
         return KernelTable([k(Float.self), k(Double.self), kc(Complex<Float>.self), kc(Complex<Double>.self)]
                            + [ki(Int8.self), ki(Int16.self), ki(Int32.self), ki(Int64.self), ki(UInt8.self), ki(UInt16.self), ki(UInt32.self), ki(UInt64.self)])
     }
 
     /// Bool → bool.
-    static func booleans(_ f: @escaping (Bool) -> Bool) -> KernelTable {
-        KernelTable([kernel(Bool.self, Bool.self) { i, o in mapLoop(i[0], into: o, f) }])
+    static func booleans<F: ScalarMap>(_ f: F) -> KernelTable where F.Input == Bool, F.Output == Bool {
+        KernelTable([kernel(Bool.self, Bool.self) { a, _, o in mapLoop(a, into: o, f) }])
     }
 
     // Binary
 
     static func integers<F: IntegerZip>(_ f: F) -> KernelTable {
         func k<T: IntegerElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
-            kernel(t, t) { i, o in zipLoop(i[0], i[1], into: o) { (a: T, b: T) in f(a, b) } }
+            kernel(t, t) { a, b, o in zipLoop(a, b, into: o, IntegerZipAt<F, T>(f: f)) }
         }
         return KernelTable([k(Int8.self), k(Int16.self), k(Int32.self), k(Int64.self), k(UInt8.self), k(UInt16.self), k(UInt32.self), k(UInt64.self)])
     }
 
     static func floats<F: FloatZip>(_ f: F) -> KernelTable {
         func k<T: FloatElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
-            kernel(t, t) { i, o in zipLoop(i[0], i[1], into: o) { (a: T, b: T) in f(a, b) } }
+            kernel(t, t) { a, b, o in zipLoop(a, b, into: o, FloatZipAt<F, T>(f: f)) }
         }
         return KernelTable([k(Float.self), k(Double.self)])
     }
 
     static func floating<F: FloatingZip>(_ f: F) -> KernelTable {
         func k<T: FloatingElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
-            kernel(t, t) { i, o in zipLoop(i[0], i[1], into: o) { (a: T, b: T) in f(a, b) } }
+            kernel(t, t) { a, b, o in zipLoop(a, b, into: o, FloatingZipAt<F, T>(f: f)) }
         }
         return KernelTable([k(Float.self), k(Double.self), k(Complex<Float>.self), k(Complex<Double>.self)])
     }
 
     static func complexes<F: ComplexZip>(_ f: F) -> KernelTable {
         func k<T: ComplexElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
-            kernel(t, t) { i, o in zipLoop(i[0], i[1], into: o) { (a: T, b: T) in f(a, b) } }
+            kernel(t, t) { a, b, o in zipLoop(a, b, into: o, ComplexZipAt<F, T>(f: f)) }
         }
         return KernelTable([k(Complex<Float>.self), k(Complex<Double>.self)])
     }
@@ -301,7 +304,7 @@ enum Kernels {
 
     static func numbers<F: NumberZip>(_ f: F) -> KernelTable {
         func k<T: ComplexElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
-            kernel(t, t) { i, o in zipLoop(i[0], i[1], into: o) { (a: T, b: T) in f(a, b) } }
+            kernel(t, t) { a, b, o in zipLoop(a, b, into: o, NumberZipAt<F, T>(f: f)) }
         }
         return reals(NumberZipOnReals(f: f)) + KernelTable([k(Complex<Float>.self), k(Complex<Double>.self)])
     }
@@ -309,7 +312,7 @@ enum Kernels {
     /// Equality-like comparisons: every dtype, bool output.
     static func comparisons<F: ElementComparison>(_ f: F) -> KernelTable {
         func k<T: Element>(_ t: T.Type) -> (DType, ElementwiseKernel) {
-            kernel(t, Bool.self) { i, o in zipLoop(i[0], i[1], into: o) { (a: T, b: T) in f(a, b) } }
+            kernel(t, Bool.self) { a, b, o in zipLoop(a, b, into: o, ElementComparisonAt<F, T>(f: f)) }
         }
         return KernelTable([k(Bool.self), k(Float.self), k(Double.self), k(Complex<Float>.self), k(Complex<Double>.self)]
                            + [k(Int8.self), k(Int16.self), k(Int32.self), k(Int64.self), k(UInt8.self), k(UInt16.self), k(UInt32.self), k(UInt64.self)])
@@ -318,13 +321,13 @@ enum Kernels {
     /// Order comparisons: integers and real floats, bool output.
     static func orderings<F: RealComparison>(_ f: F) -> KernelTable {
         func k<T: RealElement>(_ t: T.Type) -> (DType, ElementwiseKernel) {
-            kernel(t, Bool.self) { i, o in zipLoop(i[0], i[1], into: o) { (a: T, b: T) in f(a, b) } }
+            kernel(t, Bool.self) { a, b, o in zipLoop(a, b, into: o, RealComparisonAt<F, T>(f: f)) }
         }
         return KernelTable([k(Float.self), k(Double.self)] + [k(Int8.self), k(Int16.self), k(Int32.self), k(Int64.self), k(UInt8.self), k(UInt16.self), k(UInt32.self), k(UInt64.self)])
     }
 
-    static func booleans(_ f: @escaping (Bool, Bool) -> Bool) -> KernelTable {
-        KernelTable([kernel(Bool.self, Bool.self) { i, o in zipLoop(i[0], i[1], into: o, f) }])
+    static func booleans<F: ScalarZip>(_ f: F) -> KernelTable where F.Input == Bool, F.Output == Bool {
+        KernelTable([kernel(Bool.self, Bool.self) { a, b, o in zipLoop(a, b, into: o, f) }])
     }
 }
 
@@ -336,3 +339,25 @@ private struct NumberMapOnComplexes<F: NumberMap>: ComplexMap { let f: F; func c
 private struct RealZipOnIntegers<F: RealZip>: IntegerZip { let f: F; func callAsFunction<T: IntegerElement>(_ a: T, _ b: T) -> T { f(a, b) } }
 private struct RealZipOnFloats<F: RealZip>: FloatZip { let f: F; func callAsFunction<T: FloatElement>(_ a: T, _ b: T) -> T { f(a, b) } }
 private struct NumberZipOnReals<F: NumberZip>: RealZip { let f: F; func callAsFunction<T: RealElement>(_ a: T, _ b: T) -> T { f(a, b) } }
+
+// A family's function pinned to one element type: what the loops take.
+private struct IntegerMapAt<F: IntegerMap, T: IntegerElement>: ScalarMap { let f: F; @inline(__always) func callAsFunction(_ x: T) -> T { f(x) } }
+private struct FloatMapAt<F: FloatMap, T: FloatElement>: ScalarMap { let f: F; @inline(__always) func callAsFunction(_ x: T) -> T { f(x) } }
+private struct ComplexMapAt<F: ComplexMap, T: ComplexElement>: ScalarMap { let f: F; @inline(__always) func callAsFunction(_ x: T) -> T { f(x) } }
+private struct ComplexPartMapAt<F: ComplexPartMap, T: ComplexElement>: ScalarMap { let f: F; @inline(__always) func callAsFunction(_ x: T) -> T.Part { f(x) } }
+private struct FloatingMapAt<F: FloatingMap, T: FloatingElement>: ScalarMap { let f: F; @inline(__always) func callAsFunction(_ x: T) -> T { f(x) } }
+private struct FloatTestAt<F: FloatTest, T: FloatElement>: ScalarMap { let f: F; @inline(__always) func callAsFunction(_ x: T) -> Bool { f(x) } }
+private struct ComplexTestAt<F: ComplexTest, T: ComplexElement>: ScalarMap { let f: F; @inline(__always) func callAsFunction(_ x: T) -> Bool { f(x) } }
+private struct IntegerZipAt<F: IntegerZip, T: IntegerElement>: ScalarZip { let f: F; @inline(__always) func callAsFunction(_ a: T, _ b: T) -> T { f(a, b) } }
+private struct FloatZipAt<F: FloatZip, T: FloatElement>: ScalarZip { let f: F; @inline(__always) func callAsFunction(_ a: T, _ b: T) -> T { f(a, b) } }
+private struct FloatingZipAt<F: FloatingZip, T: FloatingElement>: ScalarZip { let f: F; @inline(__always) func callAsFunction(_ a: T, _ b: T) -> T { f(a, b) } }
+private struct ComplexZipAt<F: ComplexZip, T: ComplexElement>: ScalarZip { let f: F; @inline(__always) func callAsFunction(_ a: T, _ b: T) -> T { f(a, b) } }
+private struct NumberZipAt<F: NumberZip, T: NumberElement>: ScalarZip { let f: F; @inline(__always) func callAsFunction(_ a: T, _ b: T) -> T { f(a, b) } }
+private struct ElementComparisonAt<F: ElementComparison, T: Element>: ScalarZip { let f: F; @inline(__always) func callAsFunction(_ a: T, _ b: T) -> Bool { f(a, b) } }
+private struct RealComparisonAt<F: RealComparison, T: RealElement>: ScalarZip { let f: F; @inline(__always) func callAsFunction(_ a: T, _ b: T) -> Bool { f(a, b) } }
+
+// The boolean functions.
+struct LogicalNot: ScalarMap { @inline(__always) func callAsFunction(_ x: Bool) -> Bool { !x } }
+struct LogicalAnd: ScalarZip { @inline(__always) func callAsFunction(_ a: Bool, _ b: Bool) -> Bool { a && b } }
+struct LogicalOr: ScalarZip { @inline(__always) func callAsFunction(_ a: Bool, _ b: Bool) -> Bool { a || b } }
+struct LogicalXor: ScalarZip { @inline(__always) func callAsFunction(_ a: Bool, _ b: Bool) -> Bool { a != b } }

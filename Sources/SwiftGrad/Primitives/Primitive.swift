@@ -33,6 +33,12 @@ protocol Primitive: Hashable {
     /// whose rule computes them together (a custom op) calls it once.
     func forEachVJP(_ inputs: [Tensor], _ result: Tensor, _ cotangent: Tensor, wanted: (Int) -> Bool,
                     _ body: (Int, Tensor) throws -> Void) throws
+
+    /// How much the result moves, to first order, when the inputs move by
+    /// `tangents` (nil: that input does not move); nil when it does not
+    /// move. Defaults to the vjp transposed (`Autodiff/Forward.swift`);
+    /// linear, elementwise and bilinear primitives have direct rules.
+    func jvp(_ inputs: [Tensor], _ result: Tensor, _ tangents: [Tensor?]) throws -> Tensor?
 }
 
 extension Primitive {

@@ -87,8 +87,8 @@ public enum UnaryOp: Int32, CaseIterable, Sendable {
         case .isnan: return D(name: "isnan", kernels: Kernels.tests(IsNaN(), IsNaN(), integers: false), derivative: .none)
         case .signbit: return D(name: "signbit", kernels: Kernels.tests(SignBit(), NoComplex(), integers: false).restricted(to: [.float32, .float64]),
                                 derivative: .none)
-        case .logicalNot: return D(name: "logical_not", kernels: Kernels.booleans { !$0 }, derivative: .none)
-        case .bitwiseInvert: return D(name: "bitwise_invert", kernels: Kernels.integers(Invert()) + Kernels.booleans { !$0 },
+        case .logicalNot: return D(name: "logical_not", kernels: Kernels.booleans(LogicalNot()), derivative: .none)
+        case .bitwiseInvert: return D(name: "bitwise_invert", kernels: Kernels.integers(Invert()) + Kernels.booleans(LogicalNot()),
                                       derivative: .none)
         }
     }

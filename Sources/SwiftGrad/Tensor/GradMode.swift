@@ -19,6 +19,14 @@ public enum GradMode {
         set { pthread_setspecific(key, newValue ? nil : UnsafeRawPointer(bitPattern: 1)) }
     }
 
+    /// Runs `body` with recording switched on, then restores the setting.
+    static func withEnabled<R>(_ body: () throws -> R) rethrows -> R {
+        let previous = isEnabled
+        isEnabled = true
+        defer { isEnabled = previous }
+        return try body()
+    }
+
     /// Runs `body` with recording switched off, then restores the setting.
     public static func withDisabled<R>(_ body: () throws -> R) rethrows -> R {
         let previous = isEnabled

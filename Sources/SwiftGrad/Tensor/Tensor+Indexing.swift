@@ -255,15 +255,7 @@ extension Tensor {
     /// write wins.
     public func setItems(_ indices: [TensorIndex], to value: Tensor) throws {
         let op = "setitem"
-        guard kind == .value, let target = storedValue else {
-            throw SwiftGradError.type(op, "cannot write into a \(kind == .shared ? "shared variable (use set_value)" : "symbolic tensor")")
-        }
-        guard !(requiresGrad && GradMode.isEnabled) else {
-            throw SwiftGradError.type(op, "cannot write in place into a tensor that requires grad; do it under no_grad")
-        }
-        guard target.storage.isWritable else {
-            throw SwiftGradError.value(op, "the tensor's memory is read-only (borrowed from a read-only buffer)")
-        }
+        let target = try writableValue(op)
         guard value.kind == .value, var source = value.value else {
             throw SwiftGradError.type(op, "the value written must be concrete, not a \(value.summary)")
         }
@@ -307,6 +299,50 @@ extension Tensor {
             try scatter(values.converted(to: target.dtype, op), into: moved, indexedAxes: axes.count,
                         offsets: offsets, .assign, op)
         }
+        target.storage.bumpVersion()
+    }
+
+    /// This tensor's value, which an in-place operation named `op` may
+    /// overwrite.
+    private func writableValue(_ op: String) throws -> NDArray {
+        guard kind == .value, let target = storedValue else {
+            throw SwiftGradError.type(op, "cannot write into a \(kind == .shared ? "shared variable (use set_value)" : "symbolic tensor")")
+        }
+        guard !(requiresGrad && GradMode.isEnabled) else {
+            throw SwiftGradError.type(op, "cannot write in place into a tensor that requires grad; do it under no_grad")
+        }
+        guard target.storage.isWritable else {
+            throw SwiftGradError.value(op, "the tensor's memory is read-only (borrowed from a read-only buffer)")
+        }
+        return target
+    }
+
+    /// `x = x op other`, written into this tensor's own storage (NumPy's and
+    /// PyTorch's `x += y`): the result must keep this tensor's dtype and
+    /// shape. The kernel writes straight into the storage, with no
+    /// temporary unless `other` overlaps it in another layout.
+    public func update(_ op: BinaryOp, _ other: Tensor) throws {
+        let definition = op.definition, name = definition.name + "_"
+        let target = try writableValue(name)
+        let dtype = definition.computeType(try DType.promoted(dtype, other.dtype, name))
+        guard let kernel = definition.kernels[dtype] else { throw unsupported(name, dtype) }
+        guard dtype == target.dtype, kernel.output == target.dtype else {
+            throw SwiftGradError.type(name, "the result's dtype \(kernel.output) cannot be written into a \(target.dtype) tensor in place")
+        }
+        guard other.kind == .value, var source = try other.cast(to: dtype).value else {
+            throw SwiftGradError.type(name, "the operand must be concrete, not a \(other.summary)")
+        }
+        let shape = try broadcastShapes(target.shape.map(Optional.some), source.shape.map(Optional.some), name)
+        guard shape.elementsEqual(target.shape, by: { $0 == $1 }) else {
+            throw SwiftGradError.value(name, "the result's shape \(describe(shape.map { $0 ?? -1 })) cannot be written into a tensor of shape \(describe(target.shape)) in place")
+        }
+        // Elementwise kernels may write over an input read in the same
+        // layout, not over one laid out differently.
+        if source.storage === target.storage,
+           source.offset != target.offset || source.shape != target.shape || source.strides != target.strides {
+            source = try source.converted(to: dtype, name)
+        }
+        kernel.run(target, source, into: target)
         target.storage.bumpVersion()
     }
 

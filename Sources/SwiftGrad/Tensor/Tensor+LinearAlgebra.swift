@@ -72,9 +72,9 @@ private func normalizeList(_ axes: [Int], rank: Int, _ op: String) throws -> [In
 /// `numpy.einsum` with explicit (`"ij,jk->ik"`) or implicit (`"ij,jk"`:
 /// the labels that appear once, in alphabetical order) output. A label
 /// repeated within one operand takes its diagonal (`"ii->i"`, `"ii"` is
-/// the trace); `...` stands for the same leading axes in every operand
-/// that has it (they must have equal lengths; broadcasting them is not
-/// supported). Operands are contracted pairwise from the left; a label
+/// the trace); `...` stands for axes that broadcast together across the
+/// operands that have it, as in NumPy. Operands are contracted pairwise
+/// from the left; a label
 /// used by no later operand nor the output is summed as soon as it can be.
 public func einsum(_ subscripts: String, _ operands: [Tensor]) throws -> Tensor {
     let op = "einsum"
@@ -86,28 +86,25 @@ public func einsum(_ subscripts: String, _ operands: [Tensor]) throws -> Tensor 
         throw SwiftGradError.value(op, "subscripts '\(subscripts)' name \(given.count) operands, \(operands.count) given")
     }
     // `...` becomes labels of its own (private-use characters), as many as
-    // the axes it covers; every operand's must cover the same number.
-    var ellipsisRank: Int? = nil
-    var inputs = [[Character]]()
+    // the axes it covers; they broadcast as NumPy's do, aligned from the
+    // right (an operand may cover fewer axes, or have length 1 along one).
+    var pieces = [[[Character]]](), covers = [Int?]()
     for (text, x) in zip(given, operands) {
-        let pieces = text.split(separator: "...", omittingEmptySubsequences: false).map { Array($0) }
-        let labels = pieces.joined().map { $0 }
-        guard pieces.count <= 2, labels.allSatisfy({ $0.isLetter && $0.isASCII }) else {
+        let split = text.split(separator: "...", omittingEmptySubsequences: false).map { Array($0) }
+        let labels = split.joined().map { $0 }
+        guard split.count <= 2, labels.allSatisfy({ $0.isLetter && $0.isASCII }) else {
             throw SwiftGradError.value(op, "subscripts '\(subscripts)': labels must be letters, with at most one '...' per operand")
         }
-        if pieces.count == 2 {
-            let covered = x.rank - labels.count
-            guard covered >= 0, ellipsisRank == nil || ellipsisRank == covered else {
-                throw SwiftGradError.value(op, "'...' in '\(text)' covers \(covered) axes of shape \(describe(x.type.shape)), others cover \(ellipsisRank ?? 0)")
-            }
-            ellipsisRank = covered
-            inputs.append(pieces[0] + ellipsisLabels(covered) + pieces[1])
-        } else {
-            inputs.append(labels)
-        }
-        guard inputs[inputs.count - 1].count == x.rank else {
+        guard split.count == 1 ? labels.count == x.rank : labels.count <= x.rank else {
             throw SwiftGradError.value(op, "subscripts '\(text)' name \(labels.count) axes of an operand of shape \(describe(x.type.shape))")
         }
+        pieces.append(split)
+        covers.append(split.count == 2 ? x.rank - labels.count : nil)
+    }
+    let ellipsisRank = covers.compactMap { $0 }.max()
+    let broadcastLabels = ellipsisLabels(ellipsisRank ?? 0)
+    var inputs = zip(pieces, covers).map { split, covered in
+        covered.map { split[0] + broadcastLabels.suffix($0) + split[1] } ?? split[0]
     }
     let output: [Character]
     if parts.count == 2 {
@@ -115,24 +112,55 @@ public func einsum(_ subscripts: String, _ operands: [Tensor]) throws -> Tensor 
         guard pieces.count <= 2, pieces.count == 1 || ellipsisRank != nil else {
             throw SwiftGradError.value(op, "output subscripts '\(parts[1])' use '...' that no operand has")
         }
-        output = pieces.count == 2 ? pieces[0] + ellipsisLabels(ellipsisRank ?? 0) + pieces[1] : pieces[0]
+        output = pieces.count == 2 ? pieces[0] + broadcastLabels + pieces[1] : pieces[0]
         guard Set(output).count == output.count, output.allSatisfy({ l in inputs.contains { $0.contains(l) } }) else {
             throw SwiftGradError.value(op, "output subscripts '\(parts[1])' repeat a label or name one no operand has")
         }
     } else {
         // NumPy counts a label repeated within one operand once there too.
         let all = inputs.flatMap { $0 }.filter { $0.isASCII }
-        output = ellipsisLabels(ellipsisRank ?? 0) + Set(all).filter { l in all.filter { $0 == l }.count == 1 }.sorted()
+        output = broadcastLabels + Set(all).filter { l in all.filter { $0 == l }.count == 1 }.sorted()
     }
-    // Lengths agree for every label.
+    // Lengths agree for every label; those of `...` broadcast.
     var lengths = [Character: Int]()
     for (labels, x) in zip(inputs, operands) {
         for case let (l, n?) in zip(labels, x.type.shape) {
-            if let known = lengths[l], known != n {
-                throw SwiftGradError.value(op, "label '\(l)' has lengths \(known) and \(n)")
+            guard let known = lengths[l], known != n else { lengths[l] = n; continue }
+            if !l.isASCII, known == 1 || n == 1 {
+                lengths[l] = Swift.max(known, n)
+                continue
             }
-            lengths[l] = n
+            throw SwiftGradError.value(op, l.isASCII ? "label '\(l)' has lengths \(known) and \(n)"
+                                       : "operands could not be broadcast together along '...' (lengths \(known) and \(n))")
         }
+    }
+    var operands = operands
+    let unknown = zip(operands, covers).contains { x, covered in covered != nil && x.type.shape.contains(nil) }
+    for k in operands.indices {
+        guard let covered = covers[k] else { continue }
+        let shape = operands[k].type.shape
+        if !unknown {
+            let target = zip(inputs[k], shape).map { l, n in lengths[l] ?? n ?? 0 }
+            if target != shape.map({ $0 ?? 0 }) { operands[k] = try operands[k].broadcast(to: target) }
+            continue
+        }
+        // Lengths fixed only at run time: a zero sum carries the shape
+        // operand k takes, its own plus every other's `...` axes placed
+        // where its `...` is.
+        let before = pieces[k][0].count, after = pieces[k].last?.count ?? 0
+        var carrier = try Tensor.zeros(like: operands[k], dtype: .float64)
+        for j in operands.indices where j != k {
+            guard let other = covers[j] else { continue }
+            let start = pieces[j][0].count, rank = operands[j].rank
+            let outside = Array(0..<start) + Array((start + other)..<rank)
+            var part = try Tensor.zeros(like: operands[j], dtype: .float64).sum(axes: outside)
+            if other > covered { part = try part.sum(axes: Array(0..<(other - covered))) }
+            let leading = Array(0..<(before + Swift.max(covered - other, 0)))
+            let trailing = (0..<after).map { leading.count + Swift.min(other, covered) + $0 }
+            part = try part.expandingDims(leading + trailing)
+            carrier = try carrier + part
+        }
+        operands[k] = try Tensor.apply(BroadcastTo(), operands[k], carrier)
     }
     guard !operands.isEmpty else { throw SwiftGradError.value(op, "no operands") }
     let dtype = try operands.dropFirst().reduce(operands[0].dtype) { try DType.promoted($0, $1.dtype, op) }
@@ -146,7 +174,6 @@ public func einsum(_ subscripts: String, _ operands: [Tensor]) throws -> Tensor 
     }
 
     // A label repeated within an operand: take that diagonal, once per repeat.
-    var operands = operands
     for k in operands.indices {
         var labels = inputs[k]
         while let l = labels.first(where: { c in labels.filter { $0 == c }.count > 1 }) {

@@ -25,38 +25,44 @@ extension Tensor {
 
     public static func unary(_ op: UnaryOp, _ x: Tensor) throws -> Tensor {
         let definition = op.definition
-        if let y = try eagerElementwise(definition.name, definition.kernels, x, nil) { return y }
+        if let y = try eagerElementwise(Unary(op: op), definition.kernels, x, nil) { return y }
         return try apply(Unary(op: op), x)
     }
 
     public func unary(_ op: UnaryOp) throws -> Tensor { try Tensor.unary(op, self) }
 
-    /// The lean path of an eager elementwise op whose operands are plain
-    /// contiguous values of one shape (or one of them 0-d) with nothing to
-    /// record: what `apply` would do, without its general machinery. The
-    /// result shares its operand's shape and strides arrays, so the op
-    /// allocates only its storage and its tensor. Nil when the general
-    /// path is needed.
-    private static func eagerElementwise(_ name: String, _ kernels: KernelTable, _ x: Tensor, _ y: Tensor?) throws -> Tensor? {
-        guard let vx = x.plainValue, let kernel = kernels[vx.dtype] else { return nil }
+    /// The lean path of an eager elementwise op whose operands are
+    /// contiguous values of one shape (or one of them 0-d): what `apply`
+    /// would do, without its general machinery. The result shares its
+    /// operand's shape and strides arrays, so the op allocates only its
+    /// storage, its tensor and, when it records, its node. Nil when the
+    /// general path is needed.
+    private static func eagerElementwise(_ primitive: some Primitive, _ kernels: KernelTable,
+                                         _ x: Tensor, _ y: Tensor?) throws -> Tensor? {
+        guard let vx = x.contiguousValue, let kernel = kernels[vx.dtype] else { return nil }
         // The operand whose shape the result takes.
-        var inputs = [vx], base = x, layout = vx
+        var second: NDArray?, base = x, layout = vx
         if let y {
-            guard let vy = y.plainValue else { return nil }
+            guard let vy = y.contiguousValue else { return nil }
             if vy.shape != vx.shape {
                 if vx.shape.isEmpty { (base, layout) = (y, vy) } else if !vy.shape.isEmpty { return nil }
             }
-            inputs.append(vy)
+            second = vy
         }
-        let storage = try Storage(byteCount: layout.count * kernel.output.itemSize, op: name)
+        let storage = try Storage(byteCount: layout.count * kernel.output.itemSize, op: primitive.name)
         let out = NDArray(storage, kernel.output, shape: layout.shape, strides: layout.strides, offset: 0, count: layout.count)
-        kernel.run(inputs, out)
-        return Tensor(type: TensorType(kernel.output, base.type.shape), origin: .constant, value: out)
+        kernel.run(vx, second, into: out)
+        let type = TensorType(kernel.output, base.type.shape)
+        guard kernel.output.isFloating, x.requiresGrad || y?.requiresGrad == true, GradMode.isEnabled else {
+            return Tensor(type: type, origin: .constant, value: out)
+        }
+        let node = Node(primitive: primitive, inputs: y.map { [x, $0] } ?? [x], result: out)
+        return Tensor(type: type, origin: .node(node), value: out, requiresGrad: true)
     }
 
-    /// The value of a contiguous constant that records nothing.
-    private var plainValue: NDArray? {
-        guard case .constant = origin, !requiresGrad, let value = storedValue, value.isContiguous else { return nil }
+    /// The value of a tensor that holds a contiguous one.
+    private var contiguousValue: NDArray? {
+        guard kind == .value, let value = storedValue, value.isContiguous else { return nil }
         return value
     }
 
@@ -65,7 +71,7 @@ extension Tensor {
     public static func binary(_ op: BinaryOp, _ a: Tensor, _ b: Tensor) throws -> Tensor {
         let definition = op.definition
         let dtype = definition.computeType(try DType.promoted(a.dtype, b.dtype, definition.name))
-        if a.dtype == dtype, b.dtype == dtype, let y = try eagerElementwise(definition.name, definition.kernels, a, b) {
+        if a.dtype == dtype, b.dtype == dtype, let y = try eagerElementwise(Binary(op: op), definition.kernels, a, b) {
             return y
         }
         return try apply(Binary(op: op), a.cast(to: dtype), b.cast(to: dtype))

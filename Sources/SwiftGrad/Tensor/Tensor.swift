@@ -212,7 +212,9 @@ struct Node {
 
     init(primitive: any Primitive, inputs: [Tensor], result: NDArray) {
         self.init(primitive: primitive, inputs: inputs)
-        versions = inputs.map { $0.storedValue?.storage.version ?? 0 } + [result.storage.version]
+        versions.reserveCapacity(inputs.count + 1)
+        for input in inputs { versions.append(input.storedValue?.storage.version ?? 0) }
+        versions.append(result.storage.version)
     }
 
     /// Throws if an input or the result (`tensor`) was written in place
