@@ -21,36 +21,13 @@ public func gradcheck(_ f: ([Tensor]) throws -> Tensor, inputs: [Tensor], eps: D
         return value
     }
     let check = GradCheck(eps: eps, atol: atol, rtol: rtol)
-    let previous = GradMode.isEnabled
-    GradMode.isEnabled = true
-    defer { GradMode.isEnabled = previous }
-    try check.firstOrder(f, values, "")
-    guard checkGradGrad else { return }
-    // The vjp at a fixed cotangent, as a function of the inputs: its own
-    // gradient is checked, which needs correct second derivatives.
-    let output = try check.evaluate(f, values)
-    let cotangent = try Tensor(check.fixedNoise(output.count), shape: output.shape, dtype: output.dtype)
-    let vjp = { (xs: [Tensor]) throws -> Tensor in
-        // Central differences call this with plain values and recording
-        // off: the inner gradient still needs leaves and a graph.
-        let xs = try xs.map { x -> Tensor in
-            guard !x.requiresGrad, let value = x.value else { return x }
-            let leaf = Tensor(value)
-            try leaf.setRequiresGrad(true)
-            return leaf
+    try GradMode.withEnabled {
+        try check.firstOrder(f, values, "")
+        guard checkGradGrad else { return }
+        try withoutActuallyEscaping(f) { f in
+            try check.firstOrder(try check.vjp(of: f, at: values), values, "second order (the vjp's gradient): ")
         }
-        let previous = GradMode.isEnabled
-        GradMode.isEnabled = true
-        defer { GradMode.isEnabled = previous }
-        let y = try f(xs)
-        let ids = Set(xs.map(ObjectIdentifier.init))
-        let found = y.requiresGrad ? try Autodiff.gradients(of: y, seed: cotangent) { ids.contains(ObjectIdentifier($0)) } : []
-        let grads = try xs.map { x in
-            try (found.first { $0.tensor === x }?.gradient ?? zerosGradient(like: x)).reshaped([-1])
-        }
-        return try concat(grads, axis: 0)
     }
-    try check.firstOrder(vjp, values, "second order (the vjp's gradient): ")
 }
 
 /// One gradient check's tolerances and steps.
@@ -64,6 +41,33 @@ struct GradCheck {
             throw SwiftGradError.type("gradcheck", "the function must return a real floating tensor with a value, got a \(y.summary)")
         }
         return value
+    }
+
+    /// The vjp of `f` at a fixed cotangent, as a function of the inputs
+    /// (its gradients flattened and joined): checking its gradient checks
+    /// the second derivatives.
+    func vjp(of f: @escaping ([Tensor]) throws -> Tensor, at values: [NDArray]) throws -> ([Tensor]) throws -> Tensor {
+        let output = try evaluate(f, values)
+        let cotangent = try Tensor(fixedNoise(output.count), shape: output.shape, dtype: output.dtype)
+        return { xs in
+            // Central differences call this with plain values and recording
+            // off: the inner gradient still needs leaves and a graph.
+            let xs = try xs.map { x -> Tensor in
+                guard !x.requiresGrad, let value = x.value else { return x }
+                let leaf = Tensor(value)
+                try leaf.setRequiresGrad(true)
+                return leaf
+            }
+            return try GradMode.withEnabled {
+                let y = try f(xs)
+                let ids = Set(xs.map(ObjectIdentifier.init))
+                let found = y.requiresGrad ? try Autodiff.gradients(of: y, seed: cotangent) { ids.contains(ObjectIdentifier($0)) } : []
+                let grads = try xs.map { x in
+                    try (found.first { $0.tensor === x }?.gradient ?? zerosGradient(like: x)).reshaped([-1])
+                }
+                return try concat(grads, axis: 0)
+            }
+        }
     }
 
     func firstOrder(_ f: ([Tensor]) throws -> Tensor, _ values: [NDArray], _ what: String) throws {
