@@ -28,10 +28,13 @@ func withHandles<R>(_ tensors: [Tensor], _ body: (UnsafePointer<OpaquePointer?>?
 /// Runs one callback: a failure becomes an error of `op` that says which
 /// callback failed and carries the message it left (sg_last_error).
 func callBack(_ op: String, _ what: String, _ body: () -> sg_status) throws {
-    lastError.set("")
+    // The message is the callback's only if it set one (a new string):
+    // clearing it first would free one the caller may still be reading.
+    let before = lastError.pointer
     let status = body()
     guard status != SG_OK else { return }
-    let message = lastError.pointer.map { String(cString: $0) } ?? ""
+    let after = lastError.pointer
+    let message = after == before ? "" : after.map { String(cString: $0) } ?? ""
     let kind: SwiftGradError.Kind
     switch status {
     case SG_ERROR_TYPE: kind = .type

@@ -176,6 +176,12 @@ static sg_status forward_symbolic(void *data, const sg_tensor *const *in, size_t
     return sg_tensor_new_placeholder(SG_DTYPE_FLOAT64, NULL, 0, "p", out);
 }
 
+static sg_status forward_silent_failure(void *data, const sg_tensor *const *in, size_t n,
+                                        sg_tensor **out) {
+    (void)data, (void)in, (void)n, (void)out;
+    return SG_ERROR_VALUE;
+}
+
 static sg_status vjp_scalar(void *data, const sg_tensor *const *in, size_t n,
                             const sg_tensor *output, const sg_tensor *g,
                             sg_tensor **grads) {
@@ -258,6 +264,25 @@ static void test_misbehaving_callbacks(void) {
     CHECK_ERROR_HAS("[symbolic] the custom op's forward returned a float64 placeholder");
     sg_custom_op_free(op);
 
+    /* A failing callback that says nothing gets no stale message, and a
+     * successful one leaves the last error (and the pointer to it) alone. */
+    {
+        const char *kept;
+        CHECK_STATUS(sg_custom_op_apply(NULL, (const sg_tensor *const *)&x, 1, &y), SG_ERROR_NULL);
+        kept = sg_last_error();
+        CHECK_OK(sg_custom_op_new("cube", cube_forward, cube_vjp, &c, destroy_counts, &op));
+        CHECK_OK(sg_custom_op_apply(op, (const sg_tensor *const *)&x, 1, &y));
+        CHECK(strcmp(kept, "[sg_custom_op_apply] op is NULL") == 0);
+        CHECK(kept == sg_last_error());
+        sg_tensor_free(y);
+        y = NULL;
+        sg_custom_op_free(op);
+        CHECK_OK(sg_custom_op_new("silent", forward_silent_failure, NULL, NULL, NULL, &op));
+        CHECK_STATUS(sg_custom_op_apply(op, (const sg_tensor *const *)&x, 1, &y), SG_ERROR_VALUE);
+        CHECK(strcmp(sg_last_error(), "[silent] the forward callback failed with status 1") == 0);
+        sg_custom_op_free(op);
+    }
+
     /* Too many inputs: the callback's own error. */
     CHECK_OK(sg_custom_op_new("cube", cube_forward, cube_vjp, &c, destroy_counts, &op));
     {
@@ -268,7 +293,7 @@ static void test_misbehaving_callbacks(void) {
         CHECK_ERROR_HAS("[cube] the forward callback failed with status 2: cube takes one input");
     }
     sg_custom_op_free(op);
-    CHECK(c.destroyed == 1);
+    CHECK(c.destroyed == 2);
 
     expect_backward_fails("to_scalar", forward_identity, vjp_scalar, SG_ERROR_VALUE,
                           "gradient of shape ()", "input 0 of shape (3,)");
