@@ -657,6 +657,40 @@ sg_status sg_cumulative_sum(const sg_tensor *x, const int64_t *axis,
                             bool include_initial, const sg_dtype *dtype,
                             sg_tensor **out);
 
+/* ------------------------------------------- Numerically stable functions */
+
+/* log(sum(exp(x))) over `axes` (negative counts from the end), or over all
+ * axes when `axes` is NULL, computed as m + log(sum(exp(x - m))) with m the
+ * maximum, so no exp overflows; an empty axis gives -inf. Its gradient is
+ * the softmax. Integers and bools become float64; complex fails. */
+sg_status sg_logsumexp(const sg_tensor *x, const int64_t *axes, size_t naxes,
+                       bool keepdims, sg_tensor **out);
+
+/* exp(x) / sum(exp(x)) along `axis`, as exp(x - logsumexp(x)). */
+sg_status sg_softmax(const sg_tensor *x, int64_t axis, sg_tensor **out);
+
+/* log(softmax(x)) along `axis`, as x - logsumexp(x): finite where the
+ * softmax underflows to 0. */
+sg_status sg_log_softmax(const sg_tensor *x, int64_t axis, sg_tensor **out);
+
+/* log(sigmoid(x)) as -softplus(-x), finite for every finite x. */
+sg_status sg_log_sigmoid(const sg_tensor *x, sg_tensor **out);
+
+/* How a loss combines its elementwise values (PyTorch's reduction=). */
+typedef enum sg_loss_reduction {
+    SG_LOSS_NONE = 0, /* the elementwise losses */
+    SG_LOSS_MEAN = 1,
+    SG_LOSS_SUM = 2
+} sg_loss_reduction;
+
+/* The binary cross-entropy of `targets` (probabilities) under
+ * sigmoid(`logits`), as (1 - y) * x + softplus(-x), which never takes
+ * log(0); its gradient is sigmoid(x) - y. The two broadcast together. */
+sg_status sg_binary_cross_entropy_with_logits(const sg_tensor *logits,
+                                              const sg_tensor *targets,
+                                              sg_loss_reduction reduction,
+                                              sg_tensor **out);
+
 /* ------------------------------------------------------- Linear algebra */
 
 /* numpy.tensordot: contracts axes_a[i] of a with axes_b[i] of b for i <
@@ -965,6 +999,13 @@ sg_status sg_repeat(const sg_tensor *x, const sg_tensor *repeats,
 /* x repeated reps[i] times along each axis (the Array API's tile). */
 sg_status sg_tile(const sg_tensor *x, const int64_t *reps, size_t n,
                   sg_tensor **out);
+/* x[start:stop:step] along `axis`, where start and stop are 0-d integer
+ * tensors (NULL leaves a bound open) whose values are read when the graph
+ * runs, so they can be placeholders: Theano's minibatch idiom
+ * data[i * n:(i + 1) * n]. Bounds clamp as Python's slices do. A view. */
+sg_status sg_slice_dynamic(const sg_tensor *x, int64_t axis,
+                           const sg_tensor *start, const sg_tensor *stop,
+                           int64_t step, sg_tensor **out);
 /* END views and indexing */
 
 /* ---------------------------------------------------- Compiled functions */
@@ -980,6 +1021,21 @@ sg_status sg_function_new(const sg_tensor *const *inputs, size_t ninputs,
                           const sg_tensor *const *update_vars,
                           const sg_tensor *const *update_values,
                           size_t nupdates, sg_function **out);
+
+/* sg_function_new with Theano's givens: before compiling, every use of
+ * given_vars[i] (a placeholder, shared variable or expression that is not
+ * an input) in the outputs and update values is replaced by
+ * given_values[i], which must have its dtype and rank and agree on the
+ * lengths both know (else SG_ERROR_TYPE naming both). Replacements are not
+ * looked into, so given_values[i] may itself use given_vars[i]. */
+sg_status sg_function_new_with_givens(const sg_tensor *const *inputs, size_t ninputs,
+                                      const sg_tensor *const *outputs, size_t noutputs,
+                                      const sg_tensor *const *update_vars,
+                                      const sg_tensor *const *update_values,
+                                      size_t nupdates,
+                                      const sg_tensor *const *given_vars,
+                                      const sg_tensor *const *given_values,
+                                      size_t ngivens, sg_function **out);
 
 /* Runs the function on concrete tensors args[0 … nargs-1], whose dtypes must
  * match the placeholders', and writes noutputs new tensors to results. On

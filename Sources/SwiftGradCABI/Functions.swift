@@ -18,6 +18,27 @@ public func sgFunctionNew(_ inputs: UnsafePointer<OpaquePointer?>?, _ inputCount
     }
 }
 
+@_cdecl("sg_function_new_with_givens")
+public func sgFunctionNewWithGivens(_ inputs: UnsafePointer<OpaquePointer?>?, _ inputCount: Int,
+                                    _ outputs: UnsafePointer<OpaquePointer?>?, _ outputCount: Int,
+                                    _ updateVariables: UnsafePointer<OpaquePointer?>?,
+                                    _ updateValues: UnsafePointer<OpaquePointer?>?, _ updateCount: Int,
+                                    _ givenVariables: UnsafePointer<OpaquePointer?>?,
+                                    _ givenValues: UnsafePointer<OpaquePointer?>?, _ givenCount: Int,
+                                    _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
+    guarded("sg_function_new_with_givens") { call in
+        let out = try call.pointer(out, "out")
+        let function = try Function(
+            inputs: call.tensors(inputs, inputCount, "inputs"),
+            outputs: call.tensors(outputs, outputCount, "outputs"),
+            updates: Array(zip(call.tensors(updateVariables, updateCount, "update_vars"),
+                               call.tensors(updateValues, updateCount, "update_values"))),
+            givens: Array(zip(call.tensors(givenVariables, givenCount, "given_vars"),
+                              call.tensors(givenValues, givenCount, "given_values"))))
+        out.pointee = OpaquePointer(Unmanaged.passRetained(function).toOpaque())
+    }
+}
+
 @_cdecl("sg_function_call")
 public func sgFunctionCall(_ function: OpaquePointer?, _ args: UnsafePointer<OpaquePointer?>?, _ argCount: Int,
                            _ results: UnsafeMutablePointer<OpaquePointer?>?, _ resultCount: Int) -> sg_status {

@@ -93,7 +93,9 @@ private func checkSignatures() {
     same(sg_roll, sgRoll)
     same(sg_repeat, sgRepeat)
     same(sg_tile, sgTile)
+    same(sg_slice_dynamic, sgSliceDynamic)
     same(sg_function_new, sgFunctionNew)
+    same(sg_function_new_with_givens, sgFunctionNewWithGivens)
     same(sg_function_call, sgFunctionCall)
     same(sg_function_num_inputs, sgFunctionNumInputs)
     same(sg_function_num_outputs, sgFunctionNumOutputs)
@@ -120,4 +122,10 @@ private func checkSignatures() {
     same(sg_linalg_pinv, sgLinalgPinv)
     same(sg_linalg_matrix_rank, sgLinalgMatrixRank)
     same(sg_linalg_cross, sgLinalgCross)
+    // Numerically stable functions
+    same(sg_logsumexp, sgLogSumExp)
+    same(sg_softmax, sgSoftmax)
+    same(sg_log_softmax, sgLogSoftmax)
+    same(sg_log_sigmoid, sgLogSigmoid)
+    same(sg_binary_cross_entropy_with_logits, sgBinaryCrossEntropyWithLogits)
 }

@@ -180,3 +180,12 @@ public func sgTile(_ x: OpaquePointer?, _ reps: UnsafePointer<Int64>?, _ count: 
                    _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
     operation("sg_tile", out) { call in try call.tensor(x, "x").tiled(call.integers(reps, count, "reps")) }
 }
+
+@_cdecl("sg_slice_dynamic")
+public func sgSliceDynamic(_ x: OpaquePointer?, _ axis: Int64, _ start: OpaquePointer?, _ stop: OpaquePointer?,
+                           _ step: Int64, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
+    operation("sg_slice_dynamic", out) { call in
+        try call.tensor(x, "x").sliced(axis: Int(axis), start: start == nil ? nil : call.tensor(start, "start"),
+                                       stop: stop == nil ? nil : call.tensor(stop, "stop"), step: Int(step))
+    }
+}

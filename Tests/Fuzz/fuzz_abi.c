@@ -708,6 +708,25 @@ static sg_status call_function_new(void) {
     return s;
 }
 
+/* As call_function_new, with givens drawn from the pool too. */
+static sg_status call_function_new_givens(void) {
+    const sg_tensor *const *in = TENSORS(handles, 0), *const *out = TENSORS(handles2, 0);
+    static sg_tensor *gvars[ARR], *gvals[ARR];
+    const sg_tensor *const *v = TENSORS(gvars, 1), *const *w = TENSORS(gvals, 0);
+    int have = byte() % 16 != 15;
+    sg_status s;
+    size_t ni = COUNT(), no = COUNT(), ng = COUNT();
+    fres = (sg_function *)(void *)&sentinel_storage;
+    s = sg_function_new_with_givens(in, ni, out, no, NULL, NULL, 0, v, w, ng, have ? &fres : NULL);
+    if (s == SG_OK && have) {
+        if (fres == NULL || fres == (sg_function *)(void *)&sentinel_storage) fail("sg_function_new_with_givens wrote no function");
+        put_function(fres);
+    } else if (fres != (sg_function *)(void *)&sentinel_storage) {
+        fail("sg_function_new_with_givens wrote on failure");
+    }
+    return s;
+}
+
 static sg_status call_function_call(void) {
     sg_function *f = F();
     const sg_tensor *const *args = TENSORS(handles, 1);
@@ -875,7 +894,14 @@ static sg_status call_describe(void) {
     X(describe, call_describe())                                               \
     X(binary_update, sg_binary_update(BINOP(), T(), TC()))                    \
     X(jvp, sg_jvp((const sg_tensor *const[]){TC()}, 1, (const sg_tensor *const[]){T()}, \
-                  (const sg_tensor *const[]){T()}, 1, OUT()))
+                  (const sg_tensor *const[]){T()}, 1, OUT()))                    \
+    X(logsumexp, sg_logsumexp(TC(), AXES(), COUNT(), FLAG(), OUT()))           \
+    X(softmax, sg_softmax(TC(), (int64_t)(byte() % 7) - 3, OUT()))             \
+    X(log_softmax, sg_log_softmax(TC(), (int64_t)(byte() % 7) - 3, OUT()))     \
+    X(log_sigmoid, sg_log_sigmoid(TC(), OUT()))                                \
+    X(bce_with_logits, (PAIR(), sg_binary_cross_entropy_with_logits(pa, pb, (sg_loss_reduction)(byte() % 4), OUT()))) \
+    X(slice_dynamic, sg_slice_dynamic(T(), (int64_t)(byte() % 7) - 3, byte() % 2 ? T() : NULL, byte() % 2 ? T() : NULL, (int64_t)(byte() % 5) - 2, OUT())) \
+    X(function_new_givens, call_function_new_givens())
 
 #define DEFINE(name, expr) \
     static void op_##name(void) { done((expr), 0); }

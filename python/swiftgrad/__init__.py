@@ -197,6 +197,10 @@ from ._linalg import matrix_transpose  # noqa: E402
 from ._reductions import (all, any, argmax, argmin, cumulative_sum, max,  # noqa: E402,A004
                           mean, min, prod, std, sum, var)
 # ------------------------------------ end reductions and linear algebra
+from ._stable import (binary_cross_entropy_with_logits, log_sigmoid,  # noqa: E402
+                      log_softmax, logsumexp, softmax)
+from ._stable import __all__ as _STABLE  # noqa: E402
+from ._jit import jit  # noqa: E402
 
 
 # -------------------------------------------------------------- autograd
@@ -302,6 +306,7 @@ def shared(value: ArrayLike, name: str | None = None) -> Tensor:
 
 def function(inputs: Sequence[Tensor], outputs: Any = None,
              updates: Mapping[Tensor, Any] | Iterable[tuple[Tensor, Any]] | None = None,
+             givens: Mapping[Tensor, Any] | Iterable[tuple[Tensor, Any]] | None = None,
              ) -> Function:
     """Compiles a function from placeholders to outputs (Theano's
     theano.function). `outputs` is one tensor (the function returns one
@@ -310,6 +315,13 @@ def function(inputs: Sequence[Tensor], outputs: Any = None,
     and then all written:
 
         >>> train = swiftgrad.function([x, y], cost, updates=[(W, W - 0.1 * gW)])
+
+    `givens` pairs tensors of the graph (placeholders that are not inputs,
+    shared variables, expressions) with replacements of the same dtype and
+    rank, substituted before compiling; Theano's minibatch idiom:
+
+        >>> train = swiftgrad.function([i], cost, updates=...,
+        ...     givens={x: data_x[i * 20:(i + 1) * 20], y: data_y[i * 20:(i + 1) * 20]})
     """
     if isinstance(inputs, Tensor):
         inputs = [inputs]
@@ -320,7 +332,30 @@ def function(inputs: Sequence[Tensor], outputs: Any = None,
     else:
         outs = [_as_output(o) for o in ([outputs] if single else outputs)]
     variables, values = _updates(updates)
-    return _C.function(inputs, outs, variables, values, single)
+    if givens is None:
+        return _C.function(inputs, outs, variables, values, single)
+    given_vars, given_values = _givens(givens)
+    return _C.function(inputs, outs, variables, values, single, given_vars, given_values)
+
+
+def _givens(givens: Any) -> tuple[list[Tensor], list[Tensor]]:
+    pairs = givens.items() if isinstance(givens, Mapping) else givens
+    variables, values = [], []
+    for pair in pairs:
+        try:
+            if isinstance(pair, Tensor):  # iterable, but never a pair
+                raise TypeError
+            variable, value = pair
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"[function] givens must be (tensor, replacement) pairs, not {pair!r}") from None
+        if not isinstance(variable, Tensor):
+            raise TypeError(f"[function] a given must replace a Tensor, not {variable!r}")
+        if not isinstance(value, Tensor):
+            value = asarray(value, dtype=variable.dtype)
+        variables.append(variable)
+        values.append(value)
+    return variables, values
 
 
 def _as_output(obj: Any) -> Tensor:
@@ -360,10 +395,10 @@ _PUBLIC = [
     "cumulative_sum", "tensordot", "vecdot", "einsum", "matrix_transpose", "linalg",
     "result_type", "can_cast", "finfo", "iinfo", "isdtype",
     "grad", "jvp", "no_grad", "enable_grad", "func", "autograd", "custom_vjp", "gradcheck",
-    "gradgradcheck", "placeholder", "shared", "function", "debugprint", "pp",
+    "gradgradcheck", "placeholder", "shared", "function", "jit", "debugprint", "pp",
     # creation, random, sorting and sets
     "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like",
     "arange", "linspace", "eye", "meshgrid", "tril", "triu", "random",
     "sort", "argsort", "searchsorted", "unique_all", "unique_counts", "unique_inverse",
     "unique_values",
-] + _INDEXING  # views and indexing
+] + _INDEXING + _STABLE  # views and indexing; stable functions

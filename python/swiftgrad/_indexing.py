@@ -119,3 +119,32 @@ def repeat(x: Any, repeats: int | Any, /, *, axis: int | None = None) -> Tensor:
 def tile(x: Any, repetitions: Shape, /) -> Tensor:
     """`x` repeated `repetitions[i]` times along each axis."""
     return _C.tile(x, repetitions)
+
+
+def _dynamic_getitem(x: Tensor, key: Any) -> Tensor:
+    """`x[key]` where some slice has a tensor bound (a 0-d integer tensor,
+    often symbolic: Theano's minibatch idiom `data[i * n:(i + 1) * n]`).
+    Those slices are taken first with sg_slice_dynamic, which keeps the
+    rank, then the rest of the key as usual."""
+    items = list(key) if type(key) is tuple else [key]
+
+    def width(item: Any) -> int:  # the axes of x an entry uses
+        if item is None or item is Ellipsis:
+            return 0
+        if isinstance(item, Tensor) and item.dtype.name == "bool":
+            return item.ndim
+        return 1
+
+    used = _builtins.sum(width(item) for item in items)
+    axis = 0
+    for i, item in enumerate(items):
+        if item is Ellipsis:
+            axis += x.ndim - used
+            continue
+        if isinstance(item, slice) and (isinstance(item.start, Tensor) or isinstance(item.stop, Tensor)):
+            if item.step is not None and not isinstance(item.step, int):
+                raise TypeError(f"[index] slice step must be an int or None, not {type(item.step).__name__}")
+            x = _C.slice_dynamic(x, axis, item.start, item.stop, 1 if item.step is None else item.step)
+            items[i] = slice(None)
+        axis += width(item)
+    return x[tuple(items)]

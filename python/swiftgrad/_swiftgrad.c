@@ -1680,12 +1680,37 @@ parse_index(module_state *st, PyObject *key, parsed_index *p)
     return 0;
 }
 
+/* Whether `item` is a slice with a tensor bound, which only the graph's
+ * run can read (Theano's data[i * n:(i + 1) * n]). */
+static int
+is_tensor_slice(module_state *st, PyObject *item)
+{
+    if (!PySlice_Check(item))
+        return 0;
+    PySliceObject *s = (PySliceObject *)item;
+    return is_tensor(st, s->start) || is_tensor(st, s->stop);
+}
+
 static PyObject *
 tensor_getitem(PyObject *self, PyObject *key)
 {
     module_state *st = state_of_type(Py_TYPE(self));
     if (st == NULL)
         return NULL;
+    int dynamic = is_tensor_slice(st, key);
+    if (PyTuple_CheckExact(key)) {
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(key) && !dynamic; i++)
+            dynamic = is_tensor_slice(st, PyTuple_GET_ITEM(key, i));
+    }
+    if (dynamic) {
+        /* Rare: swiftgrad._indexing splits the key (sg_slice_dynamic). */
+        PyObject *indexing = PyImport_ImportModule("swiftgrad._indexing");
+        if (indexing == NULL)
+            return NULL;
+        PyObject *result = PyObject_CallMethod(indexing, "_dynamic_getitem", "OO", self, key);
+        Py_DECREF(indexing);
+        return result;
+    }
     parsed_index p;
     if (parse_index(st, key, &p) < 0)
         return NULL;
@@ -3854,11 +3879,12 @@ handles_of(module_state *st, PyObject *seq, const char *what)
     return handles;
 }
 
-/* function(inputs, outputs, update_vars, update_values, unpack) */
+/* function(inputs, outputs, update_vars, update_values, unpack
+ *          [, given_vars, given_values]) */
 static PyObject *
 m_function(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (check_nargs("function", nargs, 5) < 0)
+    if (nargs != 7 && check_nargs("function", nargs, 5) < 0)
         return NULL;
     module_state *st = get_state(module);
     int unpack = PyObject_IsTrue(args[4]);
@@ -3866,13 +3892,16 @@ m_function(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     static const char *const what[] = {"each input", "each output",
                                        "each updated variable",
-                                       "each update value"};
-    PyObject *seqs[4] = {NULL};
-    const sg_tensor **handles[4] = {NULL};
+                                       "each update value", "each given variable",
+                                       "each given value"};
+    PyObject *seqs[6] = {NULL};
+    const sg_tensor **handles[6] = {NULL};
     FunctionObject *fn = NULL;
     PyObject *ret = NULL;
-    for (int k = 0; k < 4; k++) {
-        seqs[k] = PySequence_Fast(args[k], "[function] expected a sequence");
+    int nseqs = nargs == 7 ? 6 : 4;
+    for (int k = 0; k < nseqs; k++) {
+        PyObject *arg = args[k < 4 ? k : k + 1];
+        seqs[k] = PySequence_Fast(arg, "[function] expected a sequence");
         if (seqs[k] == NULL ||
             (handles[k] = handles_of(st, seqs[k], what[k])) == NULL)
             goto done;
@@ -3880,9 +3909,16 @@ m_function(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     size_t ninputs = (size_t)PySequence_Fast_GET_SIZE(seqs[0]);
     size_t noutputs = (size_t)PySequence_Fast_GET_SIZE(seqs[1]);
     size_t nupdates = (size_t)PySequence_Fast_GET_SIZE(seqs[2]);
+    size_t ngivens = nseqs == 6 ? (size_t)PySequence_Fast_GET_SIZE(seqs[4]) : 0;
     if ((size_t)PySequence_Fast_GET_SIZE(seqs[3]) != nupdates) {
         PyErr_SetString(PyExc_ValueError,
                         "[function] update variables and values differ in "
+                        "number");
+        goto done;
+    }
+    if (nseqs == 6 && (size_t)PySequence_Fast_GET_SIZE(seqs[5]) != ngivens) {
+        PyErr_SetString(PyExc_ValueError,
+                        "[function] given variables and values differ in "
                         "number");
         goto done;
     }
@@ -3897,9 +3933,10 @@ m_function(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         goto done;
     fn->vectorcall = function_vectorcall;
     fn->unpack = unpack;
-    sg_status status = sg_function_new(handles[0], ninputs, handles[1],
-                                       noutputs, handles[2], handles[3],
-                                       nupdates, &fn->handle);
+    sg_status status = sg_function_new_with_givens(
+        handles[0], ninputs, handles[1], noutputs, handles[2], handles[3],
+        nupdates, ngivens ? handles[4] : NULL, ngivens ? handles[5] : NULL,
+        ngivens, &fn->handle);
     if (status != SG_OK) {
         raise_status(status);
         goto done;
@@ -3933,7 +3970,7 @@ m_function(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     ret = Py_NewRef(fn);
 done:
     Py_XDECREF(fn);
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < 6; k++) {
         PyMem_Free((void *)handles[k]);
         Py_XDECREF(seqs[k]);
     }
@@ -4974,6 +5011,125 @@ m_cumulative_sum(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return tensor_result(st, status, out);
 }
 
+/* logsumexp(x, axis, keepdims): sg_logsumexp */
+static PyObject *
+m_logsumexp(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("logsumexp", nargs, 3) < 0)
+        return NULL;
+    int64_t axes[MAX_NDIM];
+    Py_ssize_t naxes = parse_axes(args[1], axes, "logsumexp");
+    int keepdims = PyObject_IsTrue(args[2]);
+    if (naxes == -2 || keepdims < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    PyObject *x = to_tensor(st, args[0], DTYPE_ANY, DTYPE_ANY, "logsumexp");
+    if (x == NULL)
+        return NULL;
+    sg_tensor *out = NULL;
+    sg_status status;
+    Py_BEGIN_ALLOW_THREADS
+    status = sg_logsumexp(HANDLE(x), naxes < 0 ? NULL : axes,
+                          naxes < 0 ? 0 : (size_t)naxes, keepdims != 0, &out);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(x);
+    return tensor_result(st, status, out);
+}
+
+/* softmax(x, axis, log): sg_softmax or sg_log_softmax */
+static PyObject *
+m_softmax(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("softmax", nargs, 3) < 0)
+        return NULL;
+    int log = PyObject_IsTrue(args[2]);
+    const char *name = log > 0 ? "log_softmax" : "softmax";
+    int64_t axis;
+    if (log < 0 || as_int64(args[1], &axis, name, "axis") < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    PyObject *x = to_tensor(st, args[0], DTYPE_ANY, DTYPE_ANY, name);
+    if (x == NULL)
+        return NULL;
+    sg_tensor *out = NULL;
+    sg_status status;
+    Py_BEGIN_ALLOW_THREADS
+    status = (log ? sg_log_softmax : sg_softmax)(HANDLE(x), axis, &out);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(x);
+    return tensor_result(st, status, out);
+}
+
+/* log_sigmoid(x): sg_log_sigmoid */
+static PyObject *
+m_log_sigmoid(PyObject *module, PyObject *x_obj)
+{
+    module_state *st = get_state(module);
+    PyObject *x = to_tensor(st, x_obj, DTYPE_ANY, DTYPE_ANY, "log_sigmoid");
+    if (x == NULL)
+        return NULL;
+    sg_tensor *out = NULL;
+    sg_status status = sg_log_sigmoid(HANDLE(x), &out);
+    Py_DECREF(x);
+    return tensor_result(st, status, out);
+}
+
+/* bce_with_logits(logits, targets, reduction): sg_binary_cross_entropy_with_logits */
+static PyObject *
+m_bce_with_logits(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    const char *name = "binary_cross_entropy_with_logits";
+    int reduction;
+    if (check_nargs(name, nargs, 3) < 0 || parse_int(args[2], &reduction, name) < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    PyObject *logits, *targets;
+    if (to_tensor_pair(st, args[0], args[1], &logits, &targets, name) < 0)
+        return NULL;
+    sg_tensor *out = NULL;
+    sg_status status;
+    Py_BEGIN_ALLOW_THREADS
+    status = sg_binary_cross_entropy_with_logits(HANDLE(logits), HANDLE(targets),
+                                                 (sg_loss_reduction)reduction, &out);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(logits);
+    Py_DECREF(targets);
+    return tensor_result(st, status, out);
+}
+
+/* slice_dynamic(x, axis, start, stop, step): sg_slice_dynamic; start and
+ * stop are tensors or None */
+static PyObject *
+m_slice_dynamic(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("slice_dynamic", nargs, 5) < 0)
+        return NULL;
+    int64_t axis, step;
+    if (as_int64(args[1], &axis, "index", "axis") < 0 ||
+        as_int64(args[4], &step, "index", "slice step") < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    PyObject *bounds[2] = {NULL, NULL}, *ret = NULL;
+    PyObject *x = to_tensor(st, args[0], DTYPE_ANY, DTYPE_ANY, "index");
+    if (x == NULL)
+        return NULL;
+    for (int k = 0; k < 2; k++) {
+        if (args[2 + k] != Py_None &&
+            (bounds[k] = to_tensor(st, args[2 + k], DTYPE_ANY, DTYPE_ANY, "index")) == NULL)
+            goto done;
+    }
+    sg_tensor *out = NULL;
+    sg_status status = sg_slice_dynamic(HANDLE(x), axis,
+                                        bounds[0] ? HANDLE(bounds[0]) : NULL,
+                                        bounds[1] ? HANDLE(bounds[1]) : NULL, step, &out);
+    ret = tensor_result(st, status, out);
+done:
+    Py_DECREF(x);
+    Py_XDECREF(bounds[0]);
+    Py_XDECREF(bounds[1]);
+    return ret;
+}
+
 /* tensordot(a, b, axes_a, axes_b) */
 static PyObject *
 m_tensordot(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
@@ -5623,6 +5779,15 @@ static PyMethodDef module_methods[] = {
      "var(x, axis, correction, keepdims, std)"},
     {"cumulative_sum", (PyCFunction)(void (*)(void))m_cumulative_sum,
      METH_FASTCALL, "cumulative_sum(x, axis, include_initial, dtype)"},
+    {"logsumexp", (PyCFunction)(void (*)(void))m_logsumexp, METH_FASTCALL,
+     "logsumexp(x, axis, keepdims)"},
+    {"softmax", (PyCFunction)(void (*)(void))m_softmax, METH_FASTCALL,
+     "softmax(x, axis, log): softmax or log_softmax"},
+    {"log_sigmoid", (PyCFunction)m_log_sigmoid, METH_O, "log_sigmoid(x)"},
+    {"bce_with_logits", (PyCFunction)(void (*)(void))m_bce_with_logits,
+     METH_FASTCALL, "bce_with_logits(logits, targets, reduction)"},
+    {"slice_dynamic", (PyCFunction)(void (*)(void))m_slice_dynamic, METH_FASTCALL,
+     "slice_dynamic(x, axis, start, stop, step)"},
     {"tensordot", (PyCFunction)(void (*)(void))m_tensordot, METH_FASTCALL,
      "tensordot(a, b, axes_a, axes_b)"},
     {"vecdot", (PyCFunction)(void (*)(void))m_vecdot, METH_FASTCALL,

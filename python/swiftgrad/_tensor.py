@@ -457,6 +457,7 @@ _ARRAY_FUNCTIONS = (
     "flip", "roll", "repeat", "tile", "squeeze", "expand_dims", "moveaxis", "permute_dims",
     "matrix_transpose", "broadcast_to", "take", "nonzero", "sort", "argsort", "clip",
     "matmul", "tensordot", "vecdot", "tril", "triu", "unstack",
+    "logsumexp", "softmax", "log_softmax", "log_sigmoid",
 )
 
 

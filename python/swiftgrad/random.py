@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import builtins
 import operator
-import secrets
+import os
 from typing import Any
 
 from . import _dtypes
@@ -69,7 +69,8 @@ class Generator:
     __slots__ = ("seed", "counter")
 
     def __init__(self, seed: int | None = None, counter: int = 0) -> None:
-        seed = secrets.randbits(64) if seed is None else operator.index(seed)
+        # os.urandom, not secrets: secrets loads OpenSSL (4 MB resident)
+        seed = int.from_bytes(os.urandom(8), "little") if seed is None else operator.index(seed)
         if not 0 <= seed <= _MASK:
             raise ValueError(f"[Generator] seed must be in [0, 2**64), got {seed}")
         self.seed = seed

@@ -34,10 +34,14 @@ public final class Function {
     /// The number of steps the compiled program runs (fused groups count once).
     public var stepCount: Int { program.steps.count }
 
-    public init(inputs: [Tensor], outputs: [Tensor], updates: [(Tensor, Tensor)] = []) throws {
+    /// `givens` (Theano's) replace tensors of the graph by other
+    /// expressions before compiling: each pair is (a placeholder, shared
+    /// variable or expression, its replacement of the same dtype and rank).
+    public init(inputs: [Tensor], outputs: [Tensor], updates: [(Tensor, Tensor)] = [],
+                givens: [(Tensor, Tensor)] = []) throws {
         self.inputs = inputs
         var rewriter = Rewriter()
-        let roots = outputs + updates.map(\.1)
+        let roots = try substituting(givens, in: outputs + updates.map(\.1), inputs: inputs)
         givenStepCount = Autodiff.topologicalOrder(roots) { $0.kind == .symbolic }.filter { $0.kind == .symbolic && $0.node != nil }.count
         let rewritten = try rewriter.rewrite(roots)
         rewrites = rewriter.applied
@@ -110,6 +114,43 @@ public final class Function {
         }
         return lines.joined(separator: "\n")
     }
+}
+
+/// `roots` with the `givens` substituted, all at once: replacements are
+/// not looked into, so a replacement may use the tensor it replaces.
+private func substituting(_ givens: [(Tensor, Tensor)], in roots: [Tensor], inputs: [Tensor]) throws -> [Tensor] {
+    guard !givens.isEmpty else { return roots }
+    var replacement = [ObjectIdentifier: Tensor]()
+    let inputIDs = Set(inputs.map(ObjectIdentifier.init))
+    for (i, (old, new)) in givens.enumerated() {
+        guard old.kind != .value else {
+            throw SwiftGradError.type("function", "given \(i) replaces a \(old.summary); only placeholders, shared variables and expressions can be replaced")
+        }
+        guard !inputIDs.contains(ObjectIdentifier(old)) else {
+            throw SwiftGradError.value("function", "given \(i) replaces \(old.summary), which is an input of the function; inputs cannot be replaced")
+        }
+        let fits = new.dtype == old.dtype && new.rank == old.rank
+            && zip(new.type.shape, old.type.shape).allSatisfy { $0 == nil || $1 == nil || $0 == $1 }
+        guard fits else {
+            throw SwiftGradError.type("function", "given \(i) replaces a \(old.summary) by a \(new.summary); the dtype and shape must match")
+        }
+        guard replacement.updateValue(new, forKey: ObjectIdentifier(old)) == nil else {
+            throw SwiftGradError.value("function", "given \(i) replaces \(old.summary) a second time")
+        }
+    }
+    var built = [ObjectIdentifier: Tensor]()
+    let order = Autodiff.topologicalOrder(roots) { $0.kind == .symbolic && replacement[ObjectIdentifier($0)] == nil }
+    for tensor in order {
+        let id = ObjectIdentifier(tensor)
+        if let new = replacement[id] {
+            built[id] = new
+        } else if tensor.kind == .symbolic, let node = tensor.node {
+            let inputs = node.inputs.map { built[ObjectIdentifier($0)] ?? $0 }
+            let unchanged = zip(inputs, node.inputs).allSatisfy { $0 === $1 }
+            built[id] = unchanged ? tensor : try Tensor.apply(node.primitive, inputs)
+        }
+    }
+    return roots.map { built[ObjectIdentifier($0)] ?? $0 }
 }
 
 /// A graph laid out as steps over value slots.

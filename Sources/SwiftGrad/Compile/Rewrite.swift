@@ -15,8 +15,11 @@
 /// that cancel); `x + 0` is not among them (it turns -0 into +0). The
 /// stability rules replace a formula by an equal one that stays finite:
 /// `1 / (1 + exp(z))` is `sigmoid(-z)`, `log(sigmoid(x))` is
-/// `-softplus(-x)`, `log(1 - sigmoid(x))` is `-softplus(x)`, and
-/// `log(1 + exp(x))` is `softplus(x)`.
+/// `-softplus(-x)`, `log(1 - sigmoid(x))` is `-softplus(x)`,
+/// `log(1 + exp(x))` is `softplus(x)`, `log(softmax(x))` is
+/// `log_softmax(x)` and `log(sum(exp(x)))` is `logsumexp(x)`. A `sum_to`
+/// or `broadcast_to` between tensors of the same shape in every call (as
+/// elementwise ops propagate shapes) is dropped.
 struct Rewriter {
     private var built = [ObjectIdentifier: Tensor]()
     /// Nodes built so far, with their inputs: holding the inputs keeps
@@ -24,6 +27,9 @@ struct Rewriter {
     private var shared = [NodeKey: (tensor: Tensor, inputs: [Tensor])]()
     /// How many nodes each rule replaced, by rule name.
     private(set) var applied = [String: Int]()
+    /// Tensors whose shapes are equal whatever lengths a call brings share
+    /// a class (the tensor they take their shape from); absent: their own.
+    private var shapeClass = [ObjectIdentifier: ObjectIdentifier]()
 
     /// `roots` rewritten; tensors in `kept` are neither rebuilt nor
     /// looked into.
@@ -53,11 +59,61 @@ struct Rewriter {
         if let existing = shared[key] { return existing.tensor }
         let tensor = try Tensor.apply(primitive, inputs)
         shared[key] = (tensor, inputs)
+        if let source = shapeSource(primitive, inputs, tensor) { shapeClass[ObjectIdentifier(tensor)] = classOf(source) }
         return tensor
+    }
+
+    private func classOf(_ x: Tensor) -> ObjectIdentifier { shapeClass[ObjectIdentifier(x)] ?? ObjectIdentifier(x) }
+
+    /// Whether `a` and `b` have the same shape in every call.
+    private func sameShape(_ a: Tensor, _ b: Tensor) -> Bool {
+        (a.type.shape == b.type.shape && !a.type.shape.contains(nil)) || classOf(a) == classOf(b)
+    }
+
+    /// The input `result` takes its shape from, where that is certain:
+    /// elementwise ops take it from their operands that are not all-ones
+    /// (which broadcast away) when those agree; `sum_to` and `broadcast_to`
+    /// from their target.
+    private func shapeSource(_ primitive: any Primitive, _ inputs: [Tensor], _ result: Tensor) -> Tensor? {
+        switch primitive {
+        case is SumTo, is BroadcastTo:
+            return inputs[1]
+        case is Unary, is Binary, is Select, is FullLike, is AsType:
+            let shaping = inputs.filter { x in
+                !(x.rank <= result.rank && x.type.shape.allSatisfy { $0 == 1 })
+            }
+            guard let first = shaping.first, shaping.allSatisfy({ sameShape($0, first) }) else { return nil }
+            return first
+        default:
+            return nil
+        }
     }
 
     private mutating func unary(_ op: UnaryOp, _ x: Tensor) throws -> Tensor {
         try make(Unary(op: op), [x])
+    }
+
+    /// `log(x)` in a stable form when `x` is a softmax or a sum of
+    /// exponentials: `log(exp(z - logsumexp(z)))` (`softmax` as swiftgrad
+    /// builds it) is `z - logsumexp(z)`; `log(exp(z) / sum(exp(z)))` is
+    /// `z - logsumexp(z)` too; `log(sum(exp(z)))` is `logsumexp(z)`.
+    /// So a cross-entropy `-sum(y * log(softmax(x)))` uses `log_softmax`.
+    private mutating func logOfSoftmax(_ x: Tensor) throws -> (String, Tensor)? {
+        if let shifted = x.argument(of: .exp), shifted.isLogSoftmax {
+            return ("log(softmax(x)) = log_softmax(x)", shifted)
+        }
+        if let quotient = x.node?.primitive as? Binary, quotient.op == .divide, let operands = x.node?.inputs,
+           let z = operands[0].argument(of: .exp), let sum = operands[1].node?.primitive as? Sum,
+           sum.keepDims, sum.dtype == nil || sum.dtype == x.dtype, operands[1].node?.inputs[0] === operands[0],
+           z.dtype.kind == .realFloating {
+            let lse = try make(LogSumExp(axes: sum.axes, keepDims: true), [z])
+            return ("log(softmax(x)) = log_softmax(x)", try make(Binary(op: .subtract), [z, lse]))
+        }
+        if let sum = x.node?.primitive as? Sum, sum.dtype == nil || sum.dtype == x.dtype,
+           let z = x.node?.inputs[0].argument(of: .exp), z.dtype.kind == .realFloating {
+            return ("log(sum(exp(x))) = logsumexp(x)", try make(LogSumExp(axes: sum.axes, keepDims: sum.keepDims), [z]))
+        }
+        return nil
     }
 
     /// The first rule that applies to `primitive(inputs)`, with its result.
@@ -86,6 +142,7 @@ struct Rewriter {
                 guard let inner = x.argument(of: .negative) else { return nil }
                 return ("-(-x)", inner)
             case .log:
+                if let r = try logOfSoftmax(x) { return r }
                 if let s = x.argument(of: .sigmoid) {
                     return ("log(sigmoid(x)) = -softplus(-x)", try unary(.negative, try unary(.softplus, try unary(.negative, s))))
                 }
@@ -106,6 +163,11 @@ struct Rewriter {
                 return nil
             default: return nil
             }
+        case is SumTo, is BroadcastTo:
+            // Gradients keep these for broadcasting that may happen; where
+            // the shapes agree in every call they do nothing (and would split
+            // fusion groups).
+            return sameShape(inputs[0], inputs[1]) ? ("sum_to/broadcast_to to the same shape", inputs[0]) : nil
         case let p as PermuteDims:
             guard let inner = inputs[0].node?.primitive as? PermuteDims, let x = inputs[0].node?.inputs[0] else { return nil }
             // Output axis i is inner axis p.axes[i], which is x's axis inner.axes[p.axes[i]].
@@ -129,6 +191,13 @@ extension Tensor {
     fileprivate func argument(of op: UnaryOp) -> Tensor? {
         guard let unary = node?.primitive as? Unary, unary.op == op else { return nil }
         return node?.inputs[0]
+    }
+
+    /// Whether this is `z - logsumexp(z)` over axes kept as length 1.
+    fileprivate var isLogSoftmax: Bool {
+        guard let difference = node?.primitive as? Binary, difference.op == .subtract, let operands = node?.inputs,
+              let lse = operands[1].node?.primitive as? LogSumExp, lse.keepDims else { return false }
+        return operands[1].node?.inputs[0] === operands[0]
     }
 
     /// Whether this is a small constant whose every element is `x`, sign

@@ -49,9 +49,7 @@ public enum BinaryOp: Int32, CaseIterable, Sendable {
                                derivative: .rule { _, b, y, g, i in i == 0 ? try g / b.conj() : try -(g * (y / b).conj()) },
                                computeType: { $0.isInteger ? .float64 : $0 })
         case .pow: return D(name: "pow", kernels: Kernels.integers(IntegerPower()) + Kernels.floats(Power()) + Kernels.complexes(ComplexPower()),
-                            derivative: .rule { a, b, y, g, i in
-                                i == 0 ? try g * (b * a.binary(.pow, b - 1)).conj() : try g * (y * a.unary(.log)).conj()
-                            })
+                            derivative: .rule { a, b, y, g, i in i == 0 ? try powBaseGradient(a, b, g) : try powExponentGradient(a, b, y, g) })
         case .atan2: return D(name: "atan2", kernels: Kernels.floats(Atan2()),
                               derivative: .rule { a, b, _, g, i in try g * (i == 0 ? b : -a) / (a * a + b * b) })
         case .hypot: return D(name: "hypot", kernels: Kernels.floats(Hypot()),
@@ -59,7 +57,7 @@ public enum BinaryOp: Int32, CaseIterable, Sendable {
         case .copysign: return D(name: "copysign", kernels: Kernels.floats(CopySign()),
                                  derivative: .rule { a, _, y, g, i in i == 0 ? try g * a.unary(.sign) * y.unary(.sign) : try zerosGradient(like: g) })
         case .logaddexp: return D(name: "logaddexp", kernels: Kernels.floats(LogAddExp()),
-                                  derivative: .rule { a, b, y, g, i in try g * ((i == 0 ? a : b) - y).unary(.exp) })
+                                  derivative: .rule { a, b, _, g, i in try g * (i == 0 ? a - b : b - a).unary(.sigmoid) })
         case .nextafter: return D(name: "nextafter", kernels: Kernels.floats(NextAfter()),
                                   derivative: .rule { _, _, _, g, i in i == 0 ? g : try zerosGradient(like: g) })
         case .maximum: return D(name: "maximum", kernels: Kernels.reals(Maximum()),
@@ -90,6 +88,24 @@ public enum BinaryOp: Int32, CaseIterable, Sendable {
 
 /// Where `a` wins against `b` by `order`: 1, where they tie: 1/2 (the
 /// gradient of maximum and minimum splits evenly at ties), else 0.
+/// d(a^b)/da = b a^(b-1), and 0 where b = 0 (a^0 is 1 for every a, even
+/// a = 0, where the formula gives 0 * inf), as PyTorch does.
+private func powBaseGradient(_ a: Tensor, _ b: Tensor, _ g: Tensor) throws -> Tensor {
+    let d = try g * (b * a.binary(.pow, b - 1)).conj()
+    return try select(b.binary(.equal, 0), Tensor(.int(0), dtype: d.dtype), d)
+}
+
+/// d(a^b)/db = a^b log a, and 0 where a = 0 and b >= 0 (0^b is constant
+/// there, where the formula gives 0 * -inf), as PyTorch does.
+private func powExponentGradient(_ a: Tensor, _ b: Tensor, _ y: Tensor, _ g: Tensor) throws -> Tensor {
+    let d = try g * (y * a.unary(.log)).conj()
+    let nonNegative = b.dtype.kind == .complexFloating
+        ? try b.unary(.imag).binary(.equal, 0).binary(.logicalAnd, b.unary(.real).binary(.greaterEqual, 0))
+        : try b.binary(.greaterEqual, 0)
+    let constant = try a.binary(.equal, 0).binary(.logicalAnd, nonNegative)
+    return try select(constant, Tensor(.int(0), dtype: d.dtype), d)
+}
+
 private func tieSplitMask(_ a: Tensor, _ b: Tensor, _ order: BinaryOp) throws -> Tensor {
     let dtype = a.dtype
     return try a.binary(order, b).cast(to: dtype) + a.binary(.equal, b).cast(to: dtype) * 0.5

@@ -510,3 +510,89 @@ struct AxisRange: Primitive {
     // Positions do not change with the values: no gradient.
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? { nil }
 }
+
+// MARK: Slices with bounds known when the graph runs
+
+/// `x[start:stop:step]` along `axis` where start and stop are 0-d integer
+/// tensors (inputs 1 and 2, each present when its flag is set), so a
+/// compiled function can take them as arguments (Theano's minibatch idiom
+/// `data[i * n:(i + 1) * n]`). Bounds clamp as Python's slices do; the
+/// axis's length is known only when the graph runs.
+struct DynamicSlice: ViewPrimitive {
+    let axis: Int
+    let hasStart: Bool
+    let hasStop: Bool
+    let step: Int
+    var name: String { "index" }
+
+    func outputType(_ inputs: [TensorType]) throws -> TensorType {
+        let x = inputs[0]
+        try checkBounds(inputs.dropFirst(), name)
+        var shape = x.shape
+        shape[axis] = nil
+        return TensorType(x.dtype, shape)
+    }
+
+    func checkBounds(_ bounds: ArraySlice<TensorType>, _ op: String) throws {
+        guard step != 0 else { throw SwiftGradError.value(op, "slice step cannot be zero") }
+        for bound in bounds where !(bound.dtype.isInteger && bound.rank == 0) {
+            throw SwiftGradError.type(op, "a slice bound given as a tensor must be a 0-d integer tensor, not \(bound.dtype) of shape \(describe(bound.shape))")
+        }
+    }
+
+    /// The slice's items once the bounds' values are known.
+    func items(rank: Int, _ bounds: ArraySlice<NDArray>) throws -> [AxisIndex] {
+        var values = bounds.map { bound -> Int in
+            switch bound.elements.first {
+            case .int(let i)?: return Int(i)
+            // Python's slices clamp huge bounds; no length reaches them.
+            case .uint(let u)?: return u > UInt64(Int.max) ? Int.max : Int(u)
+            default: return 0
+            }
+        }[...]
+        let start = hasStart ? values.popFirst() : nil, stop = hasStop ? values.popFirst() : nil
+        var items = [AxisIndex](repeating: .all, count: rank)
+        items[axis] = .range(start: start, stop: stop, step: step)
+        return items
+    }
+
+    func view(of inputs: [NDArray], _ output: TensorType) throws -> NDArray? {
+        try sliceView(inputs[0], items(rank: inputs[0].shape.count, inputs.dropFirst()), name)
+    }
+
+    func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
+        guard i == 0 else { return nil }
+        return try Tensor.apply(DynamicSliceScatter(slice: self), [g, inputs[0]] + inputs.dropFirst())
+    }
+}
+
+/// The cotangent of a `DynamicSlice`: g (input 0) written into zeros of
+/// the shape of input 1 at the slice that inputs 2... bound.
+struct DynamicSliceScatter: Primitive {
+    let slice: DynamicSlice
+    var name: String { "index_scatter" }
+
+    func outputType(_ inputs: [TensorType]) throws -> TensorType {
+        try slice.checkBounds(inputs.dropFirst(2), name)
+        return TensorType(inputs[0].dtype, inputs[1].shape)
+    }
+
+    func evaluate(_ inputs: [NDArray], into out: NDArray) throws {
+        let items = try slice.items(rank: out.shape.count, inputs.dropFirst(2))
+        try SliceScatter(items: items).evaluate(Array(inputs.prefix(2)), into: out)
+    }
+
+    func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
+        i == 0 ? try Tensor.apply(slice, [g] + inputs.dropFirst(2)) : nil
+    }
+}
+
+extension Tensor {
+    /// `self[start:stop:step]` along `axis` with bounds that are 0-d integer
+    /// tensors (nil: open), known only when the graph runs.
+    public func sliced(axis: Int, start: Tensor?, stop: Tensor?, step: Int = 1) throws -> Tensor {
+        let axis = try normalizeAxes([axis], rank: rank, "index")[0]
+        let bounds = [start, stop].compactMap { $0 }
+        return try Tensor.apply(DynamicSlice(axis: axis, hasStart: start != nil, hasStop: stop != nil, step: step), [self] + bounds)
+    }
+}

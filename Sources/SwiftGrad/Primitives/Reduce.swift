@@ -312,3 +312,42 @@ struct CumulativeSum: Primitive {
         try Tensor.apply(CumulativeSum(axis: axis, reverse: !reverse, initial: initial), g)
     }
 }
+
+/// log(sum(exp(x))) over `axes` (sorted, non-negative), computed as
+/// m + log(sum(exp(x - m))) with m the maximum, so no exp overflows; an
+/// infinite maximum shifts by 0 instead (all -inf gives -inf, +inf gives
+/// +inf), and an empty axis gives -inf. Real floating dtypes only.
+struct LogSumExp: Primitive {
+    let axes: [Int]
+    let keepDims: Bool
+    var name: String { "logsumexp" }
+
+    func outputType(_ inputs: [TensorType]) throws -> TensorType {
+        let x = inputs[0]
+        guard x.dtype.kind == .realFloating else { throw unsupported(name, x.dtype) }
+        var shape = [Int?]()
+        for (axis, n) in x.shape.enumerated() {
+            if !axes.contains(axis) { shape.append(n) } else if keepDims { shape.append(1) }
+        }
+        return TensorType(x.dtype, shape)
+    }
+
+    func evaluate(_ inputs: [NDArray], into out: NDArray) throws {
+        let x = Tensor(inputs[0])
+        if axes.contains(where: { inputs[0].shape[$0] == 0 }) {
+            return try convert(NDArray.filled(.real(-.infinity), out.dtype, out.shape, name), into: out)
+        }
+        let m = try x.reduce(.max, axes: axes, keepDims: true)
+        let shift = try select(m.unary(.isfinite), m, Tensor(.real(0), dtype: x.dtype))
+        var y = try (x - shift).unary(.exp).sum(axes: axes, keepDims: true).unary(.log) + shift
+        if !keepDims { y = try y.squeezed(axes: axes) }
+        guard let value = y.storedValue else { throw SwiftGradError.internal(name, "no value computed") }
+        try convert(value, into: out)
+    }
+
+    /// The softmax of x along the axes, times the cotangent.
+    func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
+        let (g, y) = keepDims ? (g, result) : (try g.expandingDims(axes), try result.expandingDims(axes))
+        return try g * (inputs[0] - y).unary(.exp)
+    }
+}

@@ -45,7 +45,10 @@ public enum UnaryOp: Int32, CaseIterable, Sendable {
                              derivative: .rule { x, _, g in try g / (x * Double.log(2)).conj() })
         case .log10: return D(name: "log10", kernels: Kernels.floats(Log10()) + Kernels.complexes(ComplexLog(base: 10)),
                               derivative: .rule { x, _, g in try g / (x * Double.log(10)).conj() })
-        case .sqrt: return D(name: "sqrt", kernels: Kernels.floating(Sqrt()), derivative: .rule { _, y, g in try g / (2 * y).conj() })
+        // At 0 the slope is inf; a zero cotangent (an unselected `where`
+        // branch) stays 0 there rather than 0/0 = NaN, which PyTorch gives.
+        case .sqrt: return D(name: "sqrt", kernels: Kernels.floating(Sqrt()),
+                             derivative: .rule { _, y, g in try select(g.binary(.equal, 0), Tensor(.int(0), dtype: g.dtype), g / (2 * y).conj()) })
         case .sin: return D(name: "sin", kernels: Kernels.floating(Sin()), derivative: .rule { x, _, g in try g * x.unary(.cos).conj() })
         case .cos: return D(name: "cos", kernels: Kernels.floating(Cos()), derivative: .rule { x, _, g in try -(g * x.unary(.sin).conj()) })
         case .tan: return D(name: "tan", kernels: Kernels.floating(Tan()), derivative: .rule { _, y, g in try g * (1 + y * y).conj() })

@@ -19,6 +19,7 @@ from . import nnet  # noqa: F401 (T.nnet.sigmoid)
 __all__ = [
     "scalar", "vector", "matrix",
     "dscalar", "dvector", "dmatrix", "fscalar", "fvector", "fmatrix",
+    "lscalar", "lvector", "iscalar", "ivector",
     "dot", "grad", "mean", "sum", "exp", "log", "nnet",
     "max", "min", "argmax", "argmin", "prod", "var", "std",
 ]
@@ -65,3 +66,20 @@ def fvector(name: str | None = None) -> Tensor:
 
 def fmatrix(name: str | None = None) -> Tensor:
     return _placeholder(2, name, "float32")
+
+
+def lscalar(name: str | None = None) -> Tensor:
+    """A 0-d int64 input: an index, as in the minibatch idiom of givens."""
+    return _placeholder(0, name, "int64")
+
+
+def lvector(name: str | None = None) -> Tensor:
+    return _placeholder(1, name, "int64")
+
+
+def iscalar(name: str | None = None) -> Tensor:
+    return _placeholder(0, name, "int32")
+
+
+def ivector(name: str | None = None) -> Tensor:
+    return _placeholder(1, name, "int32")
