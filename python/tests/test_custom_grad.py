@@ -215,6 +215,9 @@ def test_custom_ops_in_symbolic_graphs_and_compiled_functions():
     value, grad = f([1.0, 2.0])
     assert value.item() == 9.0
     np.testing.assert_allclose(np.asarray(grad), [3.0, 12.0])
+    jitted = sg.jit(lambda v: sg.grad(Cube.apply(v).sum(), v))
+    np.testing.assert_allclose(np.asarray(jitted(sg.asarray([1.0, 2.0]))), [3.0, 12.0])
+    np.testing.assert_allclose(np.asarray(jitted(sg.asarray([-1.0, 0.5, 3.0]))), [3.0, 0.75, 27.0])
 
 
 class Boom(Exception):
