@@ -23,6 +23,10 @@
  * record the graph; sg_tensor_backward() walks it and accumulates into the
  * leaves' gradients, read with sg_tensor_grad().
  *
+ * Custom operations (sg_custom_op_new) are a forward and a vjp callback,
+ * recorded like any operation; sg_gradcheck compares a function's
+ * gradients with central differences.
+ *
  * Symbolic graphs (Theano style): sg_tensor_new_placeholder() and
  * sg_tensor_new_shared() make leaves without a fixed value; the same
  * operations then build graph nodes; sg_grad() differentiates a graph into
@@ -337,6 +341,135 @@ sg_status sg_jvp(const sg_tensor *const *outputs, size_t noutputs,
 /* Turns recording of eager graphs on or off for this thread (PyTorch's
  * no_grad); writes the previous setting to `previous` unless it is NULL. */
 sg_status sg_autograd_set_enabled(bool enabled, bool *previous);
+
+/* A new reference to `tensor` itself (not a copy): how a callback keeps a
+ * tensor it was lent. */
+sg_status sg_tensor_retain(const sg_tensor *tensor, sg_tensor **out);
+
+/* Flags of sg_tensor_backward_v2. */
+typedef enum {
+    /* The gradients record graphs of their own, so a leaf's gradient can be
+     * differentiated again (PyTorch's create_graph=True). The leaf's
+     * gradient then holds a graph that holds the leaf: clearing it with
+     * sg_tensor_set_grad(leaf, NULL) frees both. */
+    SG_BACKWARD_CREATE_GRAPH = 1
+} sg_backward_flags;
+
+/* sg_tensor_backward with `flags`, a bitwise or of sg_backward_flags (0: as
+ * sg_tensor_backward). Graphs are never consumed by a backward, so it may
+ * run again over the same graph (PyTorch's retain_graph is always on). */
+sg_status sg_tensor_backward_v2(const sg_tensor *tensor, const sg_tensor *seed,
+                                unsigned flags);
+
+/* Makes backward passes also accumulate the gradient of the non-leaf
+ * `tensor`, read with sg_tensor_grad (PyTorch's retain_grad). A leaf keeps
+ * its gradient anyway; a tensor that does not require grad is an error. */
+sg_status sg_tensor_retain_grad(sg_tensor *tensor);
+sg_status sg_tensor_retains_grad(const sg_tensor *tensor, bool *out);
+
+/* Callbacks. A callback returns SG_OK, or another status to fail the call
+ * that ran it; it may describe the failure with sg_callback_error (a
+ * failed swiftgrad call inside it already has). The library then fails
+ * with the callback's status and a message naming the operation, the
+ * callback and that description. Tensors a callback receives are borrowed
+ * for the call (sg_tensor_retain keeps one); tensors it writes to its
+ * out-pointers are new references the library takes over, even when it
+ * fails. Callbacks run on the thread of the call that runs them. */
+void sg_callback_error(const char *message);
+
+/* A function of tensors: writes a new tensor computed from inputs[0 …
+ * n-1] to *out. */
+typedef sg_status (*sg_tensor_fn)(void *user_data,
+                                  const sg_tensor *const *inputs, size_t n,
+                                  sg_tensor **out);
+
+/* A gradient hook: may write a tensor of grad's dtype and shape to
+ * *replacement to replace the gradient; leaving it NULL keeps it. */
+typedef sg_status (*sg_hook_fn)(void *user_data, const sg_tensor *grad,
+                                sg_tensor **replacement);
+
+/* Calls hook(user_data, g, …) with the gradient g of `tensor` each time a
+ * backward pass or sg_grad computes it, before it is used or accumulated
+ * (PyTorch's register_hook). Writes an id for sg_tensor_remove_hook to
+ * *id. destroy(user_data), unless destroy is NULL, runs once when the hook
+ * is removed or the tensor freed; on failure it is not called. The tensor
+ * must require grad or be symbolic. */
+sg_status sg_tensor_register_hook(sg_tensor *tensor, sg_hook_fn hook,
+                                  void *user_data, void (*destroy)(void *),
+                                  int64_t *id);
+
+/* Removes a hook; SG_ERROR_VALUE if `tensor` has no hook `id`. */
+sg_status sg_tensor_remove_hook(sg_tensor *tensor, int64_t id);
+
+/* ---------------------------------------------------- Custom operations */
+
+/* An operation defined by two callbacks (PyTorch's autograd.Function, JAX's
+ * custom_vjp), recorded in graphs like any other:
+ *
+ *     sg_custom_op *square;
+ *     sg_custom_op_new("square", square_forward, square_vjp, NULL, NULL,
+ *                      &square);
+ *     sg_custom_op_apply(square, &x, 1, &y);   // y = square(x), recorded
+ *
+ * forward(user_data, inputs, n, &out) writes the result for inputs[0 …
+ * n-1]. It runs with recording off; on concrete inputs it must give a
+ * concrete result. On symbolic inputs (and while a compiled function is
+ * built) it runs on placeholders, to learn the result's dtype and shape:
+ * a forward written with swiftgrad operations then works in symbolic
+ * graphs and compiled functions, one that reads data fails there.
+ *
+ * vjp(user_data, inputs, n, output, cotangent, grads) writes to grads[i]
+ * the gradient of input i when `output` receives `cotangent`, or leaves
+ * it NULL where none flows. Each gradient must have input i's shape and a
+ * floating dtype of its kind (it is converted to input i's dtype). A vjp
+ * written with swiftgrad operations runs on values in a backward pass,
+ * builds graphs under sg_grad of a symbolic cost, and is differentiated
+ * again under SG_GRAD_CREATE_GRAPH. A vjp that breaks these rules fails
+ * the backward pass with a message naming the op and the shapes. */
+typedef sg_status (*sg_vjp_fn)(void *user_data,
+                               const sg_tensor *const *inputs, size_t n,
+                               const sg_tensor *output,
+                               const sg_tensor *cotangent, sg_tensor **grads);
+
+typedef struct sg_custom_op sg_custom_op;
+
+/* A new custom operation called `name` (copied; errors begin with
+ * "[name]"). `vjp` may be NULL: differentiating the op is then an error.
+ * destroy(user_data), unless destroy is NULL, runs once when the op and
+ * every graph recording it are freed; on failure it is not called and
+ * user_data stays the caller's. */
+sg_status sg_custom_op_new(const char *name, sg_tensor_fn forward,
+                           sg_vjp_fn vjp, void *user_data,
+                           void (*destroy)(void *), sg_custom_op **out);
+
+/* Applies `op` to inputs[0 … n-1]: computes it now when every input has a
+ * value (recording it when one requires grad), else builds a symbolic
+ * node. */
+sg_status sg_custom_op_apply(const sg_custom_op *op,
+                             const sg_tensor *const *inputs, size_t n,
+                             sg_tensor **out);
+
+/* Releases a reference to an op; graphs that recorded it keep it alive.
+ * NULL does nothing. */
+void sg_custom_op_free(sg_custom_op *op);
+
+/* Flags of sg_gradcheck. */
+typedef enum {
+    /* Also check second derivatives: the gradient of the vjp (at a fixed
+     * cotangent) against central differences (PyTorch's gradgradcheck). */
+    SG_GRADCHECK_GRAD_GRAD = 1
+} sg_gradcheck_flags;
+
+/* Checks the gradients of f at the float64 tensors inputs[0 … n-1]
+ * against central differences with step eps: every analytic entry a must
+ * be within atol + rtol * |numeric| (PyTorch's gradcheck). f(user_data,
+ * xs, n, &out) builds the output from fresh leaves xs that require grad,
+ * with swiftgrad operations. SG_OK when the gradients agree; otherwise
+ * SG_ERROR_VALUE and a message naming the worst output and input
+ * elements, both values, and how many entries differ. */
+sg_status sg_gradcheck(sg_tensor_fn f, void *user_data,
+                       const sg_tensor *const *inputs, size_t n, double eps,
+                       double atol, double rtol, unsigned flags);
 
 /* ----------------------------------------------------------- Operations */
 

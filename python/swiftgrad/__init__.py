@@ -59,6 +59,8 @@ __array_api_version__ = "2023.12"
 from ._info import __array_namespace_info__  # noqa: E402
 from .printing import debugprint, pp  # noqa: E402
 from . import func  # noqa: E402
+from . import autograd  # noqa: E402
+from .autograd import custom_vjp, gradcheck, gradgradcheck  # noqa: E402
 
 Function = _C.Function
 
@@ -392,7 +394,8 @@ _PUBLIC = [
     "prod", "var", "std", "max", "min", "argmax", "argmin", "all", "any",
     "cumulative_sum", "tensordot", "vecdot", "einsum", "matrix_transpose", "linalg",
     "result_type", "can_cast", "finfo", "iinfo", "isdtype",
-    "grad", "jvp", "no_grad", "enable_grad", "func", "placeholder", "shared", "function", "jit", "debugprint", "pp",
+    "grad", "jvp", "no_grad", "enable_grad", "func", "autograd", "custom_vjp", "gradcheck",
+    "gradgradcheck", "placeholder", "shared", "function", "jit", "debugprint", "pp",
     # creation, random, sorting and sets
     "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like",
     "arange", "linspace", "eye", "meshgrid", "tril", "triu", "random",

@@ -8,7 +8,7 @@
  *
  * Sections: module state, errors, tensor handles, dtypes, scalars,
  * conversion, Tensor type, Function type, module functions, printing,
- * DLPack, module definition.
+ * DLPack, callbacks, module definition.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -79,11 +79,57 @@ state_of_operands(PyObject *a, PyObject *b)
 
 /* =============================================================== errors */
 
+/* Python callbacks (custom ops, hooks, gradcheck's function) that raise
+ * leave their exception in the thread's state dict under this key; the
+ * failed call that ran them raises it again, so the caller sees the
+ * original exception, with the library's message added as a note. */
+#define PENDING_KEY "swiftgrad._callback_exception"
+
+/* Moves the exception being raised into the thread's state dict. */
+static void
+stash_exception(void)
+{
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    if (value != NULL && tb != NULL)
+        PyException_SetTraceback(value, tb);
+    PyObject *dict = PyThreadState_GetDict();
+    if (value != NULL && (dict == NULL || PyDict_SetItemString(dict, PENDING_KEY, value) < 0))
+        PyErr_Clear();
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(tb);
+}
+
+/* Raises a stashed callback exception, if there is one: 1 if it did. */
+static int
+raise_pending_exception(const char *message)
+{
+    PyObject *dict = PyThreadState_GetDict();
+    PyObject *value = dict == NULL ? NULL : PyDict_GetItemString(dict, PENDING_KEY);
+    if (value == NULL)
+        return 0;
+    Py_INCREF(value);
+    if (PyDict_DelItemString(dict, PENDING_KEY) < 0)
+        PyErr_Clear();
+    if (message != NULL && message[0] != '\0') {
+        PyObject *note = PyObject_CallMethod(value, "add_note", "s", message);
+        if (note == NULL)
+            PyErr_Clear();  /* before Python 3.11: no notes */
+        Py_XDECREF(note);
+    }
+    PyErr_Restore(Py_NewRef((PyObject *)Py_TYPE(value)), value, PyException_GetTraceback(value));
+    return 1;
+}
+
 /* Raises the exception for a failed swiftgrad call, with the library's
  * message, and returns NULL. */
 static PyObject *
 raise_status(sg_status status)
 {
+    if (raise_pending_exception(sg_last_error()))
+        return NULL;
     PyObject *type;
     switch (status) {
     case SG_ERROR_VALUE: type = PyExc_ValueError; break;
@@ -2400,10 +2446,12 @@ static PyGetSetDef tensor_getset[] = {
 static PyObject *
 tensor_backward(PyObject *self, PyObject *args, PyObject *kwargs)
 {
-    static char *keywords[] = {"gradient", NULL};
-    PyObject *gradient = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|O:backward", keywords,
-                                     &gradient))
+    static char *keywords[] = {"gradient", "retain_graph", "create_graph", NULL};
+    PyObject *gradient = Py_None, *retain_graph = Py_None;
+    int create_graph = 0;
+    /* Graphs outlive backward passes: retain_graph is accepted, always on. */
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|OOp:backward", keywords,
+                                     &gradient, &retain_graph, &create_graph))
         return NULL;
     PyObject *seed = NULL;
     if (gradient != Py_None) {
@@ -2417,7 +2465,8 @@ tensor_backward(PyObject *self, PyObject *args, PyObject *kwargs)
     }
     /* Keeps the GIL: backward writes the leaves' gradients, which other
      * Python threads may be reading. */
-    sg_status status = sg_tensor_backward(HANDLE(self), seed ? HANDLE(seed) : NULL);
+    sg_status status = sg_tensor_backward_v2(HANDLE(self), seed ? HANDLE(seed) : NULL,
+                                             create_graph ? SG_BACKWARD_CREATE_GRAPH : 0);
     Py_XDECREF(seed);
     if (status != SG_OK)
         return raise_status(status);
@@ -2473,7 +2522,12 @@ tensor_set_value(PyObject *self, PyObject *value)
         }
         return NULL;
     }
-    sg_status status = sg_tensor_set_value(HANDLE(self), HANDLE(t));
+    /* Waits for compiled functions that update the variable, which may be
+     * running Python callbacks (custom ops) that need the GIL. */
+    sg_status status;
+    Py_BEGIN_ALLOW_THREADS
+    status = sg_tensor_set_value(HANDLE(self), HANDLE(t));
+    Py_END_ALLOW_THREADS
     Py_DECREF(t);
     if (status != SG_OK)
         return raise_status(status);
@@ -2680,9 +2734,12 @@ tensor_tolist(PyObject *self, PyObject *unused)
 static PyMethodDef tensor_methods[] = {
     {"backward", (PyCFunction)(void (*)(void))tensor_backward,
      METH_VARARGS | METH_KEYWORDS,
-     "backward(gradient=None)\n--\n\n"
+     "backward(gradient=None, retain_graph=None, create_graph=False)\n--\n\n"
      "Back-propagates from this tensor into the .grad of the leaves that "
-     "require grad. gradient defaults to 1 for a one-element tensor."},
+     "require grad (and of tensors that retain theirs). gradient defaults "
+     "to 1 for a one-element tensor. With create_graph the gradients record "
+     "graphs, so .grad can be differentiated again. Graphs are kept, so "
+     "retain_graph has no effect."},
     {"detach", tensor_detach, METH_NOARGS,
      "The same value without graph history, not requiring grad."},
     {"item", tensor_item, METH_NOARGS,
@@ -5394,6 +5451,346 @@ m_cross(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 
 /* ======================================== end reductions and linear algebra */
 
+/* ============================================================ callbacks */
+
+/* Custom ops, gradient hooks and gradcheck call Python back through the
+ * header's callbacks. The library calls them on the thread that called
+ * in, with or without the GIL (a compiled function runs without it), so
+ * each takes it. A Python exception becomes a failed status and is
+ * stashed for raise_status. */
+
+typedef struct {
+    PyObject *module; /* owned: the state that wraps tensors */
+    PyObject *first;  /* owned: forward, the hook, or gradcheck's f */
+    PyObject *second; /* owned or NULL: the vjp */
+} py_callback;
+
+static py_callback *
+callback_new(PyObject *module, PyObject *first, PyObject *second)
+{
+    py_callback *cb = PyMem_RawMalloc(sizeof *cb);
+    if (cb == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    cb->module = Py_NewRef(module);
+    cb->first = Py_NewRef(first);
+    cb->second = second == Py_None ? NULL : Py_XNewRef(second);
+    return cb;
+}
+
+/* The destructor the library calls, on any thread, when the last graph
+ * using the callback goes. */
+static void
+callback_free(void *data)
+{
+    py_callback *cb = data;
+    if (Py_IsInitialized()) {
+        PyGILState_STATE gil = PyGILState_Ensure();
+        Py_XDECREF(cb->first);
+        Py_XDECREF(cb->second);
+        Py_XDECREF(cb->module);
+        PyGILState_Release(gil);
+    }
+    PyMem_RawFree(cb);
+}
+
+/* Turns the exception being raised into a failed status and a message
+ * for the library, and stashes it. */
+static sg_status
+callback_failed(void)
+{
+    sg_status status = SG_ERROR_VALUE;
+    if (PyErr_ExceptionMatches(PyExc_TypeError))
+        status = SG_ERROR_TYPE;
+    else if (PyErr_ExceptionMatches(PyExc_IndexError))
+        status = SG_ERROR_INDEX;
+    else if (PyErr_ExceptionMatches(PyExc_MemoryError))
+        status = SG_ERROR_MEMORY;
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    PyObject *text = value != NULL
+        ? PyUnicode_FromFormat("%s: %S", ((PyTypeObject *)type)->tp_name, value) : NULL;
+    const char *message = text != NULL ? PyUnicode_AsUTF8(text) : NULL;
+    if (message == NULL)
+        PyErr_Clear();
+    sg_callback_error(message != NULL ? message : "a Python exception");
+    Py_XDECREF(text);
+    PyErr_Restore(type, value, tb);
+    stash_exception();
+    return status;
+}
+
+/* Python tensors holding new references to borrowed handles. */
+static PyObject *
+wrap_borrowed(module_state *st, const sg_tensor *const *handles, size_t n)
+{
+    PyObject *tuple = PyTuple_New((Py_ssize_t)n);
+    for (size_t i = 0; tuple != NULL && i < n; i++) {
+        sg_tensor *t = NULL;
+        sg_status status = sg_tensor_retain(handles[i], &t);
+        PyObject *w = status == SG_OK ? wrap_tensor(st, t) : raise_status(status);
+        if (w == NULL)
+            Py_CLEAR(tuple);
+        else
+            PyTuple_SET_ITEM(tuple, (Py_ssize_t)i, w);
+    }
+    return tuple;
+}
+
+/* A new reference to the handle of `result` (a Tensor) in *out, or a
+ * TypeError naming what returned it. Steals `result`. */
+static sg_status
+take_result(module_state *st, PyObject *result, sg_tensor **out, const char *what)
+{
+    if (result == NULL)
+        return callback_failed();
+    if (!is_tensor(st, result)) {
+        PyErr_Format(PyExc_TypeError, "%s must return a Tensor, not %.100s", what,
+                     Py_TYPE(result)->tp_name);
+        Py_DECREF(result);
+        return callback_failed();
+    }
+    sg_status status = sg_tensor_retain(HANDLE(result), out);
+    Py_DECREF(result);
+    return status;
+}
+
+/* forward(*inputs) -> Tensor; also gradcheck's f. */
+static sg_status
+py_tensor_fn(void *data, const sg_tensor *const *inputs, size_t n, sg_tensor **out)
+{
+    py_callback *cb = data;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    module_state *st = get_state(cb->module);
+    PyObject *args = wrap_borrowed(st, inputs, n);
+    PyObject *result = args != NULL ? PyObject_CallObject(cb->first, args) : NULL;
+    Py_XDECREF(args);
+    sg_status status = take_result(st, result, out, "the function");
+    PyGILState_Release(gil);
+    return status;
+}
+
+/* vjp(inputs, output, cotangent) -> one Tensor or None per input. */
+static sg_status
+py_vjp(void *data, const sg_tensor *const *inputs, size_t n, const sg_tensor *output,
+       const sg_tensor *cotangent, sg_tensor **grads)
+{
+    py_callback *cb = data;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    module_state *st = get_state(cb->module);
+    sg_status status = SG_OK;
+    const sg_tensor *pair[2] = {output, cotangent};
+    PyObject *ins = wrap_borrowed(st, inputs, n), *rest = wrap_borrowed(st, pair, 2);
+    PyObject *result = ins != NULL && rest != NULL
+        ? PyObject_CallFunctionObjArgs(cb->second, ins, PyTuple_GET_ITEM(rest, 0),
+                                       PyTuple_GET_ITEM(rest, 1), NULL)
+        : NULL;
+    Py_XDECREF(ins);
+    Py_XDECREF(rest);
+    PyObject *seq = result != NULL ? PySequence_Fast(result, "the vjp must return a sequence of gradients") : NULL;
+    Py_XDECREF(result);
+    if (seq == NULL) {
+        status = callback_failed();
+        goto done;
+    }
+    if ((size_t)PySequence_Fast_GET_SIZE(seq) != n) {
+        PyErr_Format(PyExc_ValueError, "the vjp returned %zd gradients for %zu inputs",
+                     PySequence_Fast_GET_SIZE(seq), n);
+        status = callback_failed();
+        goto done;
+    }
+    for (size_t i = 0; i < n && status == SG_OK; i++) {
+        PyObject *g = PySequence_Fast_GET_ITEM(seq, (Py_ssize_t)i);
+        if (g != Py_None)
+            status = take_result(st, Py_NewRef(g), &grads[i], "the vjp");
+    }
+done:
+    Py_XDECREF(seq);
+    PyGILState_Release(gil);
+    return status;
+}
+
+/* hook(grad) -> None (keep it) or a Tensor (replace it). */
+static sg_status
+py_hook(void *data, const sg_tensor *grad, sg_tensor **replacement)
+{
+    py_callback *cb = data;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    module_state *st = get_state(cb->module);
+    sg_status status = SG_OK;
+    PyObject *args = wrap_borrowed(st, &grad, 1);
+    PyObject *result = args != NULL ? PyObject_CallObject(cb->first, args) : NULL;
+    Py_XDECREF(args);
+    if (result != Py_None)
+        status = take_result(st, result, replacement, "a hook");
+    else
+        Py_DECREF(result);
+    PyGILState_Release(gil);
+    return status;
+}
+
+/* A C array of the handles of a sequence of Tensors; NULL on error. */
+static const sg_tensor **
+handle_array(module_state *st, PyObject *seq, const char *op)
+{
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    const sg_tensor **handles = PyMem_New(const sg_tensor *, (size_t)n + 1);
+    if (handles == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
+        if (require_tensor(st, item, op, "each input") == NULL) {
+            PyMem_Free((void *)handles);
+            return NULL;
+        }
+        handles[i] = HANDLE(item);
+    }
+    return handles;
+}
+
+/* _custom_apply(name, forward, vjp, inputs): a custom op made for this
+ * call (so forward and vjp may close over per-call state) and applied. */
+static PyObject *
+m_custom_apply(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("_custom_apply", nargs, 4) < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    const char *name = PyUnicode_Check(args[0]) ? PyUnicode_AsUTF8(args[0]) : NULL;
+    if (name == NULL) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_TypeError, "[custom op] the name must be a str");
+        return NULL;
+    }
+    if (!PyCallable_Check(args[1]) || (args[2] != Py_None && !PyCallable_Check(args[2]))) {
+        PyErr_Format(PyExc_TypeError, "[%s] forward and vjp must be callable", name);
+        return NULL;
+    }
+    PyObject *seq = PySequence_Fast(args[3], "[custom op] inputs must be a sequence");
+    if (seq == NULL)
+        return NULL;
+    PyObject *ret = NULL;
+    const sg_tensor **inputs = handle_array(st, seq, name);
+    py_callback *cb = inputs != NULL ? callback_new(module, args[1], args[2]) : NULL;
+    if (cb == NULL)
+        goto done;
+    sg_custom_op *op = NULL;
+    sg_status status = sg_custom_op_new(name, py_tensor_fn, cb->second ? py_vjp : NULL, cb,
+                                        callback_free, &op);
+    if (status != SG_OK) {
+        callback_free(cb);
+        raise_status(status);
+        goto done;
+    }
+    sg_tensor *out = NULL;
+    status = sg_custom_op_apply(op, inputs, (size_t)PySequence_Fast_GET_SIZE(seq), &out);
+    sg_custom_op_free(op); /* a recorded graph keeps it */
+    ret = tensor_result(st, status, out);
+done:
+    PyMem_Free((void *)inputs);
+    Py_DECREF(seq);
+    return ret;
+}
+
+/* _register_hook(tensor, fn) -> id */
+static PyObject *
+m_register_hook(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("_register_hook", nargs, 2) < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    if (require_tensor(st, args[0], "register_hook", "the tensor") == NULL)
+        return NULL;
+    if (!PyCallable_Check(args[1])) {
+        PyErr_Format(PyExc_TypeError, "[register_hook] the hook must be callable, not %.100s",
+                     Py_TYPE(args[1])->tp_name);
+        return NULL;
+    }
+    py_callback *cb = callback_new(module, args[1], Py_None);
+    if (cb == NULL)
+        return NULL;
+    int64_t id = 0;
+    sg_status status = sg_tensor_register_hook(HANDLE(args[0]), py_hook, cb, callback_free, &id);
+    if (status != SG_OK) {
+        callback_free(cb);
+        return raise_status(status);
+    }
+    return PyLong_FromLongLong((long long)id);
+}
+
+/* _remove_hook(tensor, id) -> whether it was there */
+static PyObject *
+m_remove_hook(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    int64_t id;
+    if (check_nargs("_remove_hook", nargs, 2) < 0 ||
+        require_tensor(get_state(module), args[0], "remove_hook", "the tensor") == NULL ||
+        as_int64(args[1], &id, "remove_hook", "id") < 0)
+        return NULL;
+    return PyBool_FromLong(sg_tensor_remove_hook(HANDLE(args[0]), id) == SG_OK);
+}
+
+/* _retain_grad(tensor) */
+static PyObject *
+m_retain_grad(PyObject *module, PyObject *tensor)
+{
+    if (require_tensor(get_state(module), tensor, "retain_grad", "the argument") == NULL)
+        return NULL;
+    sg_status status = sg_tensor_retain_grad(HANDLE(tensor));
+    if (status != SG_OK)
+        return raise_status(status);
+    Py_RETURN_NONE;
+}
+
+/* _retains_grad(tensor) -> bool */
+static PyObject *
+m_retains_grad(PyObject *module, PyObject *tensor)
+{
+    if (require_tensor(get_state(module), tensor, "retains_grad", "the argument") == NULL)
+        return NULL;
+    bool flag = false;
+    sg_status status = sg_tensor_retains_grad(HANDLE(tensor), &flag);
+    return status == SG_OK ? PyBool_FromLong(flag) : raise_status(status);
+}
+
+/* _gradcheck(f, inputs, eps, atol, rtol, flags): None, or raises. */
+static PyObject *
+m_gradcheck(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("_gradcheck", nargs, 6) < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    double eps = PyFloat_AsDouble(args[2]), atol = PyFloat_AsDouble(args[3]);
+    double rtol = PyFloat_AsDouble(args[4]);
+    int flags;
+    if (PyErr_Occurred() || parse_int(args[5], &flags, "gradcheck") < 0)
+        return NULL;
+    if (!PyCallable_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "[gradcheck] the function must be callable");
+        return NULL;
+    }
+    PyObject *seq = PySequence_Fast(args[1], "[gradcheck] inputs must be a sequence");
+    if (seq == NULL)
+        return NULL;
+    PyObject *ret = NULL;
+    const sg_tensor **inputs = handle_array(st, seq, "gradcheck");
+    py_callback *cb = inputs != NULL ? callback_new(module, args[0], Py_None) : NULL;
+    if (cb != NULL) {
+        sg_status status = sg_gradcheck(py_tensor_fn, cb, inputs,
+                                        (size_t)PySequence_Fast_GET_SIZE(seq), eps, atol, rtol,
+                                        (unsigned)flags);
+        ret = status == SG_OK ? Py_NewRef(Py_None) : raise_status(status);
+        callback_free(cb);
+    }
+    PyMem_Free((void *)inputs);
+    Py_DECREF(seq);
+    return ret;
+}
+
 static PyMethodDef module_methods[] = {
     {"_set_tensor_class", m_set_tensor_class, METH_O,
      "Sets the class of the tensors this module makes."},
@@ -5492,6 +5889,16 @@ static PyMethodDef module_methods[] = {
     {"function", (PyCFunction)(void (*)(void))m_function, METH_FASTCALL,
      "function(inputs, outputs, update_vars, update_values, unpack)"},
     {"_op_name", m_op_name, METH_O, "_op_name(tensor) -> the recorded operation"},
+    {"_custom_apply", (PyCFunction)(void (*)(void))m_custom_apply, METH_FASTCALL,
+     "_custom_apply(name, forward, vjp, inputs): a custom op applied"},
+    {"_register_hook", (PyCFunction)(void (*)(void))m_register_hook, METH_FASTCALL,
+     "_register_hook(tensor, fn) -> id"},
+    {"_remove_hook", (PyCFunction)(void (*)(void))m_remove_hook, METH_FASTCALL,
+     "_remove_hook(tensor, id) -> whether it was registered"},
+    {"_retain_grad", m_retain_grad, METH_O, "_retain_grad(tensor)"},
+    {"_retains_grad", m_retains_grad, METH_O, "_retains_grad(tensor) -> bool"},
+    {"_gradcheck", (PyCFunction)(void (*)(void))m_gradcheck, METH_FASTCALL,
+     "_gradcheck(f, inputs, eps, atol, rtol, flags): raises where gradients differ"},
     {"_describe", m_describe, METH_O,
      "_describe(function or tensor) -> the program or the expression"},
     {"_to_dlpack", (PyCFunction)(void (*)(void))m_to_dlpack, METH_FASTCALL,
@@ -5517,6 +5924,7 @@ static const struct {
     {"ABI_VERSION", SG_ABI_VERSION},
     {"GRAD_CREATE_GRAPH", SG_GRAD_CREATE_GRAPH},
     {"GRAD_ALLOW_UNUSED", SG_GRAD_ALLOW_UNUSED},
+    {"GRADCHECK_GRAD_GRAD", SG_GRADCHECK_GRAD_GRAD},
     {"KIND_VALUE", SG_KIND_VALUE},
     {"KIND_PLACEHOLDER", SG_KIND_PLACEHOLDER},
     {"KIND_SHARED", SG_KIND_SHARED},

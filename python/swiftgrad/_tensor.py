@@ -230,6 +230,54 @@ class Tensor(_C._Tensor):
         not require grad are leaves, as in PyTorch)."""
         return not self.requires_grad or not _C._op_name(self)
 
+    @property
+    def grad(self) -> Tensor | None:
+        """The gradient backward() accumulated into this leaf (or into a
+        non-leaf that retains it), or None. Reading it on a non-leaf that
+        does not warns, as PyTorch does: backward leaves it None."""
+        g = _GRAD.__get__(self, Tensor)
+        if g is None and self.requires_grad and not self.is_leaf and not self.retains_grad:
+            import warnings
+
+            warnings.warn("the .grad of a tensor that is not a leaf is not filled by backward(); "
+                          "call retain_grad() on it first, or read the leaf's .grad", UserWarning,
+                          stacklevel=2)
+        return g
+
+    @grad.setter
+    def grad(self, value: Any) -> None:
+        _GRAD.__set__(self, value)
+
+    @grad.deleter
+    def grad(self) -> None:
+        _GRAD.__set__(self, None)
+
+    def retain_grad(self) -> None:
+        """Keeps this non-leaf's gradient in .grad after backward (leaves
+        keep theirs anyway), as PyTorch's retain_grad."""
+        _C._retain_grad(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        """Whether backward stores this non-leaf's gradient in .grad."""
+        return _C._retains_grad(self)
+
+    def register_hook(self, hook: Any) -> RemovableHandle:
+        """Calls hook(grad) with this tensor's gradient each time a
+        backward pass (or swiftgrad.grad) computes it, before it is used or
+        accumulated; a tensor the hook returns replaces the gradient. The
+        handle's remove() takes the hook off. A hook that refers to its
+        own tensor keeps both alive until it is removed."""
+        def call(grad: Tensor) -> Any:
+            result = hook(grad)
+            if result is None or isinstance(result, Tensor):
+                return result
+            import swiftgrad
+
+            return swiftgrad.asarray(result, dtype=grad.dtype)
+
+        return RemovableHandle(self, _C._register_hook(self, call))
+
     # ---- in place: x op= y writes into x's memory (the extension's
     # in-place number slots, sg_binary_update); symbolic tensors, which
     # have none, get a new node, as x = x op y.
@@ -347,6 +395,28 @@ class Tensor(_C._Tensor):
         return text + ")"
 
 
+class RemovableHandle:
+    """What register_hook returns: remove() takes the hook off."""
+
+    __slots__ = ("_tensor", "id")
+
+    def __init__(self, tensor: Tensor, id: int) -> None:
+        self._tensor: Tensor | None = tensor
+        self.id = id
+
+    def remove(self) -> None:
+        """Removes the hook; removing it again does nothing."""
+        if self._tensor is not None:
+            _C._remove_hook(self._tensor, self.id)
+            self._tensor = None
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.remove()
+
+
 class GradFn:
     """The recorded operation that made a tensor (PyTorch's grad_fn)."""
 
@@ -392,5 +462,7 @@ _CPU = (1, 0)  # DLPack's kDLCPU, device 0
 def _rebuild(data: bytes, dtype: str, shape: tuple[int, ...]) -> Tensor:
     return _C._from_bytes(data, _dtypes.as_dtype(dtype, "unpickle")._code, shape)
 
+
+_GRAD = _C._Tensor.grad  # the extension's descriptor, under Tensor.grad
 
 _C._set_tensor_class(Tensor)

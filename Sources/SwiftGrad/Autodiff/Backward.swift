@@ -40,13 +40,14 @@ enum Autodiff {
         var result = [(tensor: Tensor, gradient: Tensor)]()
         for tensor in order.reversed() {
             guard needed.contains(ObjectIdentifier(tensor)),
-                  let g = pending.removeValue(forKey: ObjectIdentifier(tensor)) else { continue }
+                  var g = pending.removeValue(forKey: ObjectIdentifier(tensor)) else { continue }
+            if let hooks = tensor.gradHooks { g = try hooks.run(on: g, of: tensor) }
             if isTarget(tensor) { result.append((tensor, g)) }
             guard let node = tensor.node else { continue }
             try node.checkVersions(of: tensor)
-            for (i, input) in node.inputs.enumerated() where needed.contains(ObjectIdentifier(input)) {
-                guard let contribution = try node.primitive.vjp(node.inputs, tensor, g, wrt: i) else { continue }
-                let id = ObjectIdentifier(input)
+            let inputs = node.inputs
+            try node.primitive.forEachVJP(inputs, tensor, g, wanted: { needed.contains(ObjectIdentifier(inputs[$0])) }) { i, contribution in
+                let id = ObjectIdentifier(inputs[i])
                 pending[id] = try pending[id].map { try $0 + contribution } ?? contribution
             }
         }
@@ -56,9 +57,13 @@ enum Autodiff {
 
 extension Tensor {
     /// Back-propagates from this tensor and adds the gradients to the
-    /// `grad` of every leaf that requires grad. `seed` is this tensor's own
-    /// gradient; nil means 1 and needs a one-element tensor.
-    public func backward(seed: Tensor? = nil) throws {
+    /// `grad` of every leaf that requires grad (and of tensors that retain
+    /// theirs). `seed` is this tensor's own gradient; nil means 1 and needs
+    /// a one-element tensor. With `createGraph` the gradients record graphs
+    /// of their own, so `grad` can be differentiated again; a leaf's
+    /// `grad` then holds a graph that holds the leaf: set it to nil to free
+    /// them (PyTorch's create_graph=True has the same cycle).
+    public func backward(seed: Tensor? = nil, createGraph: Bool = false) throws {
         guard let value = storedValue, kind == .value else {
             throw SwiftGradError.type("backward", "a symbolic tensor has no value; differentiate graphs with grad(_:wrt:)")
         }
@@ -74,13 +79,15 @@ extension Tensor {
         guard seed.kind == .value, seed.type.shape == type.shape else {
             throw SwiftGradError.value("backward", "a \(seed.summary) cannot seed a \(summary)")
         }
-        try GradMode.withDisabled {
-            // Detached, so no leaf's grad can hold the seed's own graph.
-            let seed = try seed.detached().cast(to: dtype)
-            for (leaf, g) in try Autodiff.gradients(of: self, seed: seed, isTarget: { $0.node == nil && $0.requiresGrad }) {
-                leaf.grad = try leaf.grad.map { try $0 + g } ?? g
+        let accumulate = {
+            // Detached unless asked, so no leaf's grad holds a graph.
+            let seed = try (createGraph ? seed : seed.detached()).cast(to: self.dtype)
+            let isTarget = { (t: Tensor) in (t.node == nil && t.requiresGrad) || t.gradHooks?.retainsGrad == true }
+            for (tensor, g) in try Autodiff.gradients(of: self, seed: seed, isTarget: isTarget) {
+                tensor.grad = try tensor.grad.map { try $0 + g } ?? g
             }
         }
+        if createGraph { try accumulate() } else { try GradMode.withDisabled(accumulate) }
     }
 
     /// How errors name a tensor: `float64 placeholder 'x' of shape (?,2)`.
@@ -124,5 +131,73 @@ public func grad(_ cost: Tensor, wrt: [Tensor], createGraph: Bool = false, allow
             throw SwiftGradError.value("grad", "the cost does not depend on wrt[\(i)], a \(x.summary)")
         }
         return try zerosGradient(like: x)
+    }
+}
+
+/// What a tensor keeps for `backward` beyond its value: gradient hooks and
+/// whether it retains its gradient. Rare, so kept out of line.
+final class GradHooks {
+    typealias Hook = (Tensor) throws -> Tensor?
+    var retainsGrad = false
+    var hooks: [(id: Int, body: Hook)] = []
+    var nextID = 0
+
+    /// The gradient after each hook in turn; a hook returning nil keeps it.
+    func run(on gradient: Tensor, of tensor: Tensor) throws -> Tensor {
+        var g = gradient
+        for (_, body) in hooks {
+            guard let replacement = try body(g) else { continue }
+            guard replacement.dtype == g.dtype, replacement.shape == g.shape,
+                  replacement.kind == .value || g.kind != .value else {
+                throw SwiftGradError.value(
+                    "hook", "a hook on a \(tensor.summary) returned a \(replacement.summary) for a \(g.summary) gradient")
+            }
+            g = GradMode.isEnabled || !replacement.requiresGrad ? replacement : try replacement.detached()
+        }
+        return g
+    }
+}
+
+extension Tensor {
+    /// Keeps the gradient of this non-leaf in `grad` after `backward()`
+    /// (PyTorch's retain_grad); leaves keep theirs anyway.
+    public func retainGrad() throws {
+        guard requiresGrad else {
+            throw SwiftGradError.value("retain_grad", "a \(summary) that does not require grad has no gradient to retain")
+        }
+        if node != nil { hooksCreated.retainsGrad = true }
+    }
+
+    /// Whether `backward()` stores this tensor's gradient in `grad`.
+    public var retainsGrad: Bool { gradHooks?.retainsGrad == true }
+
+    /// Calls `body` with this tensor's gradient whenever one is computed
+    /// (by `backward()` or ``grad(_:wrt:createGraph:allowUnused:)``), before
+    /// it is used; a tensor `body` returns replaces the gradient. Returns an
+    /// id for ``removeHook(_:)``.
+    @discardableResult
+    public func registerHook(_ body: @escaping (Tensor) throws -> Tensor?) throws -> Int {
+        guard requiresGrad || kind != .value else {
+            throw SwiftGradError.value("register_hook", "a \(summary) that does not require grad gets no gradient to hook")
+        }
+        let hooks = hooksCreated
+        hooks.nextID += 1
+        hooks.hooks.append((hooks.nextID, body))
+        return hooks.nextID
+    }
+
+    /// Removes the hook `id` gave; false if there is none.
+    @discardableResult
+    public func removeHook(_ id: Int) -> Bool {
+        guard let hooks = gradHooks, let i = hooks.hooks.firstIndex(where: { $0.id == id }) else { return false }
+        hooks.hooks.remove(at: i)
+        return true
+    }
+
+    private var hooksCreated: GradHooks {
+        if let hooks = gradHooks { return hooks }
+        let hooks = GradHooks()
+        gradHooks = hooks
+        return hooks
     }
 }

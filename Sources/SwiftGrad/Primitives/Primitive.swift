@@ -28,6 +28,12 @@ protocol Primitive: Hashable {
     /// `cotangent`; nil when none flows (the input is not differentiable).
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ cotangent: Tensor, wrt i: Int) throws -> Tensor?
 
+    /// Calls `body` with the gradient of each input that `wanted` picks and
+    /// that one flows to. By default one `vjp` call per input; a primitive
+    /// whose rule computes them together (a custom op) calls it once.
+    func forEachVJP(_ inputs: [Tensor], _ result: Tensor, _ cotangent: Tensor, wanted: (Int) -> Bool,
+                    _ body: (Int, Tensor) throws -> Void) throws
+
     /// How much the result moves, to first order, when the inputs move by
     /// `tangents` (nil: that input does not move); nil when it does not
     /// move. Defaults to the vjp transposed (`Autodiff/Forward.swift`);
@@ -37,6 +43,13 @@ protocol Primitive: Hashable {
 
 extension Primitive {
     func view(of inputs: [NDArray], _ output: TensorType) throws -> NDArray? { nil }
+
+    func forEachVJP(_ inputs: [Tensor], _ result: Tensor, _ cotangent: Tensor, wanted: (Int) -> Bool,
+                    _ body: (Int, Tensor) throws -> Void) throws {
+        for i in inputs.indices where wanted(i) {
+            if let g = try vjp(inputs, result, cotangent, wrt: i) { try body(i, g) }
+        }
+    }
 
     /// The output for concrete inputs: a view, or a new array computed into.
     func value(of inputs: [NDArray], _ output: TensorType) throws -> NDArray {

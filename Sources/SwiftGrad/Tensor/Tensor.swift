@@ -34,6 +34,8 @@ public final class Tensor {
     /// The gradient that `backward()` accumulated into this leaf. It never
     /// has graph history: a leaf holding its own graph would never be freed.
     public internal(set) var grad: Tensor?
+    /// Gradient hooks and retain_grad, when a tensor has any.
+    var gradHooks: GradHooks?
 
     enum Origin {
         case constant
@@ -167,8 +169,17 @@ public final class Tensor {
         }
     }
 
-    /// Marks a concrete leaf as a parameter for `backward()`.
+    /// Marks a concrete leaf as a parameter for `backward()`. A recorded
+    /// result requires grad and cannot stop (PyTorch's rule for non-leaves:
+    /// `detached()` gives the value without history).
     public func setRequiresGrad(_ flag: Bool) throws {
+        if case .node = origin, storedValue != nil, requiresGrad {
+            guard flag else {
+                throw SwiftGradError.type(
+                    "requires_grad", "only concrete leaf tensors can stop requiring grad; this one is the result of \(node?.primitive.name ?? "an operation") (use detach() for its value without history)")
+            }
+            return
+        }
         guard case .constant = origin, storedValue != nil else {
             throw SwiftGradError.type(
                 "requires_grad", "only concrete leaf tensors can change requires_grad (this one is \(kind == .value ? "the result of an operation" : "symbolic"))")
