@@ -213,8 +213,7 @@ public func outer(_ a: Tensor, _ b: Tensor) throws -> Tensor { try a.outer(b) }
 
 extension Tensor {
     /// This tensor ready for a factorization: integers and booleans become
-    /// float64, as NumPy does. (Complex matrices go through LU and Cholesky;
-    /// the other factorizations refuse them by name.)
+    /// float64, as NumPy does; complex stays complex.
     private func linalgOperand(_ op: String) throws -> Tensor {
         dtype.isFloating ? self : try cast(to: .float64)
     }
@@ -248,17 +247,20 @@ extension Tensor {
         return upper ? try l.matrixTransposed() : l
     }
 
-    /// The eigenvalues (ascending) and eigenvectors (columns) of each
-    /// symmetric matrix, read from its lower triangle.
+    /// The eigenvalues (ascending, real) and eigenvectors (columns) of each
+    /// symmetric or Hermitian matrix, read from its lower triangle (NaN
+    /// throughout when that holds NaN or infinity).
     public func eigh() throws -> (eigenvalues: Tensor, eigenvectors: Tensor) {
         (try factor(.eigenvalues, "eigh"), try factor(.eigenvectors, "eigh"))
     }
 
-    /// The eigenvalues (ascending) of each symmetric matrix.
+    /// The eigenvalues (ascending, real) of each symmetric or Hermitian matrix.
     public func eigvalsh() throws -> Tensor { try factor(.eigenvalues, "eigvalsh") }
 
-    /// U, the singular values (descending) and Vᴴ of each matrix; with
-    /// `fullMatrices`, U and Vᴴ are square.
+    /// U, the singular values (descending, real) and Vᴴ of each matrix;
+    /// with `fullMatrices`, U and Vᴴ are square. A matrix with NaN is an
+    /// error (SVD did not converge), one with infinities gives NaNs, as
+    /// in NumPy.
     public func svd(fullMatrices: Bool = true) throws -> (u: Tensor, s: Tensor, vh: Tensor) {
         (try factor(.svdU(full: fullMatrices), "svd"), try factor(.singularValues, "svd"),
          try factor(.svdVh(full: fullMatrices), "svd"))
@@ -372,7 +374,8 @@ extension Tensor {
         let keep = try Tensor.binary(.greater, s, cutoff).cast(to: s.dtype)
         let safe = try s + (1 - keep)  // no division by the dropped values
         let inverted = try keep / safe
-        return try (vh.matrixTransposed() * inverted.expandingDims([inverted.rank - 1])).matmul(u.matrixTransposed())
+        return try (vh.matrixTransposed().conj() * inverted.expandingDims([inverted.rank - 1]))
+            .matmul(u.matrixTransposed().conj())
     }
 
     /// The number of singular values of each matrix above `rtol` times the
@@ -387,7 +390,7 @@ extension Tensor {
     private func defaultTolerance(_ rtol: Double?, _ x: Tensor) throws -> Double {
         if let rtol { return rtol }
         let m = x.type.shape[x.rank - 2] ?? 1, n = x.type.shape[x.rank - 1] ?? 1
-        let eps = x.dtype == .float32 ? Double(Float.ulpOfOne) : Double.ulpOfOne
+        let eps = x.dtype.realPart == .float32 ? Double(Float.ulpOfOne) : Double.ulpOfOne
         return Double(Swift.max(m, n)) * eps
     }
 
