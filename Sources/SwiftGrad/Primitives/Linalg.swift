@@ -242,9 +242,11 @@ struct Factorization: Primitive {
             let inner = try skew / (gaps + eye) * (1 - eye)
             return try mm(mm(result, inner), vh)
         case .svdU(let full), .svdVh(let full):
+            // This output is `result`; the others are computed again.
             let s = try Tensor.apply(Factorization(part: .singularValues), x)
-            let u = try Tensor.apply(Factorization(part: .svdU(full: full)), x)
-            let vh = try Tensor.apply(Factorization(part: .svdVh(full: full)), x)
+            var u = result, vh = result
+            if case .svdU = part { vh = try Tensor.apply(Factorization(part: .svdVh(full: full)), x) }
+            else { u = try Tensor.apply(Factorization(part: .svdU(full: full)), x) }
             guard full else {
                 if case .svdU = part { return try Factorization.svdBackward(u: u, s: s, vh: vh, gu: g, gvh: nil) }
                 return try Factorization.svdBackward(u: u, s: s, vh: vh, gu: nil, gvh: g)
@@ -265,10 +267,12 @@ struct Factorization: Primitive {
             let moved = try g1 - mm(vh1, mm(mH(g), vh) - mm(mH(g1), vh1))
             return try Factorization.svdBackward(u: u1, s: s, vh: vh1, gu: nil, gvh: moved)
         case .qrQ(let complete), .qrR(let complete):
-            let q = try Tensor.apply(Factorization(part: .qrQ(complete: complete)), x)
-            let r = try Tensor.apply(Factorization(part: .qrR(complete: complete)), x)
-            var gq: Tensor? = nil, gr: Tensor? = nil
-            if case .qrQ = part { gq = g } else { gr = g }
+            var q = result, r = result, gq: Tensor? = nil, gr: Tensor? = nil
+            if case .qrQ = part {
+                (r, gq) = (try Tensor.apply(Factorization(part: .qrR(complete: complete)), x), g)
+            } else {
+                (q, gr) = (try Tensor.apply(Factorization(part: .qrQ(complete: complete)), x), g)
+            }
             guard complete else { return try Factorization.qrBackward(x, q: q, r: r, gq: gq, gr: gr) }
             // Complete Q's extra columns as the full SVD's (R's extra rows
             // are zero whatever the input).
