@@ -573,6 +573,15 @@ typedef enum sg_linalg_op {
  * through their span. */
 sg_status sg_linalg(sg_linalg_op op, const sg_tensor *x, sg_tensor **out);
 
+/* Several outputs of one factorization of x, ops[i]'s written to outs[i]
+ * as new references: slogdet's two, eigh's two, svd's three of one
+ * fullness or qr's two of one mode (any other mix is SG_ERROR_VALUE, and
+ * SG_LINALG_CHOLESKY_UPPER is not a factor). When x has a value and
+ * nothing records a gradient, one LAPACK call per matrix gives them all;
+ * otherwise each is what sg_linalg gives. On failure outs is untouched. */
+sg_status sg_linalg_factors(const sg_linalg_op *ops, size_t nops,
+                            const sg_tensor *x, sg_tensor **outs);
+
 /* X with A X = B: A (..., n, n), B (..., n, k) or (n,); batch axes
  * broadcast. Differentiable in both. */
 sg_status sg_linalg_solve(const sg_tensor *a, const sg_tensor *b,

@@ -2,7 +2,7 @@
 extension (`swiftgrad.linalg`).
 
 Each calls the C ABI (sg_matmul, sg_tensordot, sg_einsum, sg_linalg,
-sg_linalg_solve, ...). Factorizations run through OpenBLAS's LAPACK in
+sg_linalg_factors, sg_linalg_solve, ...). Factorizations run through OpenBLAS's LAPACK in
 float32, float64, complex64 and complex128, batched over leading axes;
 all of them are differentiable (eigh and svd for losses that do not
 depend on the eigen/singular vectors' signs or phases, svd with
@@ -89,7 +89,7 @@ def det(x: Any, /) -> Any:
 @_raises_linalg_error
 def slogdet(x: Any, /) -> SlogdetResult:
     """(sign, log|det|) of each square matrix; (0, -inf) when singular."""
-    return SlogdetResult(_C.linalg(_SLOGDET_SIGN, x), _C.linalg(_SLOGDET_LOG, x))
+    return SlogdetResult(*_C.linalg_factors((_SLOGDET_SIGN, _SLOGDET_LOG), x))
 
 
 @_raises_linalg_error
@@ -104,7 +104,7 @@ def eigh(x: Any, /) -> EighResult:
     """Eigenvalues (ascending, real) and eigenvectors (columns) of each
     symmetric or Hermitian matrix, read from its lower triangle; NaN
     throughout when that holds NaN or infinity."""
-    return EighResult(_C.linalg(_EIGVALSH, x), _C.linalg(_EIGH_VECTORS, x))
+    return EighResult(*_C.linalg_factors((_EIGVALSH, _EIGH_VECTORS), x))
 
 
 @_raises_linalg_error
@@ -119,7 +119,7 @@ def svd(x: Any, /, *, full_matrices: bool = True) -> SVDResult:
     LinAlgError when a matrix holds NaN; NaNs when it holds infinities (as
     NumPy)."""
     u, vh = (_SVD_U_FULL, _SVD_VH_FULL) if full_matrices else (_SVD_U, _SVD_VH)
-    return SVDResult(_C.linalg(u, x), _C.linalg(_SVDVALS, x), _C.linalg(vh, x))
+    return SVDResult(*_C.linalg_factors((u, _SVDVALS, vh), x))
 
 
 @_raises_linalg_error
@@ -135,8 +135,8 @@ def qr(x: Any, /, *, mode: str = "reduced") -> QRResult:
     if mode not in ("reduced", "complete"):
         raise ValueError(f"[qr] mode must be 'reduced' or 'complete', not {mode!r}")
     if mode == "complete":
-        return QRResult(_C.linalg(_QR_Q_COMPLETE, x), _C.linalg(_QR_R_COMPLETE, x))
-    return QRResult(_C.linalg(_QR_Q, x), _C.linalg(_QR_R, x))
+        return QRResult(*_C.linalg_factors((_QR_Q_COMPLETE, _QR_R_COMPLETE), x))
+    return QRResult(*_C.linalg_factors((_QR_Q, _QR_R), x))
 
 
 @_raises_linalg_error

@@ -510,3 +510,32 @@ def test_non_finite_matrices_as_numpy(dtype, capfd):
     assert np.isnan(np.asarray(r)[1]).any() and not np.isnan(np.asarray(r)[0]).any()
     captured = capfd.readouterr()
     assert captured.out == "" and captured.err == ""
+
+
+def test_multi_output_functions_share_one_factorization():
+    """Without a graph to record, svd/eigh/qr/slogdet take all their
+    outputs from one LAPACK call (sg_linalg_factors): the same values as
+    one output at a time; recording, each output is its own primitive."""
+    from swiftgrad import _swiftgrad as C
+    from swiftgrad._linalg import _EIGVALSH, _QR_Q, _SVD_U, _SVD_VH, _SVDVALS, _CHOLESKY_UPPER
+    x = data("complex128", (2, 4, 3), seed=7)
+    u, s, vh = sg.linalg.svd(sg.asarray(x), full_matrices=False)
+    np.testing.assert_allclose(np.asarray(u), np.asarray(C.linalg(_SVD_U, x)), atol=1e-13)
+    np.testing.assert_allclose(np.asarray(vh), np.asarray(C.linalg(_SVD_VH, x)), atol=1e-13)
+    np.testing.assert_allclose(np.asarray(s), np.asarray(C.linalg(_SVDVALS, x)), atol=1e-13)
+    assert u.grad_fn is None
+    t = sg.asarray(x)
+    t.requires_grad = True
+    u2, s2, _ = sg.linalg.svd(t, full_matrices=False)
+    assert u2.grad_fn is not None and s2.grad_fn is not None
+    np.testing.assert_allclose(np.asarray(u2), np.asarray(u), atol=1e-13)
+    with pytest.raises(ValueError, match=r"^\[svd\] svdU\(full: false\), qrQ\(complete: false\) are not outputs of one factorization"):
+        C.linalg_factors((_SVD_U, _QR_Q), x)
+    with pytest.raises(ValueError, match=r"^\[eigh\] eigenvalues, svdU"):
+        C.linalg_factors((_EIGVALSH, _SVD_U), x)
+    with pytest.raises(ValueError, match=r"^\[sg_linalg_factors\] ops\[0\] = 5 is not an output of a factorization"):
+        C.linalg_factors((_CHOLESKY_UPPER,), x)
+    sign, logabs = sg.linalg.slogdet(sg.asarray(well_conditioned("float64", (2, 3, 3))))
+    expected = np.linalg.slogdet(well_conditioned("float64", (2, 3, 3)))
+    check(sign, expected.sign, 1e-12)
+    check(logabs, expected.logabsdet, 1e-12)

@@ -3,7 +3,9 @@ import ComplexModule
 // The linalg extension's factorizations, as primitives over stacks of
 // matrices (leading axes are batch axes). Each primitive computes one
 // output of a factorization (`Factorization.Part`), so functions with
-// several outputs (slogdet, eigh, svd, qr) apply one primitive per output.
+// several outputs (slogdet, eigh, svd, qr) apply one primitive per output
+// when they record a graph; on values with nothing to record they get
+// all their outputs from one LAPACK call (`Tensor.factors`).
 
 /// One output of a matrix factorization.
 public enum MatrixFactor: Hashable, Sendable {
@@ -26,14 +28,6 @@ struct Factorization: Primitive {
         case .eigenvalues, .eigenvectors: return "eigh"
         case .singularValues, .svdU, .svdVh: return "svd"
         case .qrQ, .qrR: return "qr"
-        }
-    }
-
-    /// The parts that come from LU and Cholesky.
-    private var fromLU: Bool {
-        switch part {
-        case .inverse, .determinant, .slogdetSign, .slogdetLog, .cholesky: return true
-        default: return false
         }
     }
 
@@ -69,113 +63,159 @@ struct Factorization: Primitive {
     }
 
     func evaluate(_ inputs: [NDArray], into out: NDArray) throws {
-        let x = inputs[0]
-        switch x.dtype {
-        case .float32: try run(Float.self, x, out)
-        case .float64: try run(Double.self, x, out)
-        case .complex64: try run(Complex<Float>.self, x, out)
-        default: try run(Complex<Double>.self, x, out)
-        }
+        try Factorization.evaluate([part], of: inputs[0], into: [out])
     }
 
-    /// The parts from LU and Cholesky, for any LU dtype (complex too).
-    private func runLU<T: LUElement>(_: T.Type, _ x: NDArray, _ out: NDArray) throws {
-        guard out.count > 0 else { return }
-        let n = x.shape[x.shape.count - 1], batch = Array(x.shape.dropLast(2))
-        let perMatrix = out.count / Swift.max(batch.reduce(1, *), 1)
-        for (b, offset) in matrixOffsets(x, batch: batch).enumerated() {
-            var a = columnMajor(x, offset: offset, T.self)
-            let o = b * perMatrix
-            do {
-                switch part {
-                case .inverse:
-                    var identity = [T](repeating: T.zero, count: n * n)
-                    for i in 0..<n { identity[i + i * n] = T.one }
-                    try Lapack.solve(&a, &identity, n: n, k: n)
-                    storeRowMajor(identity, rows: n, columns: n, ld: n, into: out, offset: o)
-                case .determinant:
-                    let (sign, log) = try Lapack.slogdet(&a, n)
-                    out.pointer(T.self)[o] = sign.scaled(by: T.Modulus.exp(log))
-                case .slogdetSign:
-                    out.pointer(T.self)[o] = try Lapack.slogdet(&a, n).0
-                case .slogdetLog:
-                    out.pointer(T.Modulus.self)[o] = try Lapack.slogdet(&a, n).1
-                case .cholesky:
-                    try Lapack.cholesky(&a, n)
-                    storeRowMajor(a, rows: n, columns: n, ld: n, into: out, offset: o) { i, j in i >= j }
-                default:
-                    throw SwiftGradError.internal(name, "\(part) is not an LU part")
-                }
-            } catch let failure as LapackFailure {
-                throw failed(failure.info, x.shape)
+    /// The LAPACK call a part comes from: parts of one call can be computed
+    /// together (nil fullness: the singular values, from any SVD).
+    private enum Call: Equatable {
+        case inverse, cholesky, slogdet, eigh, svd(full: Bool?), qr(complete: Bool)
+
+        init(_ part: Part) {
+            switch part {
+            case .inverse: self = .inverse
+            case .cholesky: self = .cholesky
+            case .determinant, .slogdetSign, .slogdetLog: self = .slogdet
+            case .eigenvalues, .eigenvectors: self = .eigh
+            case .singularValues: self = .svd(full: nil)
+            case .svdU(let full), .svdVh(let full): self = .svd(full: full)
+            case .qrQ(let complete), .qrR(let complete): self = .qr(complete: complete)
             }
         }
+
+        /// One call for both, or nil.
+        func merged(with other: Call) -> Call? {
+            if case .svd(let a) = self, case .svd(let b) = other {
+                guard let a, let b else { return .svd(full: a ?? b) }
+                return a == b ? self : nil
+            }
+            return self == other ? self : nil
+        }
     }
 
-    private func run<T: LapackElement>(_: T.Type, _ x: NDArray, _ out: NDArray) throws {
-        if fromLU { return try runLU(T.self, x, out) }
-        guard out.count > 0 else { return }
+    /// Refuses parts that no one LAPACK call gives together.
+    static func checkOneCall(_ parts: [Part]) throws {
+        guard let first = parts.first else { return }
+        guard parts.dropFirst().reduce(Call(first) as Call?, { $0?.merged(with: Call($1)) }) != nil else {
+            let names = parts.map { "\($0)" }.joined(separator: ", ")
+            throw SwiftGradError.value(Factorization(part: first).name, "\(names) are not outputs of one factorization")
+        }
+    }
+
+    /// Several parts of one factorization of x (slogdet's two, eigh's two,
+    /// svd's three of one fullness, qr's two of one mode), each into its
+    /// destination, with one LAPACK call per matrix.
+    static func evaluate(_ parts: [Part], of x: NDArray, into outs: [NDArray]) throws {
+        switch x.dtype {
+        case .float32: try run(Float.self, parts, x, outs)
+        case .float64: try run(Double.self, parts, x, outs)
+        case .complex64: try run(Complex<Float>.self, parts, x, outs)
+        default: try run(Complex<Double>.self, parts, x, outs)
+        }
+    }
+
+    private static func run<T: LapackElement>(_: T.Type, _ parts: [Part], _ x: NDArray, _ outs: [NDArray]) throws {
+        guard let first = parts.first else { return }
+        let op = Factorization(part: first)
+        guard parts.count == outs.count,
+              let call = parts.dropFirst().reduce(Call(first) as Call?, { $0?.merged(with: Call($1)) }) else {
+            throw SwiftGradError.internal(op.name, "\(parts) are not parts of one factorization")
+        }
+        guard outs.contains(where: { $0.count > 0 }) else { return }
         let r = x.shape.count, m = x.shape[r - 2], n = x.shape[r - 1]
         let batch = Array(x.shape.dropLast(2))
-        let perMatrix = out.count / Swift.max(batch.reduce(1, *), 1)
+        let matrices = Swift.max(batch.reduce(1, *), 1)
+        let sizes = outs.map { $0.count / matrices }
         for (b, offset) in matrixOffsets(x, batch: batch).enumerated() {
             var a = columnMajor(x, offset: offset, T.self)
-            let o = b * perMatrix
             // LAPACK's eigensolver and SVD scale the matrix first and print
-            // an error on NaN or infinity, so those never reach them.
-            switch part {
-            case .eigenvalues, .eigenvectors:
+            // an error (or hang) on NaN or infinity, so those never reach them.
+            switch call {
+            case .eigh:
                 // Only the lower triangle is read.
                 let finite = (0..<n).allSatisfy { j in (j..<n).allSatisfy { i in a[i + j * n].isFinite } }
-                if !finite { fillNaN(out, T.self, offset: o, count: perMatrix); continue }
-            case .singularValues, .svdU, .svdVh:
+                if !finite {
+                    for (out, size) in zip(outs, sizes) { fillNaN(out, T.self, offset: b * size, count: size) }
+                    continue
+                }
+            case .svd:
                 if a.contains(where: { !$0.isFinite }) {
                     // NumPy's svd fails on NaN and gives NaNs for infinities.
                     if a.contains(where: { $0.containsNaN }) {
-                        throw SwiftGradError.value(name, "SVD did not converge: the matrix contains NaN (shape \(describe(x.shape)))")
+                        throw SwiftGradError.value(op.name, "SVD did not converge: the matrix contains NaN (shape \(describe(x.shape)))")
                     }
-                    fillNaN(out, T.self, offset: o, count: perMatrix)
+                    for (out, size) in zip(outs, sizes) { fillNaN(out, T.self, offset: b * size, count: size) }
                     continue
                 }
             default: break
             }
             do {
-                switch part {
-                case .inverse, .determinant, .slogdetSign, .slogdetLog, .cholesky:
-                    throw SwiftGradError.internal(name, "\(part) runs through runLU")
-                case .eigenvalues:
-                    let w = try Lapack.eigh(&a, n, vectors: false)
-                    let dst = out.pointer(T.Modulus.self)
-                    for i in 0..<n { dst[o + i] = w[i] }
-                case .eigenvectors:
-                    _ = try Lapack.eigh(&a, n, vectors: true)
-                    storeRowMajor(a, rows: n, columns: n, ld: n, into: out, offset: o)
-                case .singularValues:
-                    let s = try Lapack.svd(&a, m, n, job: UInt8(ascii: "N")).s
-                    let dst = out.pointer(T.Modulus.self)
-                    for i in 0..<s.count { dst[o + i] = s[i] }
-                case .svdU(let full):
-                    let f = try Lapack.svd(&a, m, n, job: UInt8(ascii: full ? "A" : "S"))
-                    storeRowMajor(f.u, rows: m, columns: f.ucols, ld: m, into: out, offset: o)
-                case .svdVh(let full):
-                    let f = try Lapack.svd(&a, m, n, job: UInt8(ascii: full ? "A" : "S"))
-                    storeRowMajor(f.vt, rows: f.vrows, columns: n, ld: Swift.max(f.vrows, 1), into: out, offset: o)
-                case .qrQ(let complete):
-                    let f = try Lapack.qr(a, m, n, complete: complete)
-                    storeRowMajor(f.q, rows: m, columns: f.qcols, ld: Swift.max(m, 1), into: out, offset: o)
-                case .qrR(let complete):
-                    let f = try Lapack.qr(a, m, n, complete: complete)
-                    storeRowMajor(f.r, rows: f.qcols, columns: n, ld: Swift.max(f.qcols, 1), into: out, offset: o)
-                }
+                try factor(call, &a, m, n, parts, into: outs, at: sizes.map { b * $0 })
             } catch let failure as LapackFailure {
-                throw failed(failure.info, x.shape)
+                throw op.failed(failure.info, x.shape)
             }
         }
     }
 
-    /// NaN in one matrix's worth of the output (`T`, or its real part for
+    /// One matrix (column-major in `a`, which LAPACK overwrites) factored
+    /// by `call`, each part stored at its offset in its output.
+    private static func factor<T: LapackElement>(_ call: Call, _ a: inout [T], _ m: Int, _ n: Int, _ parts: [Part],
+                                                into outs: [NDArray], at offsets: [Int]) throws {
+        switch call {
+        case .inverse:
+            var identity = [T](repeating: T.zero, count: n * n)
+            for i in 0..<n { identity[i + i * n] = T.one }
+            try Lapack.solve(&a, &identity, n: n, k: n)
+            storeRowMajor(identity, rows: n, columns: n, ld: n, into: outs[0], offset: offsets[0])
+        case .cholesky:
+            try Lapack.cholesky(&a, n)
+            storeRowMajor(a, rows: n, columns: n, ld: n, into: outs[0], offset: offsets[0]) { i, j in i >= j }
+        case .slogdet:
+            let (sign, log) = try Lapack.slogdet(&a, n)
+            for (part, (out, o)) in zip(parts, zip(outs, offsets)) {
+                switch part {
+                case .determinant: out.pointer(T.self)[o] = sign.scaled(by: T.Modulus.exp(log))
+                case .slogdetSign: out.pointer(T.self)[o] = sign
+                default: out.pointer(T.Modulus.self)[o] = log
+                }
+            }
+        case .eigh:
+            let w = try Lapack.eigh(&a, n, vectors: parts.contains(.eigenvectors))
+            for (part, (out, o)) in zip(parts, zip(outs, offsets)) {
+                if part == .eigenvectors {
+                    storeRowMajor(a, rows: n, columns: n, ld: n, into: out, offset: o)
+                } else {
+                    let dst = out.pointer(T.Modulus.self)
+                    for i in 0..<n { dst[o + i] = w[i] }
+                }
+            }
+        case .svd(let full):
+            let job = UInt8(ascii: full.map { $0 ? "A" : "S" } ?? "N")
+            let f = try Lapack.svd(&a, m, n, job: job)
+            for (part, (out, o)) in zip(parts, zip(outs, offsets)) {
+                switch part {
+                case .svdU: storeRowMajor(f.u, rows: m, columns: f.ucols, ld: m, into: out, offset: o)
+                case .svdVh: storeRowMajor(f.vt, rows: f.vrows, columns: n, ld: Swift.max(f.vrows, 1), into: out, offset: o)
+                default:
+                    let dst = out.pointer(T.Modulus.self)
+                    for i in 0..<f.s.count { dst[o + i] = f.s[i] }
+                }
+            }
+        case .qr(let complete):
+            let f = try Lapack.qr(a, m, n, complete: complete)
+            for (part, (out, o)) in zip(parts, zip(outs, offsets)) {
+                if case .qrQ = part {
+                    storeRowMajor(f.q, rows: m, columns: f.qcols, ld: Swift.max(m, 1), into: out, offset: o)
+                } else {
+                    storeRowMajor(f.r, rows: f.qcols, columns: n, ld: Swift.max(f.qcols, 1), into: out, offset: o)
+                }
+            }
+        }
+    }
+
+    /// NaN in one matrix's worth of an output (`T`, or its real part for
     /// eigenvalues and singular values).
-    private func fillNaN<T: LapackElement>(_ out: NDArray, _: T.Type, offset: Int, count: Int) {
+    private static func fillNaN<T: LapackElement>(_ out: NDArray, _: T.Type, offset: Int, count: Int) {
         if out.dtype == T.dtype {
             let p = out.pointer(T.self)
             for i in offset..<(offset + count) { p[i] = T.notANumber }
