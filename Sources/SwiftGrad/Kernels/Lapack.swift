@@ -63,7 +63,8 @@ protocol RealLapackElement: FloatElement, LapackElement where Modulus == Self {}
 
 extension RealLapackElement {
     static func svdRealWorkspace(_ jobz: UInt8, _ m: Int, _ n: Int) -> Int { 1 }
-    var workspaceCount: Int { Int(Swift.max(Swift.min(self, Self(Int32.max)), 1)) }
+    // Clamped to 1…Int32.max (NaN gives 1), so the conversion cannot trap.
+    var workspaceCount: Int { self >= 1 ? Int(Swift.min(self, Self(Int32.max))) : 1 }
     static var notANumber: Self { .nan }
     var containsNaN: Bool { isNaN }
 }
