@@ -715,12 +715,15 @@ sg_status sg_outer(const sg_tensor *a, const sg_tensor *b, sg_tensor **out);
 sg_status sg_einsum(const char *subscripts, const sg_tensor *const *operands,
                     size_t noperands, sg_tensor **out);
 
-/* The linalg extension, float32 and float64 (integers are converted to
- * float64; complex64/complex128 for inv, det, slogdet, cholesky and solve,
- * refused by the others for now), over stacks of matrices: leading axes
- * are batch axes. A singular or non-positive-definite matrix gives
+/* The linalg extension, float32, float64, complex64 and complex128
+ * (integers are converted to float64), over stacks of matrices: leading
+ * axes are batch axes. Eigenvalues and singular values are real (float32
+ * or float64). A singular or non-positive-definite matrix gives
  * SG_ERROR_VALUE with "[inv] singular matrix" / "[cholesky] matrix is not
- * positive definite" in sg_last_error(). */
+ * positive definite" in sg_last_error(); so does a matrix with NaN for the
+ * SVD ("[svd] SVD did not converge: the matrix contains NaN"), while
+ * infinities give NaNs, and eigh gives NaNs when the lower triangle it
+ * reads is not finite (NumPy's behaviour). */
 typedef enum sg_linalg_op {
     SG_LINALG_INV = 0,
     SG_LINALG_DET = 1,
@@ -742,10 +745,20 @@ typedef enum sg_linalg_op {
 } sg_linalg_op;
 
 /* One output of a factorization of each matrix of x, as a new reference.
- * Differentiable: inv, det, slogdet's log, cholesky, eigvalsh and the
- * eigenvectors, svdvals, the reduced SVD's U and V^H and the reduced QR's
- * Q and R (rows >= columns); not the full or complete factors. */
+ * Differentiable, all but the sign: eigenvectors and singular vectors for
+ * losses that do not depend on their signs (phases, for complex); the full
+ * SVD's and complete QR's extra columns for losses that see them only
+ * through their span. */
 sg_status sg_linalg(sg_linalg_op op, const sg_tensor *x, sg_tensor **out);
+
+/* Several outputs of one factorization of x, ops[i]'s written to outs[i]
+ * as new references: slogdet's two, eigh's two, svd's three of one
+ * fullness or qr's two of one mode (any other mix is SG_ERROR_VALUE, and
+ * SG_LINALG_CHOLESKY_UPPER is not a factor). When x has a value and
+ * nothing records a gradient, one LAPACK call per matrix gives them all;
+ * otherwise each is what sg_linalg gives. On failure outs is untouched. */
+sg_status sg_linalg_factors(const sg_linalg_op *ops, size_t nops,
+                            const sg_tensor *x, sg_tensor **outs);
 
 /* X with A X = B: A (..., n, n), B (..., n, k) or (n,); batch axes
  * broadcast. Differentiable in both. */

@@ -39,9 +39,31 @@ SG_LAPACK_REAL(double, d)
                    const void *a, const int *lda, const int *ipiv, void *b,   \
                    const int *ldb, int *info, size_t trans_len);              \
     void p##potrf_(const char *uplo, const int *n, void *a, const int *lda,   \
-                   int *info, size_t uplo_len);
+                   int *info, size_t uplo_len);                                \
+    void p##geqrf_(const int *m, const int *n, void *a, const int *lda,       \
+                   void *tau, void *work, const int *lwork, int *info);        \
+    void p##ungqr_(const int *m, const int *n, const int *k, void *a,         \
+                   const int *lda, const void *tau, void *work,               \
+                   const int *lwork, int *info);
 
 SG_LAPACK_COMPLEX(c)
 SG_LAPACK_COMPLEX(z)
+
+/* The Hermitian eigensolver and the SVD take real arrays (w, s, rwork) of
+ * the matching precision. */
+#define SG_LAPACK_COMPLEX_REAL(T, p)                                           \
+    void p##heevd_(const char *jobz, const char *uplo, const int *n, void *a, \
+                   const int *lda, T *w, void *work, const int *lwork,        \
+                   T *rwork, const int *lrwork, int *iwork, const int *liwork,\
+                   int *info, size_t jobz_len, size_t uplo_len);              \
+    void p##gesdd_(const char *jobz, const int *m, const int *n, void *a,     \
+                   const int *lda, T *s, void *u, const int *ldu, void *vt,   \
+                   const int *ldvt, void *work, const int *lwork, T *rwork,   \
+                   int *iwork, int *info, size_t jobz_len);
+
+SG_LAPACK_COMPLEX_REAL(float, c)
+SG_LAPACK_COMPLEX_REAL(double, z)
+
+#undef SG_LAPACK_COMPLEX_REAL
 
 #undef SG_LAPACK_COMPLEX

@@ -113,6 +113,7 @@ private func checkSignatures() {
     same(sg_outer, sgOuter)
     same(sg_einsum, sgEinsum)
     same(sg_linalg, sgLinalg)
+    same(sg_linalg_factors, sgLinalgFactors)
     same(sg_linalg_solve, sgLinalgSolve)
     same(sg_linalg_vector_norm, sgLinalgVectorNorm)
     same(sg_linalg_matrix_norm, sgLinalgMatrixNorm)

@@ -38,30 +38,57 @@ public func sgEinsum(_ subscripts: UnsafePointer<CChar>?, _ operands: UnsafePoin
 
 // MARK: The linalg extension
 
+/// The factorization output an sg_linalg_op names (nil: the upper Cholesky
+/// factor, a transpose of one).
+private func factor(_ op: sg_linalg_op) -> MatrixFactor? {
+    switch op {
+    case SG_LINALG_INV: return .inverse
+    case SG_LINALG_DET: return .determinant
+    case SG_LINALG_SLOGDET_SIGN: return .slogdetSign
+    case SG_LINALG_SLOGDET_LOGABSDET: return .slogdetLog
+    case SG_LINALG_CHOLESKY: return .cholesky
+    case SG_LINALG_EIGVALSH: return .eigenvalues
+    case SG_LINALG_EIGH_VECTORS: return .eigenvectors
+    case SG_LINALG_SVDVALS: return .singularValues
+    case SG_LINALG_SVD_U: return .svdU(full: false)
+    case SG_LINALG_SVD_VH: return .svdVh(full: false)
+    case SG_LINALG_SVD_U_FULL: return .svdU(full: true)
+    case SG_LINALG_SVD_VH_FULL: return .svdVh(full: true)
+    case SG_LINALG_QR_Q: return .qrQ(complete: false)
+    case SG_LINALG_QR_R: return .qrR(complete: false)
+    case SG_LINALG_QR_Q_COMPLETE: return .qrQ(complete: true)
+    case SG_LINALG_QR_R_COMPLETE: return .qrR(complete: true)
+    default: return nil
+    }
+}
+
 @_cdecl("sg_linalg")
 public func sgLinalg(_ op: sg_linalg_op, _ x: OpaquePointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
     operation("sg_linalg", out) { call in
         let x = try call.tensor(x, "x")
-        switch op {
-        case SG_LINALG_INV: return try x.factor(.inverse)
-        case SG_LINALG_DET: return try x.factor(.determinant)
-        case SG_LINALG_SLOGDET_SIGN: return try x.factor(.slogdetSign)
-        case SG_LINALG_SLOGDET_LOGABSDET: return try x.factor(.slogdetLog)
-        case SG_LINALG_CHOLESKY: return try x.cholesky()
-        case SG_LINALG_CHOLESKY_UPPER: return try x.cholesky(upper: true)
-        case SG_LINALG_EIGVALSH: return try x.factor(.eigenvalues)
-        case SG_LINALG_EIGH_VECTORS: return try x.factor(.eigenvectors)
-        case SG_LINALG_SVDVALS: return try x.factor(.singularValues)
-        case SG_LINALG_SVD_U: return try x.factor(.svdU(full: false))
-        case SG_LINALG_SVD_VH: return try x.factor(.svdVh(full: false))
-        case SG_LINALG_SVD_U_FULL: return try x.factor(.svdU(full: true))
-        case SG_LINALG_SVD_VH_FULL: return try x.factor(.svdVh(full: true))
-        case SG_LINALG_QR_Q: return try x.factor(.qrQ(complete: false))
-        case SG_LINALG_QR_R: return try x.factor(.qrR(complete: false))
-        case SG_LINALG_QR_Q_COMPLETE: return try x.factor(.qrQ(complete: true))
-        case SG_LINALG_QR_R_COMPLETE: return try x.factor(.qrR(complete: true))
-        default: throw SwiftGradError(.value, call.function, "unknown linalg operation \(op.rawValue)")
+        if op == SG_LINALG_CHOLESKY_UPPER { return try x.cholesky(upper: true) }
+        guard let part = factor(op) else {
+            throw SwiftGradError(.value, call.function, "unknown linalg operation \(op.rawValue)")
         }
+        return try x.factor(part)
+    }
+}
+
+@_cdecl("sg_linalg_factors")
+public func sgLinalgFactors(_ ops: UnsafePointer<sg_linalg_op>?, _ count: Int, _ x: OpaquePointer?,
+                            _ outs: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
+    guarded("sg_linalg_factors") { call in
+        let x = try call.tensor(x, "x")
+        guard count > 0 else { return }
+        guard let ops else { throw NullArgument(message: "[\(call.function)] ops is NULL") }
+        let outs = try call.pointer(outs, "outs")
+        let parts = try (0..<count).map { i in
+            guard let part = factor(ops[i]) else {
+                throw SwiftGradError(.value, call.function, "ops[\(i)] = \(ops[i].rawValue) is not an output of a factorization")
+            }
+            return part
+        }
+        for (i, result) in try x.factors(parts).enumerated() { outs[i] = result.retainedHandle }
     }
 }
 

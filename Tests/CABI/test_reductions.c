@@ -237,6 +237,30 @@ static void test_linalg(void) {
     { static const double e[] = {5.5615528128088303, 1.4384471871911697}; CHECK_TENSOR(y, s2, 1, e, 1e-12); }
     sg_tensor_free(y);
     {
+        /* U, S, V^H from one call: U diag(S) V^H is A */
+        static const sg_linalg_op svd[] = {SG_LINALG_SVD_U, SG_LINALG_SVDVALS, SG_LINALG_SVD_VH};
+        static const sg_linalg_op mixed[] = {SG_LINALG_SVD_U, SG_LINALG_QR_R};
+        sg_tensor *f[3] = {NULL, NULL, NULL};
+        double u[4], sv[2], vh[4];
+        int i, j;
+        CHECK_OK(sg_linalg_factors(svd, 3, a, f));
+        CHECK_OK(sg_tensor_copy_data(f[0], u, sizeof u));
+        CHECK_OK(sg_tensor_copy_data(f[1], sv, sizeof sv));
+        CHECK_OK(sg_tensor_copy_data(f[2], vh, sizeof vh));
+        CHECK_CLOSE(sv[0], 5.5615528128088303, 1e-12);
+        for (i = 0; i < 2; i++)
+            for (j = 0; j < 2; j++)
+                CHECK_CLOSE(u[i * 2] * sv[0] * vh[j] + u[i * 2 + 1] * sv[1] * vh[2 + j], A[i * 2 + j], 1e-12);
+        for (i = 0; i < 3; i++) sg_tensor_free(f[i]);
+        f[0] = f[1] = f[2] = NULL;
+        CHECK_STATUS(sg_linalg_factors(mixed, 2, a, f), SG_ERROR_VALUE);
+        CHECK_ERROR_HAS("are not outputs of one factorization");
+        CHECK(f[0] == NULL && f[1] == NULL);
+        CHECK_STATUS(sg_linalg_factors(svd, 3, NULL, f), SG_ERROR_NULL);
+        CHECK_STATUS(sg_linalg_factors(NULL, 3, a, f), SG_ERROR_NULL);
+        CHECK_OK(sg_linalg_factors(NULL, 0, a, NULL));
+    }
+    {
         static const double rhs[] = {1, 2};
         sg_tensor *b = tensor64(rhs, s2, 1);
         static const double e[] = {-0.125, 0.75};
@@ -311,8 +335,18 @@ static void test_linalg(void) {
         CHECK_CLOSE(det[0], 3, 1e-12);
         CHECK_CLOSE(det[1], 3, 1e-12);
         sg_tensor_free(y);
-        CHECK_STATUS(sg_linalg(SG_LINALG_SVDVALS, tz, &y), SG_ERROR_TYPE);
-        CHECK_ERROR_HAS("[svd] complex matrices are not supported yet");
+        /* its singular values are real: sqrt of the eigenvalues of A A^H */
+        CHECK_OK(sg_linalg(SG_LINALG_SVDVALS, tz, &y));
+        {
+            double s[2] = {0, 0};
+            sg_dtype dtype = SG_DTYPE_BOOL;
+            CHECK_OK(sg_tensor_dtype(y, &dtype));
+            CHECK(dtype == SG_DTYPE_FLOAT64);
+            CHECK_OK(sg_tensor_copy_data(y, s, sizeof s));
+            CHECK_CLOSE(s[0], 3.69927809693006, 1e-12);
+            CHECK_CLOSE(s[1], 1.1468834123717675, 1e-12);
+        }
+        sg_tensor_free(y);
         sg_tensor_free(tz);
     }
 

@@ -174,8 +174,101 @@ static void test_diagonal_of_a_huge_empty_array(void) {
     sg_tensor_free(x);
 }
 
+/* A NaN or an infinity once reached LAPACK's SVD and eigensolver, which
+ * printed "** On entry to DLASCL parameter number 4 had an illegal value"
+ * with some OpenBLAS builds, and hung in the SVD's U with others.
+ * Now svd refuses NaN (SG_ERROR_VALUE), gives NaNs for infinities, and
+ * eigh gives NaNs when the lower triangle it reads is not finite, as NumPy
+ * does; nothing is printed on stdout or stderr. */
+static FILE *sink = NULL;
+
+/* sg_linalg (or sg_linalg_pinv for op -1) with stdout and stderr going to
+ * `sink`. */
+static sg_status linalg_quietly(int op, const sg_tensor *x, sg_tensor **out) {
+    int saved_out = dup(1), saved_err = dup(2);
+    sg_status status;
+    fflush(stdout);
+    fflush(stderr);
+    dup2(fileno(sink), 1);
+    dup2(fileno(sink), 2);
+    status = op < 0 ? sg_linalg_pinv(x, NULL, out) : sg_linalg((sg_linalg_op)op, x, out);
+    fflush(stdout);
+    fflush(stderr);
+    dup2(saved_out, 1);
+    dup2(saved_err, 2);
+    close(saved_out);
+    close(saved_err);
+    return status;
+}
+
+static int all_nan(const sg_tensor *t, size_t count) {
+    double got[8];
+    size_t i;
+    if (count > 8 || sg_tensor_copy_data(t, got, count * sizeof(double)) != SG_OK) return 0;
+    for (i = 0; i < count; i++) {
+        if (got[i] == got[i]) return 0;
+    }
+    return 1;
+}
+
+static void test_linalg_of_non_finite_matrices(void) {
+    static const int64_t s22[] = {2, 2};
+    const double nan = strtod("nan", NULL), inf = strtod("inf", NULL);
+    double with_nan[4] = {1, 0, 0, 3}, with_inf[4] = {1, 0, 0, 3};
+    const sg_dtype dtypes[] = {SG_DTYPE_FLOAT64, SG_DTYPE_COMPLEX128};
+    sg_tensor *x = NULL, *y = NULL, *out = NULL;
+    size_t d;
+    int k;
+
+    sink = tmpfile();
+    CHECK(sink != NULL);
+    if (sink == NULL) return;
+    with_nan[2] = nan;
+    with_inf[2] = inf;
+    for (d = 0; d < 2; d++) {
+        CHECK_OK(sg_tensor_from_data(with_nan, s22, 2, SG_DTYPE_FLOAT64, &x));
+        CHECK_OK(sg_tensor_from_data(with_inf, s22, 2, SG_DTYPE_FLOAT64, &y));
+        if (dtypes[d] != SG_DTYPE_FLOAT64) {
+            sg_tensor *cx = NULL, *cy = NULL;
+            CHECK_OK(sg_astype(x, dtypes[d], &cx));
+            CHECK_OK(sg_astype(y, dtypes[d], &cy));
+            sg_tensor_free(x);
+            sg_tensor_free(y);
+            x = cx;
+            y = cy;
+        }
+        CHECK_STATUS(linalg_quietly(SG_LINALG_SVDVALS, x, &out), SG_ERROR_VALUE);
+        CHECK(out == NULL);
+        CHECK_ERROR_HAS("[svd] SVD did not converge: the matrix contains NaN (shape (2,2))");
+        CHECK_STATUS(linalg_quietly(SG_LINALG_SVD_U, x, &out), SG_ERROR_VALUE);
+        CHECK_STATUS(linalg_quietly(-1, x, &out), SG_ERROR_VALUE);
+        CHECK_OK(linalg_quietly(SG_LINALG_SVDVALS, y, &out));
+        CHECK(all_nan(out, 2));
+        sg_tensor_free(out);
+        for (k = SG_LINALG_SVD_U; k <= SG_LINALG_SVD_VH_FULL; k++) {
+            CHECK_OK(linalg_quietly(k, y, &out));
+            CHECK(dtypes[d] != SG_DTYPE_FLOAT64 || all_nan(out, 4));
+            sg_tensor_free(out);
+        }
+        for (k = 0; k < 2; k++) {
+            CHECK_OK(linalg_quietly(SG_LINALG_EIGVALSH, k ? y : x, &out));
+            CHECK(all_nan(out, 2));
+            sg_tensor_free(out);
+            CHECK_OK(linalg_quietly(SG_LINALG_EIGH_VECTORS, k ? y : x, &out));
+            sg_tensor_free(out);
+        }
+        out = NULL;
+        sg_tensor_free(x);
+        sg_tensor_free(y);
+    }
+    fseek(sink, 0, SEEK_END);
+    CHECK(ftell(sink) == 0);
+    fclose(sink);
+}
+
 int main(void) {
     alarm(60);
+    test_linalg_of_non_finite_matrices();
     test_diagonal_of_a_huge_empty_array();
     test_argmax_along_a_huge_empty_axis();
     test_solve_of_a_vector();

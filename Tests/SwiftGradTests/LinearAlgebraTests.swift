@@ -121,14 +121,41 @@ final class LinearAlgebraTests: XCTestCase {
         assertThrows(.value, "[solve] singular matrix") { try singular.solve(Tensor([1, 1], shape: [2])) }
         assertThrows(.value, "[cholesky] matrix is not positive definite") { try (singular * -1).cholesky() }
         assertThrows(.value, "[det] needs square matrices, got shape (1,4)") { try Tensor([1, 2, 3, 4], shape: [1, 4]).determinant() }
-        assertThrows(.type, "[eigh] complex matrices") { try singular.cast(to: .complex128).eigvalsh() }
         assertClose(try singular.determinant(), [0])
+        let nan = try Tensor([1, 0, .nan, 1], shape: [2, 2])
+        assertThrows(.value, "[svd] SVD did not converge: the matrix contains NaN (shape (2,2))") { try nan.svdvals() }
+        XCTAssert(try nan.eigvalsh().scalars().allSatisfy(\.isNaN))
+    }
+
+    /// Hermitian eigenvalues, singular values and QR of complex matrices,
+    /// real parts real.
+    func testComplexFactorizationsByHand() throws {
+        let i = try Tensor(.complex(0, 1), dtype: .complex128)
+        for dtype in [DType.complex64, .complex128] {
+            let tolerance = dtype == .complex64 ? 1e-6 : 1e-14
+            // [[2, i], [-i, 2]]: eigenvalues 2 ∓ 1.
+            let h = try (Tensor([2, 0, 0, 2], shape: [2, 2]) + i * Tensor([0, 1, -1, 0], shape: [2, 2])).cast(to: dtype)
+            let w = try h.eigvalsh()
+            XCTAssertEqual(w.dtype, dtype.realPart)
+            assertClose(w, [1, 3], tolerance: tolerance)
+            let (values, v) = try h.eigh()
+            assertClose(try (matmul(h, v) - v * values.expandingDims(axis: 0)).unary(.abs), [0, 0, 0, 0], tolerance: tolerance * 10)
+            // diag(3i, 2): singular values 3 and 2.
+            let d = try (Tensor([0, 0, 0, 2], shape: [2, 2]) + i * Tensor([3, 0, 0, 0], shape: [2, 2])).cast(to: dtype)
+            XCTAssertEqual(try d.svdvals().dtype, dtype.realPart)
+            assertClose(try d.svdvals(), [3, 2], tolerance: tolerance)
+            let (u, s, vh) = try d.svd(fullMatrices: false)
+            assertClose(try (matmul(u * s.expandingDims(axis: 0), vh) - d).unary(.abs), [0, 0, 0, 0], tolerance: tolerance * 10)
+            let (q, r) = try h.qr()
+            assertClose(try (matmul(q, r) - h).unary(.abs), [0, 0, 0, 0], tolerance: tolerance * 10)
+        }
     }
 
     func testLinalgGradientsMatchCentralDifferences() throws {
         // 3×3 matrices moved away from singular.
         let eye = try Tensor([4, 0, 0, 0, 4, 0, 0, 0, 4], shape: [3, 3])
         let shift = { (x: Tensor) throws -> Tensor in try x + eye }
+        let weights = try Tensor([1, 2, 3, 3], shape: [4])
         try checkGradients([
             ("inv", [[2, 3, 3]], { try shift($0[0]).inverse() }),
             ("det", [[3, 3]], { try shift($0[0]).determinant() }),
@@ -142,6 +169,11 @@ final class LinearAlgebraTests: XCTestCase {
             ("svd U", [[4, 3]], { let u = try $0[0].svd(fullMatrices: false).u; return try u * u }),
             ("svd Vh", [[3, 4]], { let vh = try $0[0].svd(fullMatrices: false).vh; return try vh * vh }),
             ("qr", [[4, 3]], { let (q, r) = try $0[0].qr(); return try q.sum(axes: [0]) * 2 + r.sum(axes: [1]) }),
+            ("qr wide", [[2, 4]], { let (q, r) = try $0[0].qr(); return try q.sum(axes: [0]) * 2 + r.sum(axes: [1]) }),
+            // Full factors through losses blind to the extra columns' basis.
+            ("svd full U", [[4, 2]], { let u = try $0[0].svd().u; return try matmul(u * weights, u.transposedMatrices()) }),
+            ("qr complete", [[4, 2]], { let (q, r) = try $0[0].qr(complete: true)
+                                        return try matmul(q * weights, q.transposedMatrices()).sum(axes: [0]) + r.sum(axes: [1]) }),
             ("matrix_norm", [[3, 4]], { try $0[0].matrixNorm() }),
             ("vector_norm", [[3, 4]], { try $0[0].vectorNorm(axes: [1], ord: 3) }),
             ("trace", [[3, 4]], { try $0[0].trace(offset: 1) }),

@@ -2,12 +2,12 @@
 extension (`swiftgrad.linalg`).
 
 Each calls the C ABI (sg_matmul, sg_tensordot, sg_einsum, sg_linalg,
-sg_linalg_solve, ...). Factorizations run through OpenBLAS's LAPACK in
-float32 and float64 (inv, det, slogdet, cholesky and solve in complex
-too), batched over leading axes; inv, det, slogdet's
-logabsdet, cholesky, solve, eigh, eigvalsh, svdvals, svd with
-full_matrices=False, reduced qr (rows >= columns), pinv and the norms
-are differentiable.
+sg_linalg_factors, sg_linalg_solve, ...). Factorizations run through OpenBLAS's LAPACK in
+float32, float64, complex64 and complex128, batched over leading axes;
+all of them are differentiable (eigh and svd for losses that do not
+depend on the eigen/singular vectors' signs or phases, svd with
+full_matrices=True and qr with mode='complete' for losses that do not
+depend on the choice of the extra columns).
 
     >>> swiftgrad.einsum("ij,jk->ik", a, b)    # a @ b
     >>> swiftgrad.linalg.solve(A, b)
@@ -89,7 +89,7 @@ def det(x: Any, /) -> Any:
 @_raises_linalg_error
 def slogdet(x: Any, /) -> SlogdetResult:
     """(sign, log|det|) of each square matrix; (0, -inf) when singular."""
-    return SlogdetResult(_C.linalg(_SLOGDET_SIGN, x), _C.linalg(_SLOGDET_LOG, x))
+    return SlogdetResult(*_C.linalg_factors((_SLOGDET_SIGN, _SLOGDET_LOG), x))
 
 
 @_raises_linalg_error
@@ -101,22 +101,25 @@ def cholesky(x: Any, /, *, upper: bool = False) -> Any:
 
 @_raises_linalg_error
 def eigh(x: Any, /) -> EighResult:
-    """Eigenvalues (ascending) and eigenvectors (columns) of each symmetric
-    matrix, read from its lower triangle."""
-    return EighResult(_C.linalg(_EIGVALSH, x), _C.linalg(_EIGH_VECTORS, x))
+    """Eigenvalues (ascending, real) and eigenvectors (columns) of each
+    symmetric or Hermitian matrix, read from its lower triangle; NaN
+    throughout when that holds NaN or infinity."""
+    return EighResult(*_C.linalg_factors((_EIGVALSH, _EIGH_VECTORS), x))
 
 
 @_raises_linalg_error
 def eigvalsh(x: Any, /) -> Any:
-    """The eigenvalues (ascending) of each symmetric matrix."""
+    """The eigenvalues (ascending, real) of each symmetric or Hermitian matrix."""
     return _C.linalg(_EIGVALSH, x)
 
 
 @_raises_linalg_error
 def svd(x: Any, /, *, full_matrices: bool = True) -> SVDResult:
-    """U, S (descending) and Vh with x = U diag(S) Vh for each matrix."""
+    """U, S (descending, real) and Vh with x = U diag(S) Vh for each matrix.
+    LinAlgError when a matrix holds NaN; NaNs when it holds infinities (as
+    NumPy)."""
     u, vh = (_SVD_U_FULL, _SVD_VH_FULL) if full_matrices else (_SVD_U, _SVD_VH)
-    return SVDResult(_C.linalg(u, x), _C.linalg(_SVDVALS, x), _C.linalg(vh, x))
+    return SVDResult(*_C.linalg_factors((u, _SVDVALS, vh), x))
 
 
 @_raises_linalg_error
@@ -132,8 +135,8 @@ def qr(x: Any, /, *, mode: str = "reduced") -> QRResult:
     if mode not in ("reduced", "complete"):
         raise ValueError(f"[qr] mode must be 'reduced' or 'complete', not {mode!r}")
     if mode == "complete":
-        return QRResult(_C.linalg(_QR_Q_COMPLETE, x), _C.linalg(_QR_R_COMPLETE, x))
-    return QRResult(_C.linalg(_QR_Q, x), _C.linalg(_QR_R, x))
+        return QRResult(*_C.linalg_factors((_QR_Q_COMPLETE, _QR_R_COMPLETE), x))
+    return QRResult(*_C.linalg_factors((_QR_Q, _QR_R), x))
 
 
 @_raises_linalg_error

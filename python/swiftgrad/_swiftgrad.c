@@ -5325,6 +5325,40 @@ m_linalg(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     ONE_TENSOR_CALL("linalg", args[1], sg_linalg((sg_linalg_op)op, HANDLE(x), &out));
 }
 
+/* linalg_factors(ops, x) -> list: sg_linalg_factors, up to three outputs
+ * of one factorization from one LAPACK call. */
+static PyObject *
+m_linalg_factors(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    sg_linalg_op ops[3];
+    sg_tensor *outs[3] = {NULL, NULL, NULL};
+    if (check_nargs("linalg_factors", nargs, 2) < 0)
+        return NULL;
+    if (!PyTuple_Check(args[0]) || PyTuple_GET_SIZE(args[0]) < 1 || PyTuple_GET_SIZE(args[0]) > 3) {
+        PyErr_SetString(PyExc_TypeError, "[linalg_factors] ops must be a tuple of 1 to 3 ints");
+        return NULL;
+    }
+    size_t n = (size_t)PyTuple_GET_SIZE(args[0]);
+    for (size_t i = 0; i < n; i++) {
+        long op = PyLong_AsLong(PyTuple_GET_ITEM(args[0], (Py_ssize_t)i));
+        if (op == -1 && PyErr_Occurred())
+            return NULL;
+        ops[i] = (sg_linalg_op)op;
+    }
+    module_state *st = get_state(module);
+    PyObject *x = to_tensor(st, args[1], DTYPE_ANY, DTYPE_ANY, "linalg");
+    if (x == NULL)
+        return NULL;
+    sg_status status;
+    Py_BEGIN_ALLOW_THREADS
+    status = sg_linalg_factors(ops, n, HANDLE(x), outs);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(x);
+    if (status != SG_OK)
+        return raise_status(status);
+    return wrap_results(st, outs, n, 0);
+}
+
 /* linalg_solve(a, b) */
 static PyObject *
 m_linalg_solve(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
@@ -5857,6 +5891,8 @@ static PyMethodDef module_methods[] = {
      "einsum(subscripts, operands)"},
     {"linalg", (PyCFunction)(void (*)(void))m_linalg, METH_FASTCALL,
      "linalg(op, x): sg_linalg"},
+    {"linalg_factors", (PyCFunction)(void (*)(void))m_linalg_factors, METH_FASTCALL,
+     "linalg_factors(ops, x): sg_linalg_factors"},
     {"linalg_solve", (PyCFunction)(void (*)(void))m_linalg_solve, METH_FASTCALL,
      "linalg_solve(a, b)"},
     {"vector_norm", (PyCFunction)(void (*)(void))m_vector_norm, METH_FASTCALL,

@@ -310,19 +310,12 @@ def test_linalg_errors():
         L.det(sg.asarray(np.ones((2, 3))))
     with pytest.raises(ValueError, match=r"^\[inv\] needs a matrix"):
         L.inv(sg.asarray(np.ones(3)))
-    with pytest.raises(TypeError, match=r"^\[svd\] complex matrices are not supported"):
-        L.svd(sg.asarray(np.eye(2) * 1j))
     with pytest.raises(ValueError, match=r"^\[solve\] shapes \(2,2\) and \(3,1\)"):
         L.solve(sg.asarray(np.eye(2)), sg.asarray(np.ones(3)))
     with pytest.raises(ValueError, match=r"^\[matrix_norm\] unknown order"):
         L.matrix_norm(sg.asarray(np.eye(2)), ord=3)
     with pytest.raises(ValueError, match=r"^\[qr\] mode"):
         L.qr(sg.asarray(np.eye(2)), mode="r")
-    t = sg.asarray(np.eye(2))
-    t.requires_grad = True
-    u, s, vh = L.svd(t)
-    with pytest.raises(ValueError, match=r"^\[svd\] the gradient through the svd factors"):
-        sg.sum(u).backward()
 
 
 @pytest.mark.parametrize("dtype", ["complex64", "complex128"])
@@ -341,8 +334,113 @@ def test_complex_lu_and_cholesky(dtype):
     check(logabs, np.linalg.slogdet(a).logabsdet, t)
     check(L.solve(sg.asarray(a), sg.asarray(b)), np.linalg.solve(a, b), t)
     check(L.cholesky(sg.asarray(h)), np.linalg.cholesky(h), t)
-    with pytest.raises(TypeError, match=r"^\[eigh\] complex matrices are not supported yet"):
-        L.eigh(sg.asarray(h))
+
+
+def complex_data(dtype, shape, seed=0):
+    rng = np.random.default_rng(seed)
+    return (rng.uniform(-1, 1, shape) + 1j * rng.uniform(-1, 1, shape)).astype(dtype)
+
+
+def mH(a):
+    return np.conj(np.swapaxes(a, -1, -2))
+
+
+@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
+@pytest.mark.parametrize("shape", [(3, 3), (2, 4, 3), (3, 5), (2, 1, 2, 4)], ids=str)
+def test_complex_eigh_svd_qr(dtype, shape):
+    """Values against NumPy; vectors through what does not depend on their
+    phases: reconstructions, orthonormality, |entries|."""
+    L, t = sg.linalg, (2e-4 if dtype == "complex64" else 1e-10)
+    real = "float32" if dtype == "complex64" else "float64"
+    x = complex_data(dtype, shape)
+    m, n = shape[-2:]
+    k = min(m, n)
+    s = L.svdvals(sg.asarray(x))
+    check(s, np.linalg.svd(x, compute_uv=False), t)
+    assert s.dtype.name == real
+    for full in [False, True]:
+        u, s, vh = (np.asarray(f) for f in L.svd(sg.asarray(x), full_matrices=full))
+        eu, _, evh = np.linalg.svd(x, full_matrices=full)
+        assert u.shape == eu.shape and vh.shape == evh.shape and u.dtype == x.dtype
+        np.testing.assert_allclose(u[..., :k] * s[..., None, :] @ vh[..., :k, :], x, atol=t * 10)
+        np.testing.assert_allclose(mH(u) @ u, np.broadcast_to(np.eye(u.shape[-1]), u.shape[:-2] + (u.shape[-1],) * 2),
+                                   atol=t * 10)
+        np.testing.assert_allclose(vh @ mH(vh), np.broadcast_to(np.eye(vh.shape[-2]), vh.shape[:-1] + (vh.shape[-2],)),
+                                   atol=t * 10)
+        # |U| is the same for any phases.
+        np.testing.assert_allclose(np.abs(u[..., :k]), np.abs(eu[..., :k]), atol=t * 100)
+    for mode in ["reduced", "complete"]:
+        q, r = (np.asarray(f) for f in L.qr(sg.asarray(x), mode=mode))
+        eq, er = np.linalg.qr(x, mode=mode)
+        assert q.shape == eq.shape and r.shape == er.shape and q.dtype == x.dtype
+        np.testing.assert_allclose(q @ r, x, atol=t * 10)
+        np.testing.assert_allclose(np.triu(r), r)
+        np.testing.assert_allclose(np.abs(r), np.abs(er), atol=t * 10)
+    h = (x[..., :k, :k] @ mH(x[..., :k, :k]) + np.eye(k)).astype(dtype)
+    w, v = L.eigh(sg.asarray(h))
+    assert w.dtype.name == real and v.dtype.name == dtype
+    check(w, np.linalg.eigvalsh(h), t)
+    check(L.eigvalsh(sg.asarray(h)), np.linalg.eigvalsh(h), t)
+    v = np.asarray(v)
+    np.testing.assert_allclose(h @ v, v * np.asarray(w)[..., None, :], atol=t * 10)
+    np.testing.assert_allclose(np.abs(v), np.abs(np.linalg.eigh(h)[1]), atol=t * 100)
+    # Only the lower triangle is read, as NumPy does.
+    check(L.eigvalsh(sg.asarray(np.tril(h))), np.linalg.eigvalsh(np.tril(h)), t)
+    check(L.pinv(sg.asarray(x)), np.linalg.pinv(x), t * 10)
+    check(L.matrix_rank(sg.asarray(x)), np.linalg.matrix_rank(x))
+    for ord in ["nuc", 2, -2, "fro"]:
+        check(L.matrix_norm(sg.asarray(x), ord=ord), np.linalg.matrix_norm(x, ord=ord), t)
+
+
+def test_complex_factor_gradients_against_differences():
+    """Complex gradients (dL/dRe + i dL/dIm) of losses that do not depend on
+    the vectors' phases, against central differences."""
+    rng = np.random.default_rng(3)
+    a = rng.uniform(-1, 1, (4, 3)) + 1j * rng.uniform(-1, 1, (4, 3))
+    d = np.array([1.0, 2.0, 3.0])
+    cases = [
+        (lambda t: sg.sum(sg.linalg.svdvals(t)), lambda m: np.sum(np.linalg.svd(m, compute_uv=False))),
+        (lambda t: sg.sum(sg.abs(sg.linalg.svd(t, full_matrices=False)[0]) ** 2 * sg.asarray(d)),
+         lambda m: np.sum(np.abs(np.linalg.svd(m, full_matrices=False)[0]) ** 2 * d)),
+        (lambda t: sg.sum(sg.abs(sg.linalg.svd(t, full_matrices=False)[2]) ** 2 * sg.asarray(d)),
+         lambda m: np.sum(np.abs(np.linalg.svd(m, full_matrices=False)[2]) ** 2 * d)),
+        (lambda t: sg.sum(sg.linalg.eigvalsh(sg.matrix_transpose(sg.conj(t)) @ t) * sg.asarray(d)),
+         lambda m: np.sum(np.linalg.eigvalsh(mH(m) @ m) * d)),
+        (lambda t: sg.sum(sg.abs(sg.linalg.eigh(sg.matrix_transpose(sg.conj(t)) @ t)[1]) ** 3),
+         lambda m: np.sum(np.abs(np.linalg.eigh(mH(m) @ m)[1]) ** 3)),
+        (lambda t: sg.sum(sg.real(sg.linalg.qr(t)[0])) + sg.sum(sg.imag(sg.linalg.qr(t)[1])),
+         lambda m: np.sum(np.real(np.linalg.qr(m)[0])) + np.sum(np.imag(np.linalg.qr(m)[1]))),
+        (lambda t: sg.sum(sg.real(sg.linalg.qr(sg.matrix_transpose(t))[1] * (1 - 2j))),
+         lambda m: np.sum(np.real(np.linalg.qr(m.T)[1] * (1 - 2j)))),
+    ]
+    for f, ref in cases:
+        t = sg.asarray(a)
+        t.requires_grad = True
+        f(t).backward()
+        np.testing.assert_allclose(np.asarray(t.grad), complex_numeric_gradient(ref, a), atol=1e-6)
+
+
+def test_full_factor_gradients_need_losses_blind_to_the_extra_columns():
+    """With full_matrices=True / mode='complete' the extra columns are any
+    basis of the complement: a loss that sees them only through their span
+    (U2 U2^T = I - U1 U1^T) gets the exact gradient."""
+    rng = np.random.default_rng(4)
+    a = rng.uniform(-1, 1, (5, 2))
+    t = sg.asarray(a)
+    t.requires_grad = True
+    u = sg.linalg.svd(t)[0]
+    # U2 U2^T = I - U1 U1^T: its gradient is minus that of U1 U1^T.
+    sg.sum(u[:, 2:] @ u[:, 2:].T * sg.asarray(np.arange(25.0).reshape(5, 5))).backward()
+    g_extra = np.asarray(t.grad)
+    t.grad = None
+    u1 = sg.linalg.svd(t, full_matrices=False)[0]
+    sg.sum(u1 @ u1.T * sg.asarray(np.arange(25.0).reshape(5, 5))).backward()
+    np.testing.assert_allclose(g_extra, -np.asarray(t.grad), atol=1e-10)
+    t.grad = None
+    q = sg.linalg.qr(t, mode="complete")[0]
+    sg.sum(q[:, 2:] @ q[:, 2:].T * sg.asarray(np.arange(25.0).reshape(5, 5))).backward()
+    # Q2 spans what U2 does.
+    np.testing.assert_allclose(np.asarray(t.grad), g_extra, atol=1e-10)
 
 
 def complex_numeric_gradient(f, a, eps=1e-6):
@@ -379,3 +477,65 @@ def test_complex_gradients():
         sg.sum(sg.real(f(t) * sg.asarray(w))).backward()
         expected = complex_numeric_gradient(lambda m: np.sum(np.real(ref(m) * w)), a)
         np.testing.assert_allclose(np.asarray(t.grad), expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "complex64", "complex128"])
+def test_non_finite_matrices_as_numpy(dtype, capfd):
+    """NaN or infinity never reaches LAPACK's SVD or eigensolver (which
+    would print an error): svd and what uses it raise on NaN and give NaNs
+    for infinities, eigh gives NaNs when the lower triangle it reads is not
+    finite, qr and inv let NaN through, as NumPy does; nothing is printed."""
+    L = sg.linalg
+    nan = np.array([[[1.0, 2.0], [3.0, 4.0]], [[1.0, 0.0], [np.nan, 3.0]]], dtype)
+    inf = np.array([[1.0, 0.0], [np.inf, 3.0]], dtype)
+    for f in [L.svdvals, L.svd, L.pinv, L.matrix_rank, lambda x: L.matrix_norm(x, ord="nuc")]:
+        with pytest.raises(L.LinAlgError, match=r"^\[svd\] SVD did not converge: the matrix contains NaN \(shape \(2,2,2\)\)"):
+            f(sg.asarray(nan))
+        with pytest.raises(ValueError):
+            f(sg.asarray(nan))
+    assert np.isnan(np.asarray(L.svdvals(sg.asarray(inf)))).all()
+    u, s, vh = L.svd(sg.asarray(inf))
+    assert np.isnan(np.asarray(u)).all() and np.isnan(np.asarray(vh)).all()
+    check(L.matrix_rank(sg.asarray(inf)), np.linalg.matrix_rank(inf.astype(dtype)))
+    for x in [nan, inf]:
+        w, v = L.eigh(sg.asarray(x))
+        assert np.isnan(np.asarray(w)[-1]).all() and np.isnan(np.asarray(v)[-1]).all()
+        assert np.isnan(np.asarray(L.eigvalsh(sg.asarray(x)))[-1]).all()
+    # The first matrix of the batch is finite and unaffected.
+    check(L.eigvalsh(sg.asarray(nan))[0], np.linalg.eigvalsh(nan[0]), 1e-5)
+    # Only the lower triangle is read: NaN above it changes nothing.
+    upper = np.array([[1.0, np.nan], [2.0, 3.0]], dtype)
+    check(L.eigvalsh(sg.asarray(upper)), np.linalg.eigvalsh(upper), 1e-5)
+    q, r = L.qr(sg.asarray(nan))
+    assert np.isnan(np.asarray(r)[1]).any() and not np.isnan(np.asarray(r)[0]).any()
+    captured = capfd.readouterr()
+    assert captured.out == "" and captured.err == ""
+
+
+def test_multi_output_functions_share_one_factorization():
+    """Without a graph to record, svd/eigh/qr/slogdet take all their
+    outputs from one LAPACK call (sg_linalg_factors): the same values as
+    one output at a time; recording, each output is its own primitive."""
+    from swiftgrad import _swiftgrad as C
+    from swiftgrad._linalg import _EIGVALSH, _QR_Q, _SVD_U, _SVD_VH, _SVDVALS, _CHOLESKY_UPPER
+    x = data("complex128", (2, 4, 3), seed=7)
+    u, s, vh = sg.linalg.svd(sg.asarray(x), full_matrices=False)
+    np.testing.assert_allclose(np.asarray(u), np.asarray(C.linalg(_SVD_U, x)), atol=1e-13)
+    np.testing.assert_allclose(np.asarray(vh), np.asarray(C.linalg(_SVD_VH, x)), atol=1e-13)
+    np.testing.assert_allclose(np.asarray(s), np.asarray(C.linalg(_SVDVALS, x)), atol=1e-13)
+    assert u.grad_fn is None
+    t = sg.asarray(x)
+    t.requires_grad = True
+    u2, s2, _ = sg.linalg.svd(t, full_matrices=False)
+    assert u2.grad_fn is not None and s2.grad_fn is not None
+    np.testing.assert_allclose(np.asarray(u2), np.asarray(u), atol=1e-13)
+    with pytest.raises(ValueError, match=r"^\[svd\] svdU\(full: false\), qrQ\(complete: false\) are not outputs of one factorization"):
+        C.linalg_factors((_SVD_U, _QR_Q), x)
+    with pytest.raises(ValueError, match=r"^\[eigh\] eigenvalues, svdU"):
+        C.linalg_factors((_EIGVALSH, _SVD_U), x)
+    with pytest.raises(ValueError, match=r"^\[sg_linalg_factors\] ops\[0\] = 5 is not an output of a factorization"):
+        C.linalg_factors((_CHOLESKY_UPPER,), x)
+    sign, logabs = sg.linalg.slogdet(sg.asarray(well_conditioned("float64", (2, 3, 3))))
+    expected = np.linalg.slogdet(well_conditioned("float64", (2, 3, 3)))
+    check(sign, expected.sign, 1e-12)
+    check(logabs, expected.logabsdet, 1e-12)

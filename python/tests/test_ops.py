@@ -49,6 +49,48 @@ def np_sigmoid(x):
 
 
 M, V = (2, 3), (3,)
+# Weights constant over the extra columns of a full U (5×5 for 5×3).
+D5 = np.array([1.0, 2.0, 3.0, 4.0, 4.0])
+
+
+def _like(xp, a):
+    return sg.asarray(a) if xp is sg else a
+
+
+def _mH(z):
+    """The conjugate transpose of each matrix, NumPy's or swiftgrad's."""
+    if isinstance(z, np.ndarray):
+        return np.conj(np.swapaxes(z, -1, -2))
+    return sg.conj(sg.matrix_transpose(z))
+
+
+def hermitian(z):
+    return z + _mH(z)
+
+
+def reconstruct_eigh(xp, h):
+    """V diag(w + (0, 1, 2)) V^H: phases cancel."""
+    w, v = xp.linalg.eigh(h)
+    return (v * (w + _like(xp, np.arange(3.0)))[..., None, :]) @ _mH(v)
+
+
+def reconstruct_svd(xp, z):
+    """U diag(S^2) V^H: phases cancel."""
+    u, s, vh = xp.linalg.svd(z, full_matrices=False)
+    return (u * (s ** 2)[..., None, :]) @ vh
+
+
+def projector(xp, u):
+    """U diag(D5) U^H."""
+    return (u * _like(xp, D5)) @ _mH(u)
+
+
+def qr_product(xp, z):
+    """Q and R both used, each differently."""
+    q, r = xp.linalg.qr(z)
+    return q @ (r * 2) + q[..., :1] * r[..., :1, :]
+
+
 OPS = [
     # unary primitives
     Op("neg", sg.negative, np.negative, [M]),
@@ -311,6 +353,66 @@ OPS = [
     Op("linalg_qr_r", lambda x: sg.linalg.qr(x)[1], lambda x: np.linalg.qr(x)[1], [(3, 3)],
        rtol=1e-8, atol=1e-10, order=2),
     Op("linalg_pinv", sg.linalg.pinv, np.linalg.pinv, [(2, 4, 3)], rtol=1e-8, atol=1e-10),
+    # full SVD and complete QR: the loss must not depend on which basis the
+    # extra columns are (here D is constant over them)
+    Op("linalg_svd_full_u", lambda x: (sg.linalg.svd(x)[0] * sg.asarray(D5)) @ sg.linalg.svd(x)[0].mT,
+       lambda x: (np.linalg.svd(x)[0] * D5) @ np.swapaxes(np.linalg.svd(x)[0], -1, -2), [(2, 5, 3)],
+       rtol=1e-8, atol=1e-10),
+    Op("linalg_svd_full_vh", lambda x: (sg.linalg.svd(x)[2].mT * sg.asarray(D5)) @ sg.linalg.svd(x)[2],
+       lambda x: (np.swapaxes(np.linalg.svd(x)[2], -1, -2) * D5) @ np.linalg.svd(x)[2], [(3, 5)],
+       rtol=1e-8, atol=1e-10),
+    Op("linalg_qr_complete_q",
+       lambda x: (sg.linalg.qr(x, mode="complete")[0] * sg.asarray(D5)) @ sg.linalg.qr(x, mode="complete")[0].mT,
+       lambda x: (np.linalg.qr(x, mode="complete")[0] * D5) @ np.swapaxes(np.linalg.qr(x, mode="complete")[0], -1, -2),
+       [(5, 3)], rtol=1e-8, atol=1e-10, order=2),
+    Op("linalg_qr_complete_r", lambda x: sg.linalg.qr(x, mode="complete")[1],
+       lambda x: np.linalg.qr(x, mode="complete")[1], [(2, 4, 2)], rtol=1e-8, atol=1e-10, order=2),
+    # QR of wide matrices (rows < columns)
+    Op("linalg_qr_wide_q", lambda x: sg.linalg.qr(x)[0], lambda x: np.linalg.qr(x)[0], [(2, 2, 4)],
+       rtol=1e-8, atol=1e-10, order=2),
+    Op("linalg_qr_wide_r", lambda x: sg.linalg.qr(x)[1], lambda x: np.linalg.qr(x)[1], [(3, 5)],
+       rtol=1e-8, atol=1e-10, order=2),
+    # complex matrices a + ib, through real functions of the results that
+    # do not depend on the vectors' phases
+    Op("linalg_eigvalsh_complex", lambda a, b: sg.linalg.eigvalsh(hermitian(a + 1j * b)),
+       lambda a, b: np.linalg.eigvalsh(hermitian(a + 1j * b)), [(2, 3, 3), (2, 3, 3)]),
+    Op("linalg_eigh_complex_vectors", lambda a, b: sg.abs(sg.linalg.eigh(hermitian(a + 1j * b))[1]) ** 2,
+       lambda a, b: np.abs(np.linalg.eigh(hermitian(a + 1j * b))[1]) ** 2, [(3, 3), (3, 3)],
+       rtol=1e-8, atol=1e-10),
+    Op("linalg_eigh_complex_reconstruct",
+       lambda a, b: sg.real(reconstruct_eigh(sg, hermitian(a + 1j * b)) * (1 + 2j)),
+       lambda a, b: np.real(reconstruct_eigh(np, hermitian(a + 1j * b)) * (1 + 2j)), [(3, 3), (3, 3)],
+       rtol=1e-8, atol=1e-10),
+    Op("linalg_svdvals_complex", lambda a, b: sg.linalg.svdvals(a + 1j * b),
+       lambda a, b: np.linalg.svd(a + 1j * b, compute_uv=False), [(2, 4, 3), (2, 4, 3)]),
+    Op("linalg_svd_complex_u", lambda a, b: sg.abs(sg.linalg.svd(a + 1j * b, full_matrices=False)[0]) ** 2,
+       lambda a, b: np.abs(np.linalg.svd(a + 1j * b, full_matrices=False)[0]) ** 2, [(4, 3), (4, 3)],
+       rtol=1e-8, atol=1e-10),
+    Op("linalg_svd_complex_vh", lambda a, b: sg.abs(sg.linalg.svd(a + 1j * b, full_matrices=False)[2]) ** 2,
+       lambda a, b: np.abs(np.linalg.svd(a + 1j * b, full_matrices=False)[2]) ** 2, [(3, 4), (3, 4)],
+       rtol=1e-8, atol=1e-10),
+    # U diag(S) Vh: the U and Vh terms meet, phases cancelling
+    Op("linalg_svd_complex_reconstruct",
+       lambda a, b: sg.real(reconstruct_svd(sg, a + 1j * b) * (1 + 2j)),
+       lambda a, b: np.real(reconstruct_svd(np, a + 1j * b) * (1 + 2j)), [(2, 3, 4), (2, 3, 4)],
+       rtol=1e-8, atol=1e-10),
+    Op("linalg_svd_complex_full_u",
+       lambda a, b: sg.real(projector(sg, sg.linalg.svd(a + 1j * b)[0]) * (1 + 2j)),
+       lambda a, b: np.real(projector(np, np.linalg.svd(a + 1j * b)[0]) * (1 + 2j)), [(5, 3), (5, 3)],
+       rtol=1e-8, atol=1e-10),
+    Op("linalg_qr_complex_q", lambda a, b: sg.real(sg.linalg.qr(a + 1j * b)[0] * (1 + 2j)),
+       lambda a, b: np.real(np.linalg.qr(a + 1j * b)[0] * (1 + 2j)), [(4, 3), (4, 3)],
+       rtol=1e-8, atol=1e-10, order=2),
+    Op("linalg_qr_complex_r", lambda a, b: sg.real(sg.linalg.qr(a + 1j * b)[1] * (1 + 2j)),
+       lambda a, b: np.real(np.linalg.qr(a + 1j * b)[1] * (1 + 2j)), [(2, 3, 3), (2, 3, 3)],
+       rtol=1e-8, atol=1e-10),
+    Op("linalg_qr_complex_wide", lambda a, b: sg.real(qr_product(sg, a + 1j * b) * (1 + 2j)),
+       lambda a, b: np.real(qr_product(np, a + 1j * b) * (1 + 2j)), [(2, 4), (2, 4)],
+       rtol=1e-8, atol=1e-10),
+    Op("linalg_pinv_complex", lambda a, b: sg.real(sg.linalg.pinv(a + 1j * b) * (1 + 2j)),
+       lambda a, b: np.real(np.linalg.pinv(a + 1j * b) * (1 + 2j)), [(4, 3), (4, 3)],
+       rtol=1e-8, atol=1e-10),
+
     Op("linalg_svdvals", sg.linalg.svdvals,
        lambda x: np.linalg.svd(x, compute_uv=False), [(2, 4, 3)]),
     Op("linalg_vector_norm", lambda x: sg.linalg.vector_norm(x, axis=1),

@@ -13,9 +13,11 @@ extension Primitive {
 }
 
 /// The jvp of `p` from its vjp: Jt is the gradient with respect to u of
-/// ⟨Jᵀu, t⟩, which is linear in u, so it is taken at u = 0. Real dtypes.
+/// ⟨Jᵀu, t⟩, which is linear in u, so it is taken at u = 0. Complex values
+/// are pairs of reals here, ⟨a, b⟩ = Re Σ conj(a) b: the vjps follow
+/// PyTorch's convention, which makes them the adjoints under that product.
 func transposedJVP(_ p: some Primitive, _ inputs: [Tensor], _ result: Tensor, _ tangents: [Tensor?]) throws -> Tensor? {
-    guard result.dtype.kind == .realFloating else { return nil }
+    guard result.dtype.isFloating else { return nil }
     let u: Tensor
     if result.kind == .value, let value = result.storedValue {
         u = Tensor(try NDArray.filled(.int(0), result.dtype, value.shape, p.name))
@@ -28,8 +30,9 @@ func transposedJVP(_ p: some Primitive, _ inputs: [Tensor], _ result: Tensor, _ 
     var product: Tensor?
     try GradMode.withEnabled {
         for (i, t) in tangents.enumerated() {
-            guard let t, let g = try p.vjp(inputs, result, u, wrt: i) else { continue }
-            let term = try (g * t.cast(to: g.dtype)).sum()
+            guard let tangent = t, let g = try p.vjp(inputs, result, u, wrt: i) else { continue }
+            let t = try tangent.cast(to: g.dtype)
+            let term = try (g.dtype.kind == .complexFloating ? (g.conj() * t).unary(.real) : g * t).sum()
             product = try product.map { try $0 + term } ?? term
         }
     }

@@ -213,8 +213,7 @@ public func outer(_ a: Tensor, _ b: Tensor) throws -> Tensor { try a.outer(b) }
 
 extension Tensor {
     /// This tensor ready for a factorization: integers and booleans become
-    /// float64, as NumPy does. (Complex matrices go through LU and Cholesky;
-    /// the other factorizations refuse them by name.)
+    /// float64, as NumPy does; complex stays complex.
     private func linalgOperand(_ op: String) throws -> Tensor {
         dtype.isFloating ? self : try cast(to: .float64)
     }
@@ -229,6 +228,25 @@ extension Tensor {
         try Tensor.apply(Factorization(part: part), linalgOperand(Factorization(part: part).name))
     }
 
+    /// Several outputs of one factorization of each matrix (slogdet's two,
+    /// eigh's two, svd's three of one fullness, qr's two of one mode). On a
+    /// value with nothing to record, one LAPACK call per matrix gives them
+    /// all; otherwise each is its own primitive, with its own vjp.
+    public func factors(_ parts: [MatrixFactor]) throws -> [Tensor] {
+        guard let first = parts.first else { return [] }
+        try Factorization.checkOneCall(parts)
+        let x = try linalgOperand(Factorization(part: first).name)
+        guard x.kind == .value, let value = x.storedValue, !(GradMode.isEnabled && x.requiresGrad) else {
+            return try parts.map { try Tensor.apply(Factorization(part: $0), x) }
+        }
+        let types = try parts.map { part in try Factorization(part: part).outputType([x.type]) }
+        let outs = try zip(parts, types).map { part, type in
+            try NDArray.uninitialized(type.dtype, type.knownShape(Factorization(part: part).name), Factorization(part: part).name)
+        }
+        try Factorization.evaluate(parts, of: value, into: outs)
+        return zip(types, outs).map { type, out in Tensor(type: TensorType(type.dtype, out.shape), origin: .constant, value: out) }
+    }
+
     /// The inverse of each square matrix; a singular one is an error.
     public func inverse() throws -> Tensor { try factor(.inverse, "inv") }
 
@@ -238,7 +256,8 @@ extension Tensor {
     /// The sign (-1, 0 or 1) and the natural log of the absolute value of
     /// each square matrix's determinant (0 and -inf when singular).
     public func slogdet() throws -> (sign: Tensor, logAbsDet: Tensor) {
-        (try factor(.slogdetSign, "slogdet"), try factor(.slogdetLog, "slogdet"))
+        let f = try factors([.slogdetSign, .slogdetLog])
+        return (f[0], f[1])
     }
 
     /// The Cholesky factor of each symmetric positive-definite matrix:
@@ -248,20 +267,24 @@ extension Tensor {
         return upper ? try l.matrixTransposed() : l
     }
 
-    /// The eigenvalues (ascending) and eigenvectors (columns) of each
-    /// symmetric matrix, read from its lower triangle.
+    /// The eigenvalues (ascending, real) and eigenvectors (columns) of each
+    /// symmetric or Hermitian matrix, read from its lower triangle (NaN
+    /// throughout when that holds NaN or infinity).
     public func eigh() throws -> (eigenvalues: Tensor, eigenvectors: Tensor) {
-        (try factor(.eigenvalues, "eigh"), try factor(.eigenvectors, "eigh"))
+        let f = try factors([.eigenvalues, .eigenvectors])
+        return (f[0], f[1])
     }
 
-    /// The eigenvalues (ascending) of each symmetric matrix.
+    /// The eigenvalues (ascending, real) of each symmetric or Hermitian matrix.
     public func eigvalsh() throws -> Tensor { try factor(.eigenvalues, "eigvalsh") }
 
-    /// U, the singular values (descending) and Vᴴ of each matrix; with
-    /// `fullMatrices`, U and Vᴴ are square.
+    /// U, the singular values (descending, real) and Vᴴ of each matrix;
+    /// with `fullMatrices`, U and Vᴴ are square. A matrix with NaN is an
+    /// error (SVD did not converge), one with infinities gives NaNs, as
+    /// in NumPy.
     public func svd(fullMatrices: Bool = true) throws -> (u: Tensor, s: Tensor, vh: Tensor) {
-        (try factor(.svdU(full: fullMatrices), "svd"), try factor(.singularValues, "svd"),
-         try factor(.svdVh(full: fullMatrices), "svd"))
+        let f = try factors([.svdU(full: fullMatrices), .singularValues, .svdVh(full: fullMatrices)])
+        return (f[0], f[1], f[2])
     }
 
     /// The singular values (descending) of each matrix.
@@ -270,7 +293,8 @@ extension Tensor {
     /// Q (orthonormal columns) and R (upper triangular) of each matrix;
     /// `complete` makes Q square.
     public func qr(complete: Bool = false) throws -> (q: Tensor, r: Tensor) {
-        (try factor(.qrQ(complete: complete), "qr"), try factor(.qrR(complete: complete), "qr"))
+        let f = try factors([.qrQ(complete: complete), .qrR(complete: complete)])
+        return (f[0], f[1])
     }
 
     /// X with A X = B for A this tensor (…, n, n) and B (…, n, k) or (n,),
@@ -372,7 +396,8 @@ extension Tensor {
         let keep = try Tensor.binary(.greater, s, cutoff).cast(to: s.dtype)
         let safe = try s + (1 - keep)  // no division by the dropped values
         let inverted = try keep / safe
-        return try (vh.matrixTransposed() * inverted.expandingDims([inverted.rank - 1])).matmul(u.matrixTransposed())
+        return try (vh.matrixTransposed().conj() * inverted.expandingDims([inverted.rank - 1]))
+            .matmul(u.matrixTransposed().conj())
     }
 
     /// The number of singular values of each matrix above `rtol` times the
@@ -387,7 +412,7 @@ extension Tensor {
     private func defaultTolerance(_ rtol: Double?, _ x: Tensor) throws -> Double {
         if let rtol { return rtol }
         let m = x.type.shape[x.rank - 2] ?? 1, n = x.type.shape[x.rank - 1] ?? 1
-        let eps = x.dtype == .float32 ? Double(Float.ulpOfOne) : Double.ulpOfOne
+        let eps = x.dtype.realPart == .float32 ? Double(Float.ulpOfOne) : Double.ulpOfOne
         return Double(Swift.max(m, n)) * eps
     }
 
