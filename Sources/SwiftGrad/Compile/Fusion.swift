@@ -74,28 +74,35 @@ struct FusedElementwise: Primitive {
             kernels.append(kernel)
             dtypes.append(kernel.output)
         }
-        let count = out.count, tile = Self.tile
+        guard out.count > 0 else { return }
+        let count = out.count, tile = Swift.min(Self.tile, count)
         let tiles = (count + tile - 1) / tile
+        // One scratch buffer holds every intermediate tile, each at a
+        // 64-byte boundary (an offset in its own elements).
+        var scratchOffsets = [Int](), scratchBytes = 0
+        for kernel in kernels.dropLast() {
+            scratchOffsets.append(scratchBytes / kernel.output.itemSize)
+            scratchBytes += (tile * kernel.output.itemSize + 63) & ~63
+        }
         var failure: SwiftGradError?
         let failureLock = Mutex()
         let run = { (task: Int, tasks: Int) in
             do {
-                // This task's tiles, and its scratch arrays, one per
-                // intermediate instruction.
-                let scratch = try kernels.dropLast().map { kernel in
-                    try Storage(byteCount: tile * kernel.output.itemSize, op: "fused")
-                }
+                let scratch = try Storage(byteCount: scratchBytes, op: "fused")
                 for t in (tiles * task / tasks)..<(tiles * (task + 1) / tasks) {
                     let start = t * tile, length = Swift.min(tile, count - start)
-                    var values = inputs.map { x -> NDArray in
+                    // A single tile is the arrays themselves: no new views.
+                    let whole = tiles == 1
+                    var values = whole ? inputs : inputs.map { x -> NDArray in
                         x.count == 1 && x.shape.isEmpty ? x
                             : NDArray(x.storage, x.dtype, shape: [length], strides: [1], offset: x.offset + start, count: length)
                     }
+                    let shape = whole ? out.shape : [length], strides = whole ? out.strides : [1]
                     for (i, instruction) in instructions.enumerated() {
                         let kernel = kernels[i]
                         let destination = i == instructions.count - 1
-                            ? NDArray(out.storage, out.dtype, shape: [length], strides: [1], offset: out.offset + start, count: length)
-                            : NDArray(scratch[i], kernel.output, shape: [length], strides: [1], offset: 0, count: length)
+                            ? (whole ? out : NDArray(out.storage, out.dtype, shape: shape, strides: strides, offset: out.offset + start, count: length))
+                            : NDArray(scratch, kernel.output, shape: shape, strides: strides, offset: scratchOffsets[i], count: length)
                         let operands = instruction.operands
                         kernel.run(values[operands[0]], operands.count > 1 ? values[operands[1]] : nil, into: destination)
                         values.append(destination)
