@@ -662,3 +662,18 @@ def test_arguments_keep_their_reference_counts():
     for _ in range(100):
         f(a), f(lst), f(t), t + a, a + t, t @ t.T, sg.asarray(lst)
     assert [sys.getrefcount(o) for o in (a, lst, t, f)] == before
+
+
+def test_transposed_operands_give_results_in_their_memory_order():
+    """As NumPy's order='K': an elementwise result of transposed operands
+    is laid out like them, so the loop reads memory in order."""
+    a = np.arange(12.0).reshape(3, 4)
+    t = sg.asarray(a).T
+    r = sg.exp(t) * 0.5 + t
+    expected = np.exp(a.T) * 0.5 + a.T
+    np.testing.assert_allclose(np.asarray(r), expected, rtol=1e-15)
+    assert np.asarray(r).strides == expected.strides == a.T.strides
+    # Operands laid out differently meet in row-major order.
+    mixed = t + sg.asarray(np.ascontiguousarray(a.T))
+    np.testing.assert_array_equal(np.asarray(mixed), 2 * a.T)
+    assert np.asarray(mixed).flags["C_CONTIGUOUS"]

@@ -135,6 +135,22 @@ public struct NDArray {
         return true
     }
 
+    /// Whether the elements fill `count` consecutive places in some order
+    /// of the axes, at positive steps (a transpose of a contiguous array):
+    /// an array with these strides from offset 0 is laid out without gaps.
+    var isDense: Bool {
+        if isContiguous { return true }
+        var axes = shape.indices.filter { shape[$0] != 1 }
+        guard axes.allSatisfy({ strides[$0] > 0 }) else { return false }
+        axes.sort { strides[$0] < strides[$1] }
+        var step = 1
+        for axis in axes {
+            if strides[axis] != step { return false }
+            step &*= shape[axis]
+        }
+        return true
+    }
+
     /// This array if contiguous, otherwise a contiguous copy.
     func contiguous(_ op: String) throws -> NDArray {
         if isContiguous { return self }

@@ -39,12 +39,14 @@ extension Tensor {
     /// general path is needed.
     private static func eagerElementwise(_ primitive: some Primitive, _ kernels: KernelTable,
                                          _ x: Tensor, _ y: Tensor?) throws -> Tensor? {
-        guard let vx = x.contiguousValue, let kernel = kernels[vx.dtype] else { return nil }
-        // The operand whose shape the result takes.
+        guard let vx = x.denseValue, let kernel = kernels[vx.dtype] else { return nil }
+        // The operand whose shape (and order in memory) the result takes:
+        // a transposed operand gives a transposed result, as NumPy's
+        // order='K' does, so the loop runs through memory in order.
         var second: NDArray?, base = x, layout = vx
         if let y {
-            guard let vy = y.contiguousValue else { return nil }
-            if vy.shape != vx.shape {
+            guard let vy = y.denseValue else { return nil }
+            if vy.shape != vx.shape || vy.strides != vx.strides {
                 if vx.shape.isEmpty { (base, layout) = (y, vy) } else if !vy.shape.isEmpty { return nil }
             }
             second = vy
@@ -60,9 +62,9 @@ extension Tensor {
         return Tensor(type: type, origin: .node(node), value: out, requiresGrad: true)
     }
 
-    /// The value of a tensor that holds a contiguous one.
-    private var contiguousValue: NDArray? {
-        guard kind == .value, let value = storedValue, value.isContiguous else { return nil }
+    /// The value of a tensor that holds a dense one (`NDArray.isDense`).
+    private var denseValue: NDArray? {
+        guard kind == .value, let value = storedValue, value.isDense else { return nil }
         return value
     }
 
