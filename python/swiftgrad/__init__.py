@@ -339,23 +339,8 @@ def function(inputs: Sequence[Tensor], outputs: Any = None,
 
 
 def _givens(givens: Any) -> tuple[list[Tensor], list[Tensor]]:
-    pairs = givens.items() if isinstance(givens, Mapping) else givens
-    variables, values = [], []
-    for pair in pairs:
-        try:
-            if isinstance(pair, Tensor):  # iterable, but never a pair
-                raise TypeError
-            variable, value = pair
-        except (TypeError, ValueError):
-            raise TypeError(
-                f"[function] givens must be (tensor, replacement) pairs, not {pair!r}") from None
-        if not isinstance(variable, Tensor):
-            raise TypeError(f"[function] a given must replace a Tensor, not {variable!r}")
-        if not isinstance(value, Tensor):
-            value = asarray(value, dtype=variable.dtype)
-        variables.append(variable)
-        values.append(value)
-    return variables, values
+    return _pairs(givens, "givens must be (tensor, replacement) pairs",
+                  lambda v: isinstance(v, Tensor), "a given must replace a Tensor")
 
 
 def _as_output(obj: Any) -> Tensor:
@@ -365,20 +350,24 @@ def _as_output(obj: Any) -> Tensor:
 def _updates(updates: Any) -> tuple[list[Tensor], list[Tensor]]:
     if updates is None:
         return [], []
-    pairs = updates.items() if isinstance(updates, Mapping) else updates
+    return _pairs(updates, "updates must be (shared variable, value) pairs",
+                  lambda v: isinstance(v, Tensor) and v._kind == _C.KIND_SHARED,
+                  "only shared variables can be updated")
+
+
+def _pairs(pairs: Any, shape_error: str, accepts: Any, kind_error: str) -> tuple[list[Tensor], list[Tensor]]:
+    """(tensor, value) pairs from a mapping or a sequence of pairs; values
+    that are not tensors take their tensor's dtype."""
     variables, values = [], []
-    for pair in pairs:
+    for pair in pairs.items() if isinstance(pairs, Mapping) else pairs:
         try:
             if isinstance(pair, Tensor):  # iterable, but never a pair
                 raise TypeError
             variable, value = pair
         except (TypeError, ValueError):
-            raise TypeError(
-                "[function] updates must be (shared variable, value) pairs, "
-                f"not {pair!r}") from None
-        if not isinstance(variable, Tensor) or variable._kind != _C.KIND_SHARED:
-            raise TypeError(
-                f"[function] only shared variables can be updated, not {variable!r}")
+            raise TypeError(f"[function] {shape_error}, not {pair!r}") from None
+        if not accepts(variable):
+            raise TypeError(f"[function] {kind_error}, not {variable!r}")
         if not isinstance(value, Tensor):
             value = asarray(value, dtype=variable.dtype)
         variables.append(variable)

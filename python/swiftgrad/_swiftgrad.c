@@ -1964,17 +1964,25 @@ m_tile(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return with_ints(module, args[0], args[1], sg_tile, "tile", "reps", 0);
 }
 
+/* fn(x) for a call that takes one tensor and makes one. */
 static PyObject *
-m_matrix_transpose(PyObject *module, PyObject *x_obj)
+one_tensor_call(PyObject *module, PyObject *x_obj,
+                sg_status (*fn)(const sg_tensor *, sg_tensor **), const char *name)
 {
     module_state *st = get_state(module);
-    PyObject *x = to_tensor(st, x_obj, DTYPE_ANY, DTYPE_ANY, "matrix_transpose");
+    PyObject *x = to_tensor(st, x_obj, DTYPE_ANY, DTYPE_ANY, name);
     if (x == NULL)
         return NULL;
     sg_tensor *out = NULL;
-    sg_status status = sg_matrix_transpose(HANDLE(x), &out);
+    sg_status status = fn(HANDLE(x), &out);
     Py_DECREF(x);
     return tensor_result(st, status, out);
+}
+
+static PyObject *
+m_matrix_transpose(PyObject *module, PyObject *x_obj)
+{
+    return one_tensor_call(module, x_obj, sg_matrix_transpose, "matrix_transpose");
 }
 
 /* moveaxis(x, source, destination) */
@@ -5125,14 +5133,7 @@ m_softmax(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 static PyObject *
 m_log_sigmoid(PyObject *module, PyObject *x_obj)
 {
-    module_state *st = get_state(module);
-    PyObject *x = to_tensor(st, x_obj, DTYPE_ANY, DTYPE_ANY, "log_sigmoid");
-    if (x == NULL)
-        return NULL;
-    sg_tensor *out = NULL;
-    sg_status status = sg_log_sigmoid(HANDLE(x), &out);
-    Py_DECREF(x);
-    return tensor_result(st, status, out);
+    return one_tensor_call(module, x_obj, sg_log_sigmoid, "log_sigmoid");
 }
 
 /* bce_with_logits(logits, targets, reduction): sg_binary_cross_entropy_with_logits */
