@@ -17,8 +17,26 @@ struct StridedLoop {
     /// Whether some length is 0: there is nothing to visit.
     private(set) var isEmpty = false
 
-    init(shape: [Int], _ s0: [Int], _ s1: [Int] = [], _ s2: [Int] = []) {
+    /// With `inMemoryOrder`, the axes are visited in the first operand's
+    /// memory order (largest steps outermost), so a transposed array is
+    /// walked through in order; for loops whose rows do not depend on
+    /// being visited in row-major order (elementwise kernels).
+    init(shape: [Int], _ s0: [Int], _ s1: [Int] = [], _ s2: [Int] = [], inMemoryOrder: Bool = false) {
         @inline(__always) func at(_ s: [Int], _ i: Int) -> Int { s.isEmpty ? 0 : s[i] }
+        var (shape, s0, s1, s2) = (shape, s0, s1, s2)
+        var inOrder = true, previous = Int.max
+        for axis in shape.indices where inMemoryOrder && shape[axis] != 1 {
+            let step = Swift.abs(s0[axis])
+            if step > previous { inOrder = false; break }
+            previous = step
+        }
+        if !inOrder {
+            let order = shape.indices.sorted { (Swift.abs(s0[$0]), -$0) > (Swift.abs(s0[$1]), -$1) }
+            shape = order.map { shape[$0] }
+            s0 = order.map { s0[$0] }
+            if !s1.isEmpty { s1 = order.map { s1[$0] } }
+            if !s2.isEmpty { s2 = order.map { s2[$0] } }
+        }
         for axis in shape.indices {
             let n = shape[axis]
             if n == 0 { isEmpty = true; return }
