@@ -212,8 +212,8 @@ sg_status sg_tensor_new_placeholder(sg_dtype dtype, const int64_t *shape,
                                     size_t ndim, const char *name,
                                     sg_tensor **out);
 
-/* A new shared variable (Theano's theano.shared) starting at the value of
- * the concrete tensor `value`. Operations on it build symbolic graphs that
+/* A new shared variable (Theano's theano.shared) starting at a copy of the
+ * value of the concrete tensor `value`. Operations on it build symbolic graphs that
  * read its current value when a function runs; functions may update it.
  * `name` is copied and may be NULL. */
 sg_status sg_tensor_new_shared(const sg_tensor *value, const char *name,
@@ -274,8 +274,8 @@ sg_status sg_tensor_item_as(const sg_tensor *tensor, sg_dtype dtype,
  * a new concrete tensor without graph history. */
 sg_status sg_tensor_get_value(const sg_tensor *tensor, sg_tensor **out);
 
-/* Replaces a shared variable's value with the concrete tensor `value`, which
- * must have the variable's dtype and number of dimensions. */
+/* Replaces a shared variable's value with a copy of the concrete tensor
+ * `value`, which must have the variable's dtype and number of dimensions. */
 sg_status sg_tensor_set_value(sg_tensor *shared, const sg_tensor *value);
 
 /* ------------------------------------------------------------- Autograd */

@@ -90,7 +90,7 @@ public func sgTensorNewShared(_ value: OpaquePointer?, _ name: UnsafePointer<CCh
     guarded("sg_tensor_new_shared") { call in
         let out = try call.pointer(out, "out")
         let value = try concreteValue(call.tensor(value, "value"), call)
-        out.pointee = Tensor.shared(value, name: name.map(String.init(cString:))).retainedHandle
+        out.pointee = try Tensor.shared(copying: value, name: name.map(String.init(cString:))).retainedHandle
     }
 }
 
@@ -210,7 +210,7 @@ public func sgTensorGetValue(_ tensor: OpaquePointer?, _ out: UnsafeMutablePoint
 public func sgTensorSetValue(_ shared: OpaquePointer?, _ value: OpaquePointer?) -> sg_status {
     guarded("sg_tensor_set_value") { call in
         let shared = try call.tensor(shared, "shared")
-        try shared.setValue(concreteValue(call.tensor(value, "value"), call))
+        try shared.setValue(copying: concreteValue(call.tensor(value, "value"), call))
     }
 }
 

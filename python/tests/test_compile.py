@@ -113,6 +113,23 @@ def test_updates_reuse_memory_only_that_nothing_else_holds():
     np.testing.assert_array_equal(np.asarray(w.get_value()), np.arange(4.0) + 3)
 
 
+def test_shared_and_set_value_copy_their_value():
+    """Theano's shared(value) and set_value(value) without borrow: later
+    changes to the array or tensor given do not reach the variable."""
+    a = np.zeros(3)
+    w = sg.shared(a)
+    a[0] = 5.0
+    t = sg.asarray([1.0, 2.0, 3.0])
+    v = sg.shared(t)
+    t += 1.0
+    np.testing.assert_array_equal(np.asarray(w.get_value()), np.zeros(3))
+    np.testing.assert_array_equal(np.asarray(v.get_value()), [1.0, 2.0, 3.0])
+    b = np.ones(3)
+    w.set_value(b)
+    b[1] = 7.0
+    np.testing.assert_array_equal(np.asarray(w.get_value()), np.ones(3))
+
+
 def test_debugprint_and_pp():
     x = sg.placeholder((None, None), name="x")
     W = sg.placeholder((None, None), name="W")

@@ -152,8 +152,25 @@ public final class Tensor {
     /// The only element of a one-element tensor, as a double.
     public func item() throws -> Double { try element().doubleValue }
 
-    /// Replaces a shared variable's value; dtype and rank must stay.
-    public func setValue(_ value: NDArray) throws {
+    /// Replaces a shared variable's value (which the caller may go on
+    /// holding); dtype and rank must stay.
+    public func setValue(_ value: NDArray) throws { try replaceValue(value, lent: true) }
+
+    /// Replaces a shared variable's value by a copy of `value` (Theano's
+    /// `set_value` without `borrow`): the variable alone holds it.
+    public func setValue(copying value: NDArray) throws {
+        try replaceValue(value.converted(to: value.dtype, "set_value"), lent: false)
+    }
+
+    /// A new shared variable starting at a copy of `value` (Theano's
+    /// `shared` without `borrow`).
+    public static func shared(copying value: NDArray, name: String? = nil) throws -> Tensor {
+        let variable = shared(try value.converted(to: value.dtype, "shared"), name: name)
+        variable.valueLent = false  // no other thread can see it yet
+        return variable
+    }
+
+    private func replaceValue(_ value: NDArray, lent: Bool) throws {
         guard case .shared(let updates) = origin else {
             throw SwiftGradError.type("set_value", "only shared variables can be set")
         }
@@ -164,7 +181,7 @@ public final class Tensor {
         updates.withLock {
             SharedValues.withLock {
                 storedValue = value
-                valueLent = true
+                valueLent = lent
             }
         }
     }
