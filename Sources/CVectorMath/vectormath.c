@@ -39,6 +39,29 @@ FUNCTIONS(DECLARE)
     LOOP(f##_f64_256, "avx2,fma", double, __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd, Sleef_##f##d4_u10avx2)
 FUNCTIONS(LOOPS)
 
+/* sigmoid from SLEEF's exp: with e = exp(-|x|), 1 / (1 + e) for x >= 0 and
+ * e / (1 + e) below, so exp never overflows and tiny results keep their
+ * precision. The select is on bits, with GCC/Clang vector operators. */
+typedef int iv16 __attribute__((vector_size(64)));
+typedef long long lv8 __attribute__((vector_size(64)));
+typedef int iv8 __attribute__((vector_size(32)));
+typedef long long lv4 __attribute__((vector_size(32)));
+#define SIGMOID(NAME, TARGET, V, IV, ONE, SIGN, EXPF)                                  \
+    __attribute__((target(TARGET))) static V NAME(V x) {                              \
+        IV negative = (IV)(x < 0);                                                     \
+        V e = EXPF((V)((IV)x | (SIGN)));  /* the sign bit set: exp(-|x|) */             \
+        V r = ONE / (ONE + e);                                                         \
+        return (V)(((IV)(e * r) & negative) | ((IV)r & ~negative));                    \
+    }
+SIGMOID(sigmoid_f16_avx512, "avx512f", __m512, iv16, 1.0f, (-2147483647 - 1), Sleef_expf16_u10avx512f)
+SIGMOID(sigmoid_d8_avx512, "avx512f", __m512d, lv8, 1.0, (-9223372036854775807LL - 1), Sleef_expd8_u10avx512f)
+SIGMOID(sigmoid_f8_avx2, "avx2,fma", __m256, iv8, 1.0f, (-2147483647 - 1), Sleef_expf8_u10avx2)
+SIGMOID(sigmoid_d4_avx2, "avx2,fma", __m256d, lv4, 1.0, (-9223372036854775807LL - 1), Sleef_expd4_u10avx2)
+LOOP(sigmoid_f32_512, "avx512f", float, __m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, sigmoid_f16_avx512)
+LOOP(sigmoid_f64_512, "avx512f", double, __m512d, 8, _mm512_loadu_pd, _mm512_storeu_pd, sigmoid_d8_avx512)
+LOOP(sigmoid_f32_256, "avx2,fma", float, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, sigmoid_f8_avx2)
+LOOP(sigmoid_f64_256, "avx2,fma", double, __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd, sigmoid_d4_avx2)
+
 typedef void (*loop_f32)(const float *, float *, size_t);
 typedef void (*loop_f64)(const double *, double *, size_t);
 
@@ -46,10 +69,10 @@ typedef void (*loop_f64)(const double *, double *, size_t);
 #define ENTRY_F64_512(f) f##_f64_512,
 #define ENTRY_F32_256(f) f##_f32_256,
 #define ENTRY_F64_256(f) f##_f64_256,
-static const loop_f32 f32_512[] = {FUNCTIONS(ENTRY_F32_512)};
-static const loop_f64 f64_512[] = {FUNCTIONS(ENTRY_F64_512)};
-static const loop_f32 f32_256[] = {FUNCTIONS(ENTRY_F32_256)};
-static const loop_f64 f64_256[] = {FUNCTIONS(ENTRY_F64_256)};
+static const loop_f32 f32_512[] = {FUNCTIONS(ENTRY_F32_512) sigmoid_f32_512};
+static const loop_f64 f64_512[] = {FUNCTIONS(ENTRY_F64_512) sigmoid_f64_512};
+static const loop_f32 f32_256[] = {FUNCTIONS(ENTRY_F32_256) sigmoid_f32_256};
+static const loop_f64 f64_256[] = {FUNCTIONS(ENTRY_F64_256) sigmoid_f64_256};
 
 _Static_assert(sizeof f32_512 / sizeof *f32_512 == SG_VMATH_COUNT, "one loop per function");
 

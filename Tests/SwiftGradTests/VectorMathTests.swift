@@ -33,6 +33,7 @@ final class VectorMathTests: XCTestCase {
         Case(op: .asinh, domain: -1e6...1e6, reference: { Foundation.asinh($0) }),
         Case(op: .acosh, domain: 1...1e6, reference: { Foundation.acosh($0) }),
         Case(op: .atanh, domain: -0.999...0.999, reference: { Foundation.atanh($0) }),
+        Case(op: .sigmoid, domain: -120...120, reference: { 1 / (1 + Foundation.exp(-$0)) }),
     ]
 
     /// Values every function gets besides its sweep.

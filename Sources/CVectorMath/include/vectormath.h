@@ -9,7 +9,9 @@ typedef enum sg_vmath_function {
     SG_VMATH_EXP, SG_VMATH_EXPM1, SG_VMATH_LOG, SG_VMATH_LOG1P, SG_VMATH_LOG2,
     SG_VMATH_LOG10, SG_VMATH_SIN, SG_VMATH_COS, SG_VMATH_TAN, SG_VMATH_ASIN,
     SG_VMATH_ACOS, SG_VMATH_ATAN, SG_VMATH_SINH, SG_VMATH_COSH, SG_VMATH_TANH,
-    SG_VMATH_ASINH, SG_VMATH_ACOSH, SG_VMATH_ATANH, SG_VMATH_COUNT
+    SG_VMATH_ASINH, SG_VMATH_ACOSH, SG_VMATH_ATANH,
+    SG_VMATH_SIGMOID, /* 1 / (1 + exp(-x)), from SLEEF's exp */
+    SG_VMATH_COUNT
 } sg_vmath_function;
 
 /* y[i] = f(x[i]) for i < n; returns 0 (and writes nothing) when this CPU

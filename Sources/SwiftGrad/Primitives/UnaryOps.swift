@@ -200,6 +200,7 @@ private struct Sigmoid: FloatMap {
         let e = T.exp(x)
         return e / (1 + e)
     }
+    var vector: sg_vmath_function? { SG_VMATH_SIGMOID }
 }
 
 /// log(1 + e^x) = max(x, 0) + log1p(e^-|x|): finite for every finite x.
