@@ -7,15 +7,8 @@ public func sgFunctionNew(_ inputs: UnsafePointer<OpaquePointer?>?, _ inputCount
                           _ updateVariables: UnsafePointer<OpaquePointer?>?,
                           _ updateValues: UnsafePointer<OpaquePointer?>?, _ updateCount: Int,
                           _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
-    guarded("sg_function_new") { call in
-        let out = try call.pointer(out, "out")
-        let function = try Function(
-            inputs: call.tensors(inputs, inputCount, "inputs"),
-            outputs: call.tensors(outputs, outputCount, "outputs"),
-            updates: Array(zip(call.tensors(updateVariables, updateCount, "update_vars"),
-                               call.tensors(updateValues, updateCount, "update_values"))))
-        out.pointee = OpaquePointer(Unmanaged.passRetained(function).toOpaque())
-    }
+    newFunction("sg_function_new", inputs, inputCount, outputs, outputCount, updateVariables, updateValues,
+                updateCount, nil, nil, 0, out)
 }
 
 @_cdecl("sg_function_new_with_givens")
@@ -26,7 +19,18 @@ public func sgFunctionNewWithGivens(_ inputs: UnsafePointer<OpaquePointer?>?, _ 
                                     _ givenVariables: UnsafePointer<OpaquePointer?>?,
                                     _ givenValues: UnsafePointer<OpaquePointer?>?, _ givenCount: Int,
                                     _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
-    guarded("sg_function_new_with_givens") { call in
+    newFunction("sg_function_new_with_givens", inputs, inputCount, outputs, outputCount, updateVariables,
+                updateValues, updateCount, givenVariables, givenValues, givenCount, out)
+}
+
+private func newFunction(_ name: String, _ inputs: UnsafePointer<OpaquePointer?>?, _ inputCount: Int,
+                         _ outputs: UnsafePointer<OpaquePointer?>?, _ outputCount: Int,
+                         _ updateVariables: UnsafePointer<OpaquePointer?>?,
+                         _ updateValues: UnsafePointer<OpaquePointer?>?, _ updateCount: Int,
+                         _ givenVariables: UnsafePointer<OpaquePointer?>?,
+                         _ givenValues: UnsafePointer<OpaquePointer?>?, _ givenCount: Int,
+                         _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
+    guarded(name) { call in
         let out = try call.pointer(out, "out")
         let function = try Function(
             inputs: call.tensors(inputs, inputCount, "inputs"),

@@ -3788,8 +3788,9 @@ done:
     return ret;
 }
 
-/* The tensors of a sequence, borrowed into a new array (NULL with an
- * exception set on failure). */
+/* The handles of a sequence of tensors, borrowed into a PyMem array with
+ * at least one slot (so an empty sequence still gives a valid pointer);
+ * NULL with an exception set on failure. */
 static const sg_tensor **
 tensor_array(module_state *st, PyObject *seq, const char *op, const char *what)
 {
@@ -3926,28 +3927,6 @@ m_shared(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_DECREF(value);
     return tensor_result(st, status, out);
 }
-/* Borrowed handles of a sequence of tensors, into a PyMem array with at
- * least one slot (so empty sequences still give a valid pointer). */
-static const sg_tensor **
-handles_of(module_state *st, PyObject *seq, const char *what)
-{
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
-    const sg_tensor **handles = PyMem_New(const sg_tensor *, (size_t)n + 1);
-    if (handles == NULL) {
-        PyErr_NoMemory();
-        return NULL;
-    }
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
-        if (require_tensor(st, item, "function", what) == NULL) {
-            PyMem_Free((void *)handles);
-            return NULL;
-        }
-        handles[i] = HANDLE(item);
-    }
-    return handles;
-}
-
 /* function(inputs, outputs, update_vars, update_values, unpack
  *          [, given_vars, given_values]) */
 static PyObject *
@@ -3972,7 +3951,7 @@ m_function(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyObject *arg = args[k < 4 ? k : k + 1];
         seqs[k] = PySequence_Fast(arg, "[function] expected a sequence");
         if (seqs[k] == NULL ||
-            (handles[k] = handles_of(st, seqs[k], what[k])) == NULL)
+            (handles[k] = tensor_array(st, seqs[k], "function", what[k])) == NULL)
             goto done;
     }
     size_t ninputs = (size_t)PySequence_Fast_GET_SIZE(seqs[0]);
@@ -5666,27 +5645,6 @@ py_hook(void *data, const sg_tensor *grad, sg_tensor **replacement)
     return status;
 }
 
-/* A C array of the handles of a sequence of Tensors; NULL on error. */
-static const sg_tensor **
-handle_array(module_state *st, PyObject *seq, const char *op)
-{
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
-    const sg_tensor **handles = PyMem_New(const sg_tensor *, (size_t)n + 1);
-    if (handles == NULL) {
-        PyErr_NoMemory();
-        return NULL;
-    }
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
-        if (require_tensor(st, item, op, "each input") == NULL) {
-            PyMem_Free((void *)handles);
-            return NULL;
-        }
-        handles[i] = HANDLE(item);
-    }
-    return handles;
-}
-
 /* _custom_apply(name, forward, vjp, inputs): a custom op made for this
  * call (so forward and vjp may close over per-call state) and applied. */
 static PyObject *
@@ -5709,7 +5667,7 @@ m_custom_apply(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (seq == NULL)
         return NULL;
     PyObject *ret = NULL;
-    const sg_tensor **inputs = handle_array(st, seq, name);
+    const sg_tensor **inputs = tensor_array(st, seq, name, "each input");
     py_callback *cb = inputs != NULL ? callback_new(module, args[1], args[2]) : NULL;
     if (cb == NULL)
         goto done;
@@ -5812,7 +5770,7 @@ m_gradcheck(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (seq == NULL)
         return NULL;
     PyObject *ret = NULL;
-    const sg_tensor **inputs = handle_array(st, seq, "gradcheck");
+    const sg_tensor **inputs = tensor_array(st, seq, "gradcheck", "each input");
     py_callback *cb = inputs != NULL ? callback_new(module, args[0], Py_None) : NULL;
     if (cb != NULL) {
         sg_status status = sg_gradcheck(py_tensor_fn, cb, inputs,
