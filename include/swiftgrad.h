@@ -826,6 +826,16 @@ sg_status sg_full_like(const sg_tensor *x, const void *value, sg_dtype dtype,
 sg_status sg_arange(const void *start, const void *stop, const void *step,
                     sg_dtype args_dtype, sg_dtype dtype, sg_tensor **out);
 
+/* sg_arange over 0-d real tensors, read when the graph runs (Theano's
+ * T.arange(x.shape[0])): symbolic when any of them is. */
+sg_status sg_arange_dynamic(const sg_tensor *start, const sg_tensor *stop,
+                            const sg_tensor *step, sg_dtype dtype,
+                            sg_tensor **out);
+
+/* The length of `axis` of x as a 0-d int64 tensor (Theano's x.shape[i]),
+ * symbolic when x is. */
+sg_status sg_length(const sg_tensor *x, int64_t axis, sg_tensor **out);
+
 /* `num` evenly spaced values from start to stop (included if `endpoint`);
  * start and stop point to one element of `args_dtype` (float64 or
  * complex128); `dtype` is floating. */
@@ -1066,6 +1076,28 @@ sg_status sg_function_input(const sg_function *function, size_t i,
 
 /* Releases a function. NULL does nothing. */
 void sg_function_free(sg_function *function);
+
+/* Theano's scan: a loop whose step is a symbolic graph, compiled once and
+ * run in the library (not unrolled). Each step reads slice t (along the
+ * first axis) of every sequences[i] through the placeholder
+ * sequence_slices[i], the state before the step through states[j]
+ * (initial_states[j] at the first step), and any other tensor the step's
+ * graph uses (hoisted out of the loop and read once). outputs[0 … nstates-1]
+ * are the new states (each of its state's dtype and shape), the rest
+ * per-step outputs. results[i] stacks outputs[i] over the steps along a
+ * new first axis; where stacked is not NULL and stacked[i] is false (states
+ * only), results[i] is the last state alone. The loop runs over the
+ * shortest sequence, or n_steps times (an integer scalar, or NULL) which
+ * may not exceed it. It is differentiable (backpropagation through time,
+ * carried back at most truncate_gradient steps; -1: all of them) and works
+ * eagerly on values as well as on symbolic tensors. */
+sg_status sg_scan(const sg_tensor *const *sequences,
+                  const sg_tensor *const *sequence_slices, size_t nsequences,
+                  const sg_tensor *const *initial_states,
+                  const sg_tensor *const *states, size_t nstates,
+                  const sg_tensor *const *outputs, const bool *stacked,
+                  size_t noutputs, const sg_tensor *n_steps,
+                  int64_t truncate_gradient, sg_tensor **results);
 
 /* ------------------------------------------------------------- Printing */
 

@@ -116,3 +116,31 @@ public func sgTensorOpName(_ tensor: OpaquePointer?, _ buffer: UnsafeMutablePoin
         try call.copy(try call.tensor(tensor, "tensor").operationName ?? "", to: buffer, capacity, length)
     }
 }
+
+@_cdecl("sg_scan")
+public func sgScan(_ sequences: UnsafePointer<OpaquePointer?>?, _ slices: UnsafePointer<OpaquePointer?>?,
+                   _ sequenceCount: Int,
+                   _ initialStates: UnsafePointer<OpaquePointer?>?, _ states: UnsafePointer<OpaquePointer?>?,
+                   _ stateCount: Int,
+                   _ outputs: UnsafePointer<OpaquePointer?>?, _ stacked: UnsafePointer<Bool>?, _ outputCount: Int,
+                   _ stepCount: OpaquePointer?, _ truncateGradient: Int64,
+                   _ results: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
+    guarded("sg_scan") { call in
+        guard truncateGradient == -1 || truncateGradient > 0 else {
+            throw SwiftGradError(.value, call.function, "truncate_gradient must be positive or -1, got \(truncateGradient)")
+        }
+        let outputs = try call.tensors(outputs, outputCount, "outputs")
+        let scanned = try Scan.make(
+            sequences: zip(call.tensors(sequences, sequenceCount, "sequences"),
+                           call.tensors(slices, sequenceCount, "sequence_slices")).map { ($0, $1) },
+            states: zip(call.tensors(initialStates, stateCount, "initial_states"),
+                        call.tensors(states, stateCount, "states")).map { ($0, $1) },
+            outputs: outputs,
+            stacked: stacked.map { p in (0..<outputCount).map { p[$0] } },
+            stepCount: try stepCount.map { try call.tensor($0, "n_steps") },
+            truncateGradient: truncateGradient == -1 ? nil : Int(truncateGradient))
+        guard outputCount > 0 else { return }
+        let results = try call.pointer(results, "results")
+        for (i, t) in scanned.enumerated() { results[i] = t.retainedHandle }
+    }
+}

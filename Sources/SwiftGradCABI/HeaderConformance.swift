@@ -101,6 +101,7 @@ private func checkSignatures() {
     same(sg_function_num_outputs, sgFunctionNumOutputs)
     same(sg_function_input, sgFunctionInput)
     same(sg_function_free, sgFunctionFree)
+    same(sg_scan, sgScan)
     // Reductions and linear algebra
     same(sg_reduce, sgReduce)
     same(sg_argmax, sgArgmax)

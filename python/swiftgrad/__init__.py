@@ -201,6 +201,8 @@ from ._stable import (binary_cross_entropy_with_logits, log_sigmoid,  # noqa: E4
                       log_softmax, logsumexp, softmax)
 from ._stable import __all__ as _STABLE  # noqa: E402
 from ._jit import jit  # noqa: E402
+# Theano's loops; map and reduce stay out of __all__ so a star import keeps the builtins.
+from ._scan import foldl, foldr, map, reduce, scan  # noqa: E402,A004
 
 
 # -------------------------------------------------------------- autograd
@@ -384,7 +386,7 @@ _PUBLIC = [
     "cumulative_sum", "tensordot", "vecdot", "einsum", "matrix_transpose", "linalg",
     "result_type", "can_cast", "finfo", "iinfo", "isdtype",
     "grad", "jvp", "no_grad", "enable_grad", "func", "autograd", "custom_vjp", "gradcheck",
-    "gradgradcheck", "placeholder", "shared", "function", "jit", "debugprint", "pp",
+    "gradgradcheck", "placeholder", "shared", "function", "jit", "scan", "debugprint", "pp",
     # creation, random, sorting and sets
     "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like",
     "arange", "linspace", "eye", "meshgrid", "tril", "triu", "random",

@@ -3853,6 +3853,75 @@ done:
     return ret;
 }
 
+/* scan(sequences, slices, initial_states, states, outputs, stacked, n_steps,
+ * truncate_gradient) -> list: sg_scan */
+static PyObject *
+m_scan(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("scan", nargs, 8) < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    enum { NSEQ = 6 };
+    PyObject *seqs[NSEQ] = {NULL}, *ret = NULL;
+    const sg_tensor **arrays[5] = {NULL};
+    static const char *what[5] = {"each sequence", "each sequence slice", "each initial state",
+                                  "each state", "each output"};
+    bool *stacked = NULL;
+    sg_tensor **results = NULL;
+    for (int k = 0; k < NSEQ; k++) {
+        seqs[k] = PySequence_Fast(args[k], "[scan] the loop's parts must be sequences");
+        if (seqs[k] == NULL || (k < 5 && (arrays[k] = tensor_array(st, seqs[k], "scan", what[k])) == NULL))
+            goto done;
+    }
+    Py_ssize_t nseq = PySequence_Fast_GET_SIZE(seqs[0]), nstate = PySequence_Fast_GET_SIZE(seqs[2]);
+    Py_ssize_t nout = PySequence_Fast_GET_SIZE(seqs[4]);
+    if (PySequence_Fast_GET_SIZE(seqs[1]) != nseq || PySequence_Fast_GET_SIZE(seqs[3]) != nstate
+        || PySequence_Fast_GET_SIZE(seqs[5]) != nout) {
+        PyErr_SetString(PyExc_ValueError, "[scan] sequences and slices, initial states and states, "
+                        "outputs and stacked must pair up");
+        goto done;
+    }
+    const sg_tensor *n_steps = NULL;
+    if (args[6] != Py_None) {
+        if (require_tensor(st, args[6], "scan", "n_steps") == NULL)
+            goto done;
+        n_steps = HANDLE(args[6]);
+    }
+    long long truncate = PyLong_AsLongLong(args[7]);
+    if (truncate == -1 && PyErr_Occurred())
+        goto done;
+    stacked = PyMem_New(bool, (size_t)nout + 1);
+    results = PyMem_New(sg_tensor *, (size_t)nout + 1);
+    if (stacked == NULL || results == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < nout; i++) {
+        int flag = PyObject_IsTrue(PySequence_Fast_GET_ITEM(seqs[5], i));
+        if (flag < 0)
+            goto done;
+        stacked[i] = flag;
+    }
+    sg_status status;
+    Py_BEGIN_ALLOW_THREADS
+    status = sg_scan(arrays[0], arrays[1], (size_t)nseq, arrays[2], arrays[3], (size_t)nstate,
+                     arrays[4], stacked, (size_t)nout, n_steps, truncate, results);
+    Py_END_ALLOW_THREADS
+    if (status != SG_OK)
+        raise_status(status);
+    else
+        ret = wrap_results(st, results, (size_t)nout, 0);
+done:
+    for (int k = 0; k < NSEQ; k++) {
+        if (k < 5)
+            PyMem_Free((void *)arrays[k]);
+        Py_XDECREF(seqs[k]);
+    }
+    PyMem_Free(stacked);
+    PyMem_Free(results);
+    return ret;
+}
+
 /* A name argument: None (NULL) or a str. */
 static int
 parse_name(PyObject *obj, const char **out, const char *op)
@@ -4619,6 +4688,49 @@ m_arange(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return tensor_result(get_state(module), status, out);
 }
 
+/* _arange_dynamic(start, stop, step, dtype): 0-d tensors, read when the
+ * graph runs */
+static PyObject *
+m_arange_dynamic(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    sg_dtype dtype;
+    if (check_nargs("_arange_dynamic", nargs, 4) < 0 ||
+        parse_dtype(args[3], &dtype, "arange") < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    static const char *what[] = {"start", "stop", "step"};
+    PyObject *bounds[3] = {NULL, NULL, NULL};
+    PyObject *ret = NULL;
+    for (int i = 0; i < 3; i++)
+        if ((bounds[i] = to_tensor(st, args[i], DTYPE_ANY, DTYPE_ANY, what[i])) == NULL)
+            goto done;
+    sg_tensor *out = NULL;
+    sg_status status = sg_arange_dynamic(HANDLE(bounds[0]), HANDLE(bounds[1]),
+                                         HANDLE(bounds[2]), dtype, &out);
+    ret = tensor_result(st, status, out);
+done:
+    for (int i = 0; i < 3; i++)
+        Py_XDECREF(bounds[i]);
+    return ret;
+}
+
+/* _length(x, axis): the length of an axis as a 0-d int64 tensor */
+static PyObject *
+m_length(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    int64_t axis;
+    if (check_nargs("_length", nargs, 2) < 0 || as_int64(args[1], &axis, "shape", "axis") < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    PyObject *x = to_tensor(st, args[0], DTYPE_ANY, DTYPE_ANY, "shape");
+    if (x == NULL)
+        return NULL;
+    sg_tensor *out = NULL;
+    sg_status status = sg_length(HANDLE(x), axis, &out);
+    Py_DECREF(x);
+    return tensor_result(st, status, out);
+}
+
 /* _linspace(start, stop, args_dtype, num, endpoint, dtype) */
 static PyObject *
 m_linspace(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
@@ -4885,6 +4997,10 @@ m_unique_all(PyObject *module, PyObject *x_obj)
      "_fill(kind, shape, dtype): zeros, ones or empty"},                      \
     {"_arange", (PyCFunction)(void (*)(void))m_arange, METH_FASTCALL,         \
      "_arange(start, stop, step, args_dtype, dtype)"},                        \
+    {"_arange_dynamic", (PyCFunction)(void (*)(void))m_arange_dynamic,        \
+     METH_FASTCALL, "_arange_dynamic(start, stop, step, dtype)"},             \
+    {"_length", (PyCFunction)(void (*)(void))m_length, METH_FASTCALL,         \
+     "_length(x, axis): the length of an axis as a 0-d int64 tensor"},       \
     {"_linspace", (PyCFunction)(void (*)(void))m_linspace, METH_FASTCALL,     \
      "_linspace(start, stop, args_dtype, num, endpoint, dtype)"},             \
     {"_eye", (PyCFunction)(void (*)(void))m_eye, METH_FASTCALL,               \
@@ -5875,6 +5991,9 @@ static PyMethodDef module_methods[] = {
      "_tolist(t, edgeitems): nested lists, long axes cut to their edges."},
     {"jvp", (PyCFunction)(void (*)(void))m_jvp, METH_FASTCALL,
      "jvp(outputs, inputs, tangents) -> list: forward-mode products."},
+    {"scan", (PyCFunction)(void (*)(void))m_scan, METH_FASTCALL,
+     "scan(sequences, slices, initial_states, states, outputs, stacked, n_steps, "
+     "truncate_gradient) -> list: a compiled loop."},
     {"grad", (PyCFunction)(void (*)(void))m_grad, METH_FASTCALL,
      "grad(cost, wrt, flags=0) -> list"},
     {"placeholder", (PyCFunction)(void (*)(void))m_placeholder, METH_FASTCALL,
