@@ -888,6 +888,23 @@ sg_status sg_random_permutation(uint64_t seed, uint64_t counter, int64_t n,
 sg_status sg_random_permute(uint64_t seed, uint64_t counter,
                             const sg_tensor *x, sg_tensor **out);
 
+/* What sg_random_draw samples, with its two parameters a and b. */
+typedef enum sg_distribution {
+    SG_DRAW_UNIFORM = 0,   /* in [a, b) */
+    SG_DRAW_NORMAL = 1,    /* mean a, standard deviation b */
+    SG_DRAW_INTEGERS = 2,  /* whole numbers in [a, b) */
+    SG_DRAW_BERNOULLI = 3  /* true with probability a */
+} sg_distribution;
+
+/* A draw of `shape` whose seed and counter are read, when the graph runs,
+ * from `state`: a uint64 tensor (seed, counter), usually a shared variable
+ * whose default update advances the counter by the draw's size (Theano's
+ * RandomStreams). The numbers are those of the sg_random_* call with that
+ * seed and counter. Not differentiable. */
+sg_status sg_random_draw(sg_distribution distribution, const sg_tensor *state,
+                         double a, double b, const int64_t *shape, size_t ndim,
+                         sg_dtype dtype, sg_tensor **out);
+
 /* x sorted along `axis` (negative counts from the end), stably; NaNs go
  * last, or first when `descending`. sg_sort is differentiable; sg_argsort
  * gives the int64 indices that sort. Real and bool dtypes. */
@@ -1073,6 +1090,31 @@ sg_status sg_function_num_outputs(const sg_function *function, size_t *out);
 /* The placeholder of input i, as a new reference. */
 sg_status sg_function_input(const sg_function *function, size_t i,
                             sg_tensor **out);
+
+/* Flags of sg_function_new_v2. */
+typedef enum sg_function_flags {
+    /* Apply no default updates (Theano's no_default_updates=True). */
+    SG_FUNCTION_NO_DEFAULT_UPDATES = 1
+} sg_function_flags;
+
+/* sg_function_new_with_givens with `flags`, a bitwise or of
+ * sg_function_flags. Unless told otherwise, every function (this one and
+ * the others) applies the default update of each shared variable its
+ * graph reads and does not update itself (sg_tensor_set_default_update). */
+sg_status sg_function_new_v2(const sg_tensor *const *inputs, size_t ninputs,
+                             const sg_tensor *const *outputs, size_t noutputs,
+                             const sg_tensor *const *update_vars,
+                             const sg_tensor *const *update_values,
+                             size_t nupdates,
+                             const sg_tensor *const *given_vars,
+                             const sg_tensor *const *given_values,
+                             size_t ngivens, unsigned flags, sg_function **out);
+
+/* The update compiled functions apply to the shared variable `shared`
+ * when they do not update it themselves (Theano's default_update): an
+ * expression of its dtype and rank, usually over `shared` itself. NULL
+ * removes it. */
+sg_status sg_tensor_set_default_update(sg_tensor *shared, const sg_tensor *update);
 
 /* Releases a function. NULL does nothing. */
 void sg_function_free(sg_function *function);

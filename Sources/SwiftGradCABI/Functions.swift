@@ -8,7 +8,7 @@ public func sgFunctionNew(_ inputs: UnsafePointer<OpaquePointer?>?, _ inputCount
                           _ updateValues: UnsafePointer<OpaquePointer?>?, _ updateCount: Int,
                           _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
     newFunction("sg_function_new", inputs, inputCount, outputs, outputCount, updateVariables, updateValues,
-                updateCount, nil, nil, 0, out)
+                updateCount, nil, nil, 0, 0, out)
 }
 
 @_cdecl("sg_function_new_with_givens")
@@ -20,7 +20,26 @@ public func sgFunctionNewWithGivens(_ inputs: UnsafePointer<OpaquePointer?>?, _ 
                                     _ givenValues: UnsafePointer<OpaquePointer?>?, _ givenCount: Int,
                                     _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
     newFunction("sg_function_new_with_givens", inputs, inputCount, outputs, outputCount, updateVariables,
-                updateValues, updateCount, givenVariables, givenValues, givenCount, out)
+                updateValues, updateCount, givenVariables, givenValues, givenCount, 0, out)
+}
+
+@_cdecl("sg_function_new_v2")
+public func sgFunctionNewV2(_ inputs: UnsafePointer<OpaquePointer?>?, _ inputCount: Int,
+                            _ outputs: UnsafePointer<OpaquePointer?>?, _ outputCount: Int,
+                            _ updateVariables: UnsafePointer<OpaquePointer?>?,
+                            _ updateValues: UnsafePointer<OpaquePointer?>?, _ updateCount: Int,
+                            _ givenVariables: UnsafePointer<OpaquePointer?>?,
+                            _ givenValues: UnsafePointer<OpaquePointer?>?, _ givenCount: Int,
+                            _ flags: UInt32, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
+    newFunction("sg_function_new_v2", inputs, inputCount, outputs, outputCount, updateVariables,
+                updateValues, updateCount, givenVariables, givenValues, givenCount, flags, out)
+}
+
+@_cdecl("sg_tensor_set_default_update")
+public func sgTensorSetDefaultUpdate(_ shared: OpaquePointer?, _ update: OpaquePointer?) -> sg_status {
+    guarded("sg_tensor_set_default_update") { call in
+        try call.tensor(shared, "shared").setDefaultUpdate(update.map { try call.tensor($0, "update") })
+    }
 }
 
 private func newFunction(_ name: String, _ inputs: UnsafePointer<OpaquePointer?>?, _ inputCount: Int,
@@ -29,8 +48,11 @@ private func newFunction(_ name: String, _ inputs: UnsafePointer<OpaquePointer?>
                          _ updateValues: UnsafePointer<OpaquePointer?>?, _ updateCount: Int,
                          _ givenVariables: UnsafePointer<OpaquePointer?>?,
                          _ givenValues: UnsafePointer<OpaquePointer?>?, _ givenCount: Int,
-                         _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
+                         _ flags: UInt32, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
     guarded(name) { call in
+        guard flags & ~SG_FUNCTION_NO_DEFAULT_UPDATES.rawValue == 0 else {
+            throw SwiftGradError(.value, call.function, "unknown flags \(flags)")
+        }
         let out = try call.pointer(out, "out")
         let function = try Function(
             inputs: call.tensors(inputs, inputCount, "inputs"),
@@ -38,7 +60,8 @@ private func newFunction(_ name: String, _ inputs: UnsafePointer<OpaquePointer?>
             updates: Array(zip(call.tensors(updateVariables, updateCount, "update_vars"),
                                call.tensors(updateValues, updateCount, "update_values"))),
             givens: Array(zip(call.tensors(givenVariables, givenCount, "given_vars"),
-                              call.tensors(givenValues, givenCount, "given_values"))))
+                              call.tensors(givenValues, givenCount, "given_values"))),
+            defaultUpdates: flags & SG_FUNCTION_NO_DEFAULT_UPDATES.rawValue == 0)
         out.pointee = OpaquePointer(Unmanaged.passRetained(function).toOpaque())
     }
 }

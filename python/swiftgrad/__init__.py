@@ -309,7 +309,7 @@ def shared(value: ArrayLike, name: str | None = None) -> Tensor:
 def function(inputs: Sequence[Tensor], outputs: Any = None,
              updates: Mapping[Tensor, Any] | Iterable[tuple[Tensor, Any]] | None = None,
              givens: Mapping[Tensor, Any] | Iterable[tuple[Tensor, Any]] | None = None,
-             ) -> Function:
+             no_default_updates: _builtins.bool = False) -> Function:
     """Compiles a function from placeholders to outputs (Theano's
     theano.function). `outputs` is one tensor (the function returns one
     tensor) or a list of them (it returns a list). `updates` pairs shared
@@ -324,6 +324,9 @@ def function(inputs: Sequence[Tensor], outputs: Any = None,
 
         >>> train = swiftgrad.function([i], cost, updates=...,
         ...     givens={x: data_x[i * 20:(i + 1) * 20], y: data_y[i * 20:(i + 1) * 20]})
+
+    Shared variables with a default update (the states of RandomStreams)
+    that `updates` leaves out get it, unless `no_default_updates`.
     """
     if isinstance(inputs, Tensor):
         inputs = [inputs]
@@ -334,10 +337,9 @@ def function(inputs: Sequence[Tensor], outputs: Any = None,
     else:
         outs = [_as_output(o) for o in ([outputs] if single else outputs)]
     variables, values = _updates(updates)
-    if givens is None:
-        return _C.function(inputs, outs, variables, values, single)
-    given_vars, given_values = _givens(givens)
-    return _C.function(inputs, outs, variables, values, single, given_vars, given_values)
+    given_vars, given_values = _givens(givens) if givens is not None else ([], [])
+    return _C.function(inputs, outs, variables, values, single, given_vars, given_values,
+                       1 if no_default_updates else 0)
 
 
 def _givens(givens: Any) -> tuple[list[Tensor], list[Tensor]]:

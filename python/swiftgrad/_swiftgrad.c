@@ -3997,15 +3997,18 @@ m_shared(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return tensor_result(st, status, out);
 }
 /* function(inputs, outputs, update_vars, update_values, unpack
- *          [, given_vars, given_values]) */
+ *          [, given_vars, given_values[, flags]]) */
 static PyObject *
 m_function(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 7 && check_nargs("function", nargs, 5) < 0)
+    if (nargs != 7 && nargs != 8 && check_nargs("function", nargs, 5) < 0)
         return NULL;
     module_state *st = get_state(module);
     int unpack = PyObject_IsTrue(args[4]);
     if (unpack < 0)
+        return NULL;
+    unsigned long flags = 0;
+    if (nargs == 8 && (flags = PyLong_AsUnsignedLong(args[7])) == (unsigned long)-1 && PyErr_Occurred())
         return NULL;
     static const char *const what[] = {"each input", "each output",
                                        "each updated variable",
@@ -4015,7 +4018,7 @@ m_function(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     const sg_tensor **handles[6] = {NULL};
     FunctionObject *fn = NULL;
     PyObject *ret = NULL;
-    int nseqs = nargs == 7 ? 6 : 4;
+    int nseqs = nargs >= 7 ? 6 : 4;
     for (int k = 0; k < nseqs; k++) {
         PyObject *arg = args[k < 4 ? k : k + 1];
         seqs[k] = PySequence_Fast(arg, "[function] expected a sequence");
@@ -4050,10 +4053,10 @@ m_function(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         goto done;
     fn->vectorcall = function_vectorcall;
     fn->unpack = unpack;
-    sg_status status = sg_function_new_with_givens(
+    sg_status status = sg_function_new_v2(
         handles[0], ninputs, handles[1], noutputs, handles[2], handles[3],
         nupdates, ngivens ? handles[4] : NULL, ngivens ? handles[5] : NULL,
-        ngivens, &fn->handle);
+        ngivens, (unsigned)flags, &fn->handle);
     if (status != SG_OK) {
         raise_status(status);
         goto done;
@@ -4714,6 +4717,61 @@ done:
     return ret;
 }
 
+/* _random_draw(distribution, state, a, b, shape, dtype): sg_random_draw */
+static PyObject *
+m_random_draw(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    int distribution;
+    sg_dtype dtype;
+    if (check_nargs("_random_draw", nargs, 6) < 0 || parse_int(args[0], &distribution, "random") < 0 ||
+        parse_dtype(args[5], &dtype, "random") < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    if (require_tensor(st, args[1], "random", "state") == NULL)
+        return NULL;
+    double a = PyFloat_AsDouble(args[2]), b = PyFloat_AsDouble(args[3]);
+    if (PyErr_Occurred())
+        return NULL;
+    PyObject *seq = PySequence_Fast(args[4], "[random] size must be a sequence of ints");
+    if (seq == NULL)
+        return NULL;
+    Py_ssize_t ndim = PySequence_Fast_GET_SIZE(seq);
+    int64_t shape[MAX_NDIM];
+    if (ndim > MAX_NDIM) {
+        Py_DECREF(seq);
+        PyErr_Format(PyExc_ValueError, "[random] more than %d dimensions", MAX_NDIM);
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < ndim; i++) {
+        if (as_int64(PySequence_Fast_GET_ITEM(seq, i), &shape[i], "random", "a length") < 0) {
+            Py_DECREF(seq);
+            return NULL;
+        }
+    }
+    Py_DECREF(seq);
+    sg_tensor *out = NULL;
+    sg_status status = sg_random_draw((sg_distribution)distribution, HANDLE(args[1]), a, b, shape,
+                                      (size_t)ndim, dtype, &out);
+    return tensor_result(st, status, out);
+}
+
+/* _set_default_update(shared, update or None) */
+static PyObject *
+m_set_default_update(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("_set_default_update", nargs, 2) < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    if (require_tensor(st, args[0], "default_update", "the variable") == NULL ||
+        (args[1] != Py_None && require_tensor(st, args[1], "default_update", "the update") == NULL))
+        return NULL;
+    sg_status status = sg_tensor_set_default_update(HANDLE(args[0]),
+                                                    args[1] == Py_None ? NULL : HANDLE(args[1]));
+    if (status != SG_OK)
+        return raise_status(status);
+    Py_RETURN_NONE;
+}
+
 /* _length(x, axis): the length of an axis as a 0-d int64 tensor */
 static PyObject *
 m_length(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
@@ -4999,6 +5057,10 @@ m_unique_all(PyObject *module, PyObject *x_obj)
      "_arange(start, stop, step, args_dtype, dtype)"},                        \
     {"_arange_dynamic", (PyCFunction)(void (*)(void))m_arange_dynamic,        \
      METH_FASTCALL, "_arange_dynamic(start, stop, step, dtype)"},             \
+    {"_random_draw", (PyCFunction)(void (*)(void))m_random_draw,              \
+     METH_FASTCALL, "_random_draw(distribution, state, a, b, shape, dtype)"}, \
+    {"_set_default_update", (PyCFunction)(void (*)(void))m_set_default_update, \
+     METH_FASTCALL, "_set_default_update(shared, update or None)"},          \
     {"_length", (PyCFunction)(void (*)(void))m_length, METH_FASTCALL,         \
      "_length(x, axis): the length of an axis as a 0-d int64 tensor"},       \
     {"_linspace", (PyCFunction)(void (*)(void))m_linspace, METH_FASTCALL,     \

@@ -15,6 +15,7 @@ from .. import dot, exp, grad, log, mean, placeholder, sum  # noqa: F401
 from .. import argmax, argmin, max, min, prod, std, var  # noqa: F401,A004
 from .._tensor import Tensor
 from . import nnet  # noqa: F401 (T.nnet.sigmoid)
+from . import shared_randomstreams  # noqa: F401 (Theano's RandomStreams)
 
 __all__ = [
     "scalar", "vector", "matrix",
