@@ -120,3 +120,30 @@ def test_symbolic_in_place_makes_a_new_node():
     assert y is not x
     f = sg.function([x], y)
     assert f([1.0, 2.0]).tolist() == [2.0, 3.0]
+
+
+def test_hooks_retain_grad_and_versions_through_stand_ins():
+    """A consumer whose vjp does not read its input (add) records a
+    stand-in of it; hooks, retain_grad and version checks still see the
+    tensor itself."""
+    x = sg.asarray([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    y.retain_grad()
+    seen = []
+    y.register_hook(lambda g: seen.append(g.tolist()))
+    (y + 1).sum().backward()
+    assert y.grad.tolist() == [1.0, 1.0] and seen == [[1.0, 1.0]]
+    assert x.grad.tolist() == [2.0, 2.0]
+    # Writing into a value a vjp does not read is allowed (PyTorch's rule);
+    # into one it reads (exp's result) is refused.
+    y = x * 2
+    z = (y + 1).sum()
+    with sg.no_grad():
+        y += 1
+    z.backward()
+    e = sg.exp(x)
+    w = (e + 1).sum()
+    with sg.no_grad():
+        e += 1
+    with pytest.raises(ValueError, match=r"the result of exp was modified in place"):
+        w.backward()

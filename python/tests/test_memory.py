@@ -6,6 +6,7 @@ import gc
 import os
 
 import numpy as np
+import pytest
 
 import swiftgrad as sg
 
@@ -48,3 +49,43 @@ def test_eager_training_keeps_a_flat_resident_memory():
     # tensor object per step, more.
     assert grown < 2 * 2 ** 20, f"resident memory grew by {grown / 2 ** 20:.1f} MiB"
     assert np.isfinite([p.item() if p.size == 1 else np.asarray(p).sum() for p in params]).all()
+
+
+
+def allocated_bytes():
+    """Bytes malloc has handed out and not got back (glibc's mallinfo2):
+    unlike the resident size, it drops when large blocks are freed."""
+    import ctypes
+
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [(name, ctypes.c_size_t) for name in
+                    "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost".split()]
+
+    try:
+        mallinfo2 = ctypes.CDLL("libc.so.6").mallinfo2
+    except (OSError, AttributeError):
+        pytest.skip("needs glibc's mallinfo2")
+    mallinfo2.restype = MallInfo2
+    info = mallinfo2()
+    return info.uordblks + info.hblkhd
+
+
+def test_a_graph_keeps_only_the_values_its_vjps_read():
+    """A chain of 20 intermediates of 8 MB each, none of whose values a
+    vjp reads (adds and a sum): once the caller drops them, the graph holds
+    stand-ins, where keeping whole inputs held 160 MB. exp's result is read
+    by its vjp, so that one value (8 MB) stays."""
+    n = 1_000_000
+    x = sg.asarray(np.linspace(-1.0, 1.0, n), requires_grad=True)
+    gc.collect()
+    before = allocated_bytes()
+    y = sg.exp(x)
+    for _ in range(20):
+        y = y + 1.0
+    cost = y.sum()
+    del y
+    gc.collect()
+    held = allocated_bytes() - before
+    assert 7 * 2**20 < held < 12 * 2**20, f"the graph holds {held / 2**20:.1f} MiB"
+    cost.backward()
+    np.testing.assert_allclose(np.asarray(x.grad), np.exp(np.linspace(-1.0, 1.0, n)), rtol=1e-15)

@@ -76,3 +76,11 @@ def test_unsupported_parts_say_so():
         srng.uniform(sg.asarray([2]))
     with pytest.raises(TypeError, match=r"^\[default_update\]"):
         sg._C._set_default_update(sg.asarray([1.0]), sg.asarray([2.0]))
+
+
+def test_mrg_random_streams_is_the_same_source():
+    from swiftgrad.sandbox.rng_mrg import MRG_RandomStreams
+
+    srng = MRG_RandomStreams(seed=5)
+    mask = srng.binomial((4,), p=1.0, dtype="float64")
+    np.testing.assert_array_equal(np.asarray(sg.function([], mask)()), np.ones(4))

@@ -8,14 +8,14 @@ enum Autodiff {
     static func topologicalOrder(_ roots: [Tensor], expands: (Tensor) -> Bool = { _ in true }) -> [Tensor] {
         var order = [Tensor](), visited = Set<ObjectIdentifier>()
         var stack = [(tensor: Tensor, next: Int)]()
-        for root in roots where visited.insert(ObjectIdentifier(root)).inserted {
+        for root in roots where visited.insert(root.graphID).inserted {
             stack.append((root, 0))
             while let (tensor, next) = stack.last {
                 let inputs = expands(tensor) ? tensor.node?.inputs ?? [] : []
                 if next < inputs.count {
                     stack[stack.count - 1].next += 1
                     let input = inputs[next]
-                    if visited.insert(ObjectIdentifier(input)).inserted { stack.append((input, 0)) }
+                    if visited.insert(input.graphID).inserted { stack.append((input, 0)) }
                 } else {
                     order.append(tensor)
                     stack.removeLast()
@@ -40,25 +40,25 @@ enum Autodiff {
         let order = topologicalOrder(roots.map(\.root))
         var needed = Set<ObjectIdentifier>()
         for tensor in order {
-            let reachesTarget = tensor.node?.inputs.contains { needed.contains(ObjectIdentifier($0)) } ?? false
-            if isTarget(tensor) || reachesTarget { needed.insert(ObjectIdentifier(tensor)) }
+            let reachesTarget = tensor.node?.inputs.contains { needed.contains($0.graphID) } ?? false
+            if isTarget(tensor) || reachesTarget { needed.insert(tensor.graphID) }
         }
         var pending = [ObjectIdentifier: Tensor]()
         for (root, seed) in roots {
-            let id = ObjectIdentifier(root)
+            let id = root.graphID
             pending[id] = try pending[id].map { try $0 + seed } ?? seed
         }
         var result = [(tensor: Tensor, gradient: Tensor)]()
         for tensor in order.reversed() {
-            guard needed.contains(ObjectIdentifier(tensor)),
-                  var g = pending.removeValue(forKey: ObjectIdentifier(tensor)) else { continue }
+            guard needed.contains(tensor.graphID), var g = pending.removeValue(forKey: tensor.graphID) else { continue }
             if let hooks = tensor.gradHooks { g = try hooks.run(on: g, of: tensor) }
-            if isTarget(tensor) { result.append((tensor, g)) }
+            // A retained non-leaf may be reached through a stand-in.
+            if isTarget(tensor) { result.append((tensor.node?.retainer ?? tensor, g)) }
             guard let node = tensor.node else { continue }
             try node.checkVersions(of: tensor)
             let inputs = node.inputs
-            try node.primitive.forEachVJP(inputs, tensor, g, wanted: { needed.contains(ObjectIdentifier(inputs[$0])) }) { i, contribution in
-                let id = ObjectIdentifier(inputs[i])
+            try node.primitive.forEachVJP(inputs, node.result(tensor), g, wanted: { needed.contains(inputs[$0].graphID) }) { i, contribution in
+                let id = inputs[i].graphID
                 pending[id] = try pending[id].map { try $0 + contribution } ?? contribution
             }
         }
@@ -128,16 +128,16 @@ public func grad(_ cost: Tensor, wrt: [Tensor], createGraph: Bool = false, allow
         throw SwiftGradError.value("grad", "the cost has no recorded graph: set requires_grad on the tensors to differentiate before computing it")
     }
     let seed = Tensor(try NDArray.filled(.int(1), cost.dtype, cost.type.shape.map { $0 ?? 1 }, "grad"))
-    let targets = Set(wrt.map(ObjectIdentifier.init))
+    let targets = Set(wrt.map(\.graphID))
     // A symbolic cost is differentiated in its stable form (log(sigmoid x)
     // as -softplus(-x), ...), whose derivatives stay finite too.
     var rewriter = Rewriter()
-    let cost = cost.kind == .symbolic ? try rewriter.rewrite([cost], keeping: targets)[0] : cost
-    let differentiate = { try Autodiff.gradients(of: cost, seed: seed) { targets.contains(ObjectIdentifier($0)) } }
+    let cost = cost.kind == .symbolic ? try rewriter.rewrite([cost], keeping: Set(wrt.map(ObjectIdentifier.init)))[0] : cost
+    let differentiate = { try Autodiff.gradients(of: cost, seed: seed) { targets.contains($0.graphID) } }
     let found = createGraph ? try differentiate() : try GradMode.withDisabled(differentiate)
-    let byTensor = Dictionary(found.map { (ObjectIdentifier($0.tensor), $0.gradient) }, uniquingKeysWith: { a, _ in a })
+    let byTensor = Dictionary(found.map { ($0.tensor.graphID, $0.gradient) }, uniquingKeysWith: { a, _ in a })
     return try wrt.enumerated().map { i, x in
-        if let g = byTensor[ObjectIdentifier(x)] { return g }
+        if let g = byTensor[x.graphID] { return g }
         guard allowUnused else {
             throw SwiftGradError.value("grad", "the cost does not depend on wrt[\(i)], a \(x.summary)")
         }
@@ -176,7 +176,10 @@ extension Tensor {
         guard requiresGrad else {
             throw SwiftGradError.value("retain_grad", "a \(summary) that does not require grad has no gradient to retain")
         }
-        if node != nil { hooksCreated.retainsGrad = true }
+        if let node {
+            hooksCreated.retainsGrad = true
+            node.retainer = self
+        }
     }
 
     /// Whether `backward()` stores this tensor's gradient in `grad`.
@@ -205,10 +208,14 @@ extension Tensor {
         return true
     }
 
+    /// A leaf's hooks, or those of the node that made this tensor (which
+    /// its stand-ins share).
+    var gradHooks: GradHooks? { node?.hooks ?? leafHooks }
+
     private var hooksCreated: GradHooks {
         if let hooks = gradHooks { return hooks }
         let hooks = GradHooks()
-        gradHooks = hooks
+        if let node { node.hooks = hooks } else { leafHooks = hooks }
         return hooks
     }
 }

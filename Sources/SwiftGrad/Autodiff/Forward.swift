@@ -179,17 +179,17 @@ public func jvp(_ outputs: [Tensor], wrt inputs: [Tensor], tangents: [Tensor]) t
         guard t.rank == x.rank, known else {
             throw SwiftGradError.value(op, "tangent \(i), a \(t.summary), does not match input \(i), a \(x.summary)")
         }
-        tangent[ObjectIdentifier(x)] = try t.cast(to: x.dtype)
+        tangent[x.graphID] = try t.cast(to: x.dtype)
     }
-    let order = Autodiff.topologicalOrder(outputs) { tangent[ObjectIdentifier($0)] == nil }
-    for tensor in order where tangent[ObjectIdentifier(tensor)] == nil {
+    let order = Autodiff.topologicalOrder(outputs) { tangent[$0.graphID] == nil }
+    for tensor in order where tangent[tensor.graphID] == nil {
         guard let node = tensor.node else { continue }
-        let ts = node.inputs.map { tangent[ObjectIdentifier($0)] }
+        let ts = node.inputs.map { tangent[$0.graphID] }
         guard ts.contains(where: { $0 != nil }) else { continue }
         try node.checkVersions(of: tensor)
-        if let t = try node.primitive.jvp(node.inputs, tensor, ts) { tangent[ObjectIdentifier(tensor)] = t }
+        if let t = try node.primitive.jvp(node.inputs, node.result(tensor), ts) { tangent[tensor.graphID] = t }
     }
     return try outputs.map { y in
-        try tangent[ObjectIdentifier(y)] ?? Tensor.zeros(like: y, dtype: y.dtype.isFloating ? y.dtype : .float64)
+        try tangent[y.graphID] ?? Tensor.zeros(like: y, dtype: y.dtype.isFloating ? y.dtype : .float64)
     }
 }

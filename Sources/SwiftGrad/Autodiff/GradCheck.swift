@@ -60,8 +60,8 @@ struct GradCheck {
             }
             return try GradMode.withEnabled {
                 let y = try f(xs)
-                let ids = Set(xs.map(ObjectIdentifier.init))
-                let found = y.requiresGrad ? try Autodiff.gradients(of: y, seed: cotangent) { ids.contains(ObjectIdentifier($0)) } : []
+                let ids = Set(xs.map(\.graphID))
+                let found = y.requiresGrad ? try Autodiff.gradients(of: y, seed: cotangent) { ids.contains($0.graphID) } : []
                 let grads = try xs.map { x in
                     try (found.first { $0.tensor === x }?.gradient ?? zerosGradient(like: x)).reshaped([-1])
                 }
@@ -83,14 +83,14 @@ struct GradCheck {
         let m = yValue.count
         // analytic[i][k * m + j] = ∂y_j/∂x_i[k], one backward pass per j.
         var analytic = values.map { [Double](repeating: 0, count: $0.count * m) }
-        let ids = Set(xs.map(ObjectIdentifier.init))
+        let ids = Set(xs.map(\.graphID))
         if y.requiresGrad {
             for j in 0..<m {
                 var seed = [Double](repeating: 0, count: m)
                 seed[j] = 1
                 let seedTensor = try Tensor(seed, shape: yValue.shape, dtype: yValue.dtype)
                 let found = try GradMode.withDisabled {
-                    try Autodiff.gradients(of: y, seed: seedTensor) { ids.contains(ObjectIdentifier($0)) }
+                    try Autodiff.gradients(of: y, seed: seedTensor) { ids.contains($0.graphID) }
                 }
                 for (i, x) in xs.enumerated() {
                     guard let g = found.first(where: { $0.tensor === x })?.gradient.scalars else { continue }

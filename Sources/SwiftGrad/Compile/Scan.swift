@@ -376,10 +376,10 @@ struct ScanLoop: Primitive, CustomReflectable {
         }
         if k >= K { roots.append((loop.outputs[k], stepCotangent)) }
         let targets = loop.sequences.filter(differentiable) + loop.states.filter(differentiable) + loop.constants.filter(differentiable)
-        let targetIDs = Set(targets.map(ObjectIdentifier.init))
-        let found = try Autodiff.gradients(of: roots) { targetIDs.contains(ObjectIdentifier($0)) }
-        let byTensor = Dictionary(found.map { (ObjectIdentifier($0.tensor), $0.gradient) }, uniquingKeysWith: { a, _ in a })
-        func gradient(_ x: Tensor) throws -> Tensor { try byTensor[ObjectIdentifier(x)] ?? zerosGradient(like: x) }
+        let targetIDs = Set(targets.map(\.graphID))
+        let found = try Autodiff.gradients(of: roots) { targetIDs.contains($0.graphID) }
+        let byTensor = Dictionary(found.map { ($0.tensor.graphID, $0.gradient) }, uniquingKeysWith: { a, _ in a })
+        func gradient(_ x: Tensor) throws -> Tensor { try byTensor[x.graphID] ?? zerosGradient(like: x) }
         let newCarried = try loop.states.filter(differentiable).map(gradient)
         let newSums = try zip(sums, loop.constants.filter(differentiable)).map { try $0 + gradient($1) }
         let sequenceGradients = try loop.sequences.filter(differentiable).map(gradient)

@@ -34,6 +34,19 @@ public enum BinaryOp: Int32, CaseIterable, Sendable {
         return true
     }
 
+    /// Which operands' values, and whether the result's, the derivative
+    /// reads besides the cotangent (and shapes). Eager graphs keep only those.
+    var derivativeReads: (a: Bool, b: Bool, result: Bool) {
+        guard case .rule = definition.derivative else { return (false, false, false) }
+        switch self {
+        case .add, .subtract, .nextafter: return (false, false, false)
+        case .divide: return (false, true, true)
+        case .copysign: return (true, false, true)
+        case .pow, .hypot: return (true, true, true)
+        default: return (true, true, false)
+        }
+    }
+
     var definition: Definition { BinaryOp.definitions[Int(rawValue)] }
     private static let definitions = allCases.map(\.define)
 

@@ -87,6 +87,9 @@ struct Unary: Primitive {
         kernel.run(inputs, into: out)
     }
 
+    func vjpReads(input i: Int) -> Bool { op.derivativeReads.input }
+    var vjpReadsResult: Bool { op.derivativeReads.result }
+
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
         switch op.definition.derivative {
         case .rule(let rule): return try rule(inputs[0], result, g)
@@ -115,6 +118,9 @@ struct Binary: Primitive {
         guard let kernel = op.definition.kernels[inputs[0].dtype] else { throw unsupported(name, inputs[0].dtype) }
         kernel.run(inputs, into: out)
     }
+
+    func vjpReads(input i: Int) -> Bool { i == 0 ? op.derivativeReads.a : op.derivativeReads.b }
+    var vjpReadsResult: Bool { op.derivativeReads.result }
 
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
         let gradient: Tensor

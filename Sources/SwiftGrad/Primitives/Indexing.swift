@@ -23,6 +23,10 @@ struct Reshape: Primitive {
 
     func evaluate(_ inputs: [NDArray], into out: NDArray) throws { try copyReshaping(inputs[0], into: out) }
 
+    // The vjp reads shapes only.
+    func vjpReads(input i: Int) -> Bool { false }
+    var vjpReadsResult: Bool { false }
+
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
         try g.reshaped(like: inputs[0])
     }
@@ -224,6 +228,10 @@ struct Slice: ViewPrimitive {
     func view(of inputs: [NDArray], _ output: TensorType) throws -> NDArray? {
         try sliceView(inputs[0], items, name)
     }
+
+    // The vjp reads shapes only.
+    func vjpReads(input i: Int) -> Bool { false }
+    var vjpReadsResult: Bool { false }
 
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
         try Tensor.apply(SliceScatter(items: items), g, inputs[0])

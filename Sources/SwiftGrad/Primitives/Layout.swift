@@ -22,6 +22,10 @@ struct ExpandDims: ViewPrimitive {
         return try x.view(shape: shape, strides: strides, name)
     }
 
+    // The vjp reads shapes only.
+    func vjpReads(input i: Int) -> Bool { false }
+    var vjpReadsResult: Bool { false }
+
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
         try g.squeezing(axes)
     }
@@ -47,6 +51,10 @@ struct Squeeze: ViewPrimitive {
         return try x.view(shape: kept.map { x.shape[$0] }, strides: kept.map { x.strides[$0] }, name)
     }
 
+    // The vjp reads shapes only.
+    func vjpReads(input i: Int) -> Bool { false }
+    var vjpReadsResult: Bool { false }
+
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
         try g.expandingDims(axes)
     }
@@ -65,6 +73,10 @@ struct PermuteDims: ViewPrimitive {
         let x = inputs[0]
         return try x.view(shape: axes.map { x.shape[$0] }, strides: axes.map { x.strides[$0] }, name)
     }
+
+    // The vjp reads shapes only.
+    func vjpReads(input i: Int) -> Bool { false }
+    var vjpReadsResult: Bool { false }
 
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
         var inverse = axes
@@ -89,6 +101,10 @@ struct AsType: Primitive {
     }
 
     // Complex to real drops the imaginary part, so its gradient is real.
+    // The vjp reads shapes only.
+    func vjpReads(input i: Int) -> Bool { false }
+    var vjpReadsResult: Bool { false }
+
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
         inputs[0].dtype.isFloating ? try g.cast(to: inputs[0].dtype) : nil
     }

@@ -45,6 +45,8 @@ struct Matmul: Primitive {
     }
 
     // Batch axes a gradient was broadcast along are summed back by SumTo.
+    var vjpReadsResult: Bool { false }
+
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
         let a = inputs[0], b = inputs[1]
         return i == 0

@@ -28,6 +28,13 @@ protocol Primitive: Hashable {
     /// `cotangent`; nil when none flows (the input is not differentiable).
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ cotangent: Tensor, wrt i: Int) throws -> Tensor?
 
+    /// Whether the vjp reads the values of input `i` (not only its dtype
+    /// and shape); eager graphs keep only the values their vjps read.
+    func vjpReads(input i: Int) -> Bool
+
+    /// Whether the vjp reads the result's values.
+    var vjpReadsResult: Bool { get }
+
     /// Calls `body` with the gradient of each input that `wanted` picks and
     /// that one flows to. By default one `vjp` call per input; a primitive
     /// whose rule computes them together (a custom op) calls it once.
@@ -43,6 +50,10 @@ protocol Primitive: Hashable {
 
 extension Primitive {
     func view(of inputs: [NDArray], _ output: TensorType) throws -> NDArray? { nil }
+
+    // Unless a primitive says otherwise, its vjp may read everything.
+    func vjpReads(input i: Int) -> Bool { true }
+    var vjpReadsResult: Bool { true }
 
     func forEachVJP(_ inputs: [Tensor], _ result: Tensor, _ cotangent: Tensor, wanted: (Int) -> Bool,
                     _ body: (Int, Tensor) throws -> Void) throws {

@@ -30,6 +30,10 @@ struct Sum: Primitive {
         try reduceSum(x, reducing: x.shape.indices.map(axes.contains), into: out)
     }
 
+    // The vjp reads shapes only.
+    func vjpReads(input i: Int) -> Bool { false }
+    var vjpReadsResult: Bool { false }
+
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
         try (keepDims ? g : g.expandingDims(axes)).broadcast(toShapeOf: inputs[0])
     }
@@ -63,6 +67,10 @@ struct SumTo: Primitive {
         try reduceSum(x, reducing: reducing, into: out)
     }
 
+    // The vjp reads shapes only.
+    func vjpReads(input i: Int) -> Bool { false }
+    var vjpReadsResult: Bool { false }
+
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
         i == 0 ? try g.broadcast(toShapeOf: inputs[0]) : nil
     }
@@ -87,6 +95,10 @@ struct BroadcastTo: ViewPrimitive {
         if x.shape == shape { return x }
         return try x.view(shape: shape, strides: broadcastStrides(x, to: shape), name)
     }
+
+    // The vjp reads shapes only.
+    func vjpReads(input i: Int) -> Bool { false }
+    var vjpReadsResult: Bool { false }
 
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
         i == 0 ? try g.sum(toShapeOf: inputs[0]) : nil

@@ -28,6 +28,17 @@ public enum UnaryOp: Int32, CaseIterable, Sendable {
         return true
     }
 
+    /// What the derivative reads besides the cotangent (and shapes): the
+    /// input's values, the result's. Eager graphs keep only those.
+    var derivativeReads: (input: Bool, result: Bool) {
+        guard case .rule = definition.derivative else { return (false, false) }
+        switch self {
+        case .negative, .positive, .conj, .real, .imag: return (false, false)
+        case .exp, .expm1, .sqrt, .tan, .tanh, .sigmoid: return (false, true)
+        default: return (true, false)
+        }
+    }
+
     var definition: Definition { UnaryOp.definitions[Int(rawValue)] }
     private static let definitions = allCases.map(\.define)
 

@@ -34,8 +34,12 @@ public final class Tensor {
     /// The gradient that `backward()` accumulated into this leaf. It never
     /// has graph history: a leaf holding its own graph would never be freed.
     public internal(set) var grad: Tensor?
-    /// Gradient hooks and retain_grad, when a tensor has any.
-    var gradHooks: GradHooks?
+    /// Gradient hooks and retain_grad of a leaf that has any (a recorded
+    /// result keeps them on its node, which its stand-ins share).
+    var leafHooks: GradHooks?
+    /// For a recorded result: the stand-in that nodes hold when their vjp
+    /// does not read this value (`Node.init(primitive:inputs:result:)`).
+    private var standIn: Tensor?
     /// For a shared variable: the update compiled functions apply when
     /// their caller gives none (Theano's default_update), written over a
     /// stand-in placeholder so that the variable does not hold itself.
@@ -63,7 +67,8 @@ public final class Tensor {
     }
 
     // Releasing a long chain recursively would overflow the stack: take
-    // apart the inputs that only this graph holds, one at a time.
+    // apart the inputs that only this graph holds, one at a time (a node
+    // its stand-ins still share keeps its inputs, which then stop the walk).
     deinit {
         var pending = [Tensor]()
         if case .node(let node) = origin { pending = node.inputs }
@@ -255,14 +260,25 @@ public final class Tensor {
     }
 }
 
-/// A recorded operation: the primitive and the tensors it read.
-struct Node {
+/// A recorded operation: the primitive and the tensors it read. A node is
+/// the graph identity of the tensor it made (`graphID`): an eager node
+/// holds, for an input its vjp does not read, a stand-in of that input (the
+/// same node, its shape, no data), so the graph keeps only the values its
+/// gradients need (PyTorch's saved tensors) and an intermediate the caller
+/// drops is freed.
+final class Node {
     let primitive: any Primitive
     let inputs: [Tensor]
     /// For an eager node: the storage versions of its inputs and then of
     /// its result when it was recorded. A backward that finds one changed
     /// refuses, since the gradient would use overwritten values.
     var versions: [Int] = []
+    /// The result, for an eager node whose vjp reads it.
+    var savedResult: NDArray?
+    /// Hooks and retain_grad of the tensor this node made.
+    var hooks: GradHooks?
+    /// The tensor whose `grad` retain_grad fills.
+    weak var retainer: Tensor?
 
     init(primitive: any Primitive, inputs: [Tensor]) {
         self.primitive = primitive
@@ -270,17 +286,28 @@ struct Node {
     }
 
     init(primitive: any Primitive, inputs: [Tensor], result: NDArray) {
-        self.init(primitive: primitive, inputs: inputs)
+        self.primitive = primitive
+        var kept = inputs
+        for i in kept.indices where !primitive.vjpReads(input: i) { kept[i] = kept[i].recordedStandIn }
+        self.inputs = kept
+        if primitive.vjpReadsResult { savedResult = result }
         versions.reserveCapacity(inputs.count + 1)
-        for input in inputs { versions.append(input.storedValue?.storage.version ?? 0) }
+        for input in kept { versions.append(input.storedValue?.storage.version ?? 0) }
         versions.append(result.storage.version)
+    }
+
+    /// The tensor a vjp gets as the result: `tensor`, or, when that is a
+    /// stand-in, one holding the saved result.
+    func result(_ tensor: Tensor) -> Tensor {
+        guard let saved = savedResult, tensor.storedValue?.storage !== saved.storage else { return tensor }
+        return Tensor(type: tensor.type, origin: .node(self), value: saved, requiresGrad: tensor.requiresGrad)
     }
 
     /// Throws if an input or the result (`tensor`) was written in place
     /// since this node was recorded.
     func checkVersions(of tensor: Tensor) throws {
         guard !versions.isEmpty else { return }
-        for (i, input) in (inputs + [tensor]).enumerated() {
+        for (i, input) in (inputs + [result(tensor)]).enumerated() {
             guard let now = input.storedValue?.storage.version, now != versions[i] else { continue }
             let what = i < inputs.count ? "input \(i)" : "the result"
             throw SwiftGradError.value(
@@ -288,6 +315,41 @@ struct Node {
         }
     }
 }
+
+extension Tensor {
+    /// What graphs identify a tensor by: its node, which its stand-ins
+    /// share, or (a leaf) the tensor itself.
+    var graphID: ObjectIdentifier {
+        if case .node(let node) = origin { return ObjectIdentifier(node) }
+        return ObjectIdentifier(self)
+    }
+
+    /// For a recorded result: a tensor of its node and shape whose value
+    /// is one NaN seen through zero strides (so shapes and dtypes read as
+    /// before and a rule that wrongly reads it gives NaN); leaves and
+    /// symbolic tensors are themselves.
+    var recordedStandIn: Tensor {
+        guard case .node(let node) = origin, let value = storedValue,
+              let nan = standInNaNs[Int(value.dtype.rawValue)] else { return self }
+        if let standIn { return standIn }
+        let rank = value.shape.count
+        let strides = rank < zeroStrides.count ? zeroStrides[rank] : [Int](repeating: 0, count: rank)
+        let made = Tensor(type: type, origin: .node(node),
+                          value: NDArray(nan, value.dtype, shape: value.shape, strides: strides, offset: 0, count: value.count),
+                          requiresGrad: requiresGrad)
+        standIn = made
+        return made
+    }
+}
+
+/// One NaN per floating dtype (the only ones recorded results have), which
+/// every stand-in of that dtype views; nothing writes into stand-ins.
+private let standInNaNs: [Storage?] = DType.allCases.map { dtype in
+    dtype.isFloating ? (try? NDArray.filled(.real(.nan), dtype, [], "backward"))?.storage : nil
+}
+
+/// All-zero strides of each rank, shared by stand-ins.
+private let zeroStrides: [[Int]] = (0...16).map { [Int](repeating: 0, count: $0) }
 
 /// A mutual-exclusion lock.
 final class Mutex {
