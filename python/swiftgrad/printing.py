@@ -8,19 +8,31 @@ from typing import Any, TextIO
 
 from . import _swiftgrad as _C
 
+__all__ = ["pp", "pprint", "debugprint"]
+
+
+def _target(obj: Any) -> Any:
+    from ._theano import unwrap
+
+    return unwrap(obj)
+
 
 def pp(expr: Any) -> str:
     """The expression a tensor computes, in Python's syntax:
     `sigmoid((x @ W) + b)`."""
-    return _C._describe(expr)
+    return _C._describe(_target(expr))
 
 
-def debugprint(obj: Any, file: TextIO | str | None = None) -> str | None:
+pprint = pp  # Theano's theano.printing.pprint
+
+
+def debugprint(obj: Any, file: TextIO | str | None = None, **options: Any) -> str | None:
     """Prints a compiled function's program (its leaves, each operation
     with operands and type, outputs, updates, and the operation count
     before and after rewrites) or a tensor's expression. file="str"
-    returns the text instead of printing it."""
-    text = _C._describe(obj)
+    returns the text instead of printing it. Theano's layout options
+    (depth, print_type, ids, ...) are accepted; the text is swiftgrad's."""
+    text = _C._describe(_target(obj))
     if file == "str":
         return text
     print(text, file=sys.stdout if file is None else file)
