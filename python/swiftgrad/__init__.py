@@ -464,7 +464,14 @@ _PUBLIC = [
 # ---------------------------------------------------------------- Theano
 # Theano's namespace: `import swiftgrad as theano; import swiftgrad.tensor
 # as T` (see _theano.py, tensor/, gradient.py, ifelse.py).
-Param = _theano.In  # Theano's older name for In
+
+
+def Param(variable: Tensor, default: Any = None, name: str | None = None, **options: Any) -> Any:
+    """Theano's older form of In: `default` is the value (None: none)."""
+    value = _theano._NO_VALUE if default is None else default
+    return _theano.In(variable, name=name, value=value, **options)
+
+
 _PUBLIC += ["config", "Mode", "In", "Out", "Param", "UnusedInputError", "tensor", "gradient",
             "ifelse"]
 gradient = __import__("importlib").import_module(".gradient", __name__)

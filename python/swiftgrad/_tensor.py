@@ -151,6 +151,8 @@ class Tensor(_C._Tensor):
             raise ValueError(f"[flatten] ndim must be in 1..{self.ndim}, not {ndim}")
         shape = _SHAPE.__get__(self, Tensor)
         lead, rest = shape[:ndim - 1], shape[ndim - 1:]
+        if len(rest) == 1:
+            return self  # nothing to join
         if None in lead and (None in rest or lead.count(None) > 1):
             raise missing(f"flatten(ndim={ndim}) of shape {shape} (more than one length known "
                           f"only at run time)")

@@ -60,8 +60,8 @@ def grad(cost: Tensor, wrt: Any, consider_constant: Sequence[Tensor] | None = No
     return grads[0] if single else grads
 
 
-def _length(expression: Tensor, op: str) -> int:
-    n = expression.type.shape[0]
+def _length(expression: Tensor, op: str, known: int | None = None) -> int:
+    n = expression.type.shape[0] if known is None else known
     if n is None:
         raise _missing(f"{op} of an expression whose length is known only at run time "
                        f"({expression!r})", "build it from inputs of known shape (a shared "
@@ -85,7 +85,7 @@ def _by_scan(expression: Tensor, wrt: list[Tensor], disconnected: str) -> list[T
 
 
 def jacobian(expression: Tensor, wrt: Any, consider_constant: Sequence[Tensor] | None = None,
-             disconnected_inputs: str = "raise") -> Any:
+             disconnected_inputs: str = "raise", *, _length_known: int | None = None) -> Any:
     """The Jacobian of the vector `expression` with respect to `wrt` (one
     tensor, or a list: then a list): row i is the gradient of element i,
     so the result's shape is expression's length followed by wrt's shape.
@@ -100,11 +100,11 @@ def jacobian(expression: Tensor, wrt: Any, consider_constant: Sequence[Tensor] |
         return result[0] if single else result
     if expression.ndim != 1:
         raise TypeError(f"[jacobian] the expression must be a vector, not of {expression.ndim} axes")
-    if expression.type.shape[0] is None:
+    if expression.type.shape[0] is None and _length_known is None:
         looped = _by_scan(expression, targets, disconnected_inputs)
         if looped is not None:
             return looped[0] if single else looped
-    n = _length(expression, "jacobian")
+    n = _length(expression, "jacobian", _length_known)
     rows = [grad(expression[i], targets, disconnected_inputs=disconnected_inputs) for i in range(n)]
     if n == 0:
         result = [sg.zeros((0,) + tuple(w.shape), dtype=w.dtype) for w in targets]
@@ -126,7 +126,9 @@ def hessian(cost: Tensor, wrt: Any, consider_constant: Sequence[Tensor] | None =
         if w.ndim != 1:
             raise TypeError(f"[hessian] wrt must be vectors, not of {w.ndim} axes")
         g = grad(cost, w, disconnected_inputs=disconnected_inputs)
-        result.append(jacobian(g, w, disconnected_inputs=disconnected_inputs))
+        # the gradient has w's length, which w's type may know when g's does not
+        result.append(jacobian(g, w, disconnected_inputs=disconnected_inputs,
+                               _length_known=w.type.shape[0]))
     return result[0] if single else result
 
 
