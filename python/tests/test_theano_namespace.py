@@ -308,6 +308,15 @@ def test_operations_match_numpy():
     assert str(T.cast(a, "int32").dtype) == "int32" and str(T.mean(T.neq(a, b)).dtype) == "float64"
 
 
+def test_dot_of_more_axes_is_numpy_dot():
+    x, w, v = T.dtensor3("x"), T.dmatrix("w"), T.dvector("v")
+    xv, wv, vv = np.arange(24.0).reshape(2, 3, 4), np.arange(20.0).reshape(4, 5), np.arange(4.0)
+    f = function([x, w, v], [T.dot(x, w), T.dot(x, v), T.dot(x, x.dimshuffle(0, 2, 1)), T.dot(v, w)])
+    for got, want in zip(f(xv, wv, vv), [np.dot(xv, wv), np.dot(xv, vv),
+                                         np.dot(xv, xv.transpose(0, 2, 1)), np.dot(vv, wv)]):
+        close(got, want)
+
+
 def test_nnet_matches_numpy():
     x = T.dmatrix("x")
     t = T.dmatrix("t")

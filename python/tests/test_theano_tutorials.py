@@ -595,3 +595,19 @@ def test_mlp_tutorial_matches_pytensor():
     np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-10)
     for a, b in zip(ours[4], theirs[4]):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def test_tutorials_under_floatx_float32():
+    """The same scripts with theano.config.floatX = 'float32', as GPU users
+    of Theano set it: every parameter, input and update stays float32, and
+    the losses follow the float64 run to float32's precision."""
+    m = swiftgrad_modules()
+    reference = train_tutorial(m, "mlp", n_epochs=2, learning_rate=0.1)
+    with m.theano.config.change_flags(floatX="float32"):
+        costs, validation, _, _, final = train_tutorial(m, "mlp", n_epochs=2, learning_rate=0.1)
+        assert [p.dtype for p in final] == [np.float32] * 4
+        out = baby_steps(m)
+        assert out["exercise"].dtype == "float32"
+    np.testing.assert_allclose(costs, reference[0], rtol=1e-4)
+    for got, want in zip(final, reference[4]):
+        np.testing.assert_allclose(got, want, rtol=1e-3, atol=1e-5)

@@ -25,7 +25,7 @@ from .. import _theano
 from .._tensor import Tensor
 from .._theano import TensorType, missing as _missing
 from .. import (abs, acos, acosh, asin, asinh, atan, atan2, atanh, ceil, conj, cos,  # noqa: F401,A004
-                cosh, dot, exp, expm1, floor, imag, isinf, isnan, log, log1p, log2, log10,
+                cosh, exp, expm1, floor, imag, isinf, isnan, log, log1p, log2, log10,
                 logaddexp, maximum, minimum, real, sign, sin, sinh, sqrt, tan, tanh,
                 tensordot, trunc, argmin, argmax, argsort, sort, tile, triu, tril, eye,
                 einsum, square, matmul, where, hypot, copysign)
@@ -414,6 +414,15 @@ def diag(x: Any) -> Tensor:
         i = arange(x.shape[0])
         return _sg.where(i[:, None] == i[None, :], x[None, :], _sg.zeros((), dtype=x.dtype))
     return _sg.linalg.diagonal(x)
+
+
+def dot(a: Any, b: Any) -> Tensor:
+    """numpy.dot: the last axis of a with the second-to-last of b (the
+    only one of a vector)."""
+    a, b = _t(a), _t(b)
+    if a.ndim <= 2 and b.ndim <= 2:
+        return _sg.dot(a, b)
+    return _sg.tensordot(a, b, axes=([a.ndim - 1], [_builtins.max(b.ndim - 2, 0)]))
 
 
 def batched_dot(a: Any, b: Any) -> Tensor:
