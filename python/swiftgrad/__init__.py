@@ -368,6 +368,7 @@ def function(inputs: Sequence[Any] = (), outputs: Any = None, mode: Any = None,
     config, 'warn' or 'ignore') is what an input no output needs does;
     `mode` may be 'FAST_RUN', 'FAST_COMPILE' or a `Mode` (others raise
     NotImplementedError); `name` names the function."""
+    _theano.config.check_flags()
     _theano.check_keywords(theano_keywords)
     if isinstance(mode, (list, tuple, Mapping)):
         raise TypeError("[function] the third argument is mode, as in Theano; pass updates=...")

@@ -441,6 +441,10 @@ class Tensor(_C._Tensor):
             import swiftgrad
 
             return functools.partial(getattr(swiftgrad, name), self)
+        if name in _THEANO_MISSING:
+            from ._theano import missing
+
+            raise missing(f"Theano's TensorVariable.{name}", _THEANO_MISSING[name])
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     # ---- Python protocols
@@ -537,6 +541,17 @@ class GradFn:
 
 
 _METHODS: frozenset[str] | None = None
+
+# Attributes of Theano's variables that swiftgrad's tensors do not have.
+_THEANO_MISSING = {
+    "owner": "graph nodes are not exposed; swiftgrad.pp(x) prints the expression",
+    "tag": "test values are not computed",
+    "clone": "",
+    "container": "",
+    "get_parents": "",
+    "zeros_like": "use swiftgrad.tensor.zeros_like(x)",
+    "ones_like": "use swiftgrad.tensor.ones_like(x)",
+}
 
 # Namespace functions of one array that are methods as well (beyond the
 # elementwise ones, which all are).

@@ -7,6 +7,7 @@ change results."""
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import warnings
 import weakref
@@ -76,6 +77,14 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "lib__cnmem": (0.0, _ANY),
     "dnn__enabled": ("auto", _ANY),
     "nvcc__fastmath": (False, _ANY),
+    "nvcc__flags": ("", _ANY),
+    "cuda__root": ("", _ANY),
+    "dnn__conv__algo_fwd": ("small", _ANY),
+    "dnn__conv__algo_bwd_data": ("none", _ANY),
+    "dnn__conv__algo_bwd_filter": ("none", _ANY),
+    "print_active_device": (True, _ANY),
+    "on_opt_error": ("warn", _ANY),
+    "unittests__rseed": (666, _ANY),
 }
 _HINTS = {
     "device": "swiftgrad runs on the CPU",
@@ -96,10 +105,24 @@ class _Section:
         object.__setattr__(self, "_prefix", prefix)
 
     def __getattr__(self, name: str) -> Any:
-        return self._config._get(f"{self._prefix}__{name}")
+        key = f"{self._prefix}__{name}"
+        if any(k.startswith(key + "__") for k in _SETTINGS):
+            return _Section(self._config, key)
+        return self._config._get(key)
 
     def __setattr__(self, name: str, value: Any) -> None:
         self._config._set(f"{self._prefix}__{name}", value)
+
+
+def _parse_flag(text: str) -> Any:
+    if text in ("True", "False"):
+        return text == "True"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
 
 
 class Config:
@@ -108,8 +131,24 @@ class Config:
     `on_unused_input` and `mode` are function's defaults. A setting or
     value swiftgrad does not implement raises NotImplementedError."""
 
-    def __init__(self) -> None:
+    def __init__(self, flags: str = "") -> None:
         object.__setattr__(self, "_values", {k: v[0] for k, v in _SETTINGS.items()})
+        object.__setattr__(self, "_pending", None)
+        # THEANO_FLAGS: what swiftgrad does not implement is reported when a
+        # function is compiled, not at import.
+        for item in filter(None, (f.strip() for f in flags.split(","))):
+            name, _, value = item.partition("=")
+            try:
+                self._set(name.strip().replace(".", "__"), _parse_flag(value.strip()))
+            except NotImplementedError as error:
+                if self._pending is None:
+                    object.__setattr__(self, "_pending",
+                                       NotImplementedError(f"THEANO_FLAGS sets {item!r}: {error}"))
+
+    def check_flags(self) -> None:
+        """Raises what THEANO_FLAGS asked for that swiftgrad lacks."""
+        if self._pending is not None:
+            raise self._pending
 
     def _get(self, key: str) -> Any:
         if key in self._values:
@@ -155,7 +194,7 @@ class Config:
         return sorted({k.split("__")[0] for k in _SETTINGS} | {"change_flags"})
 
 
-config = Config()
+config = Config(os.environ.get("THEANO_FLAGS", ""))
 
 
 def float_x() -> str:
@@ -370,6 +409,13 @@ class CompiledFunction:
 
     def __repr__(self) -> str:
         return f"<swiftgrad compiled function {self.name or ''}>".replace(" >", ">")
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("maker", "copy", "fn", "profile", "trust_input", "input_storage",
+                    "output_storage", "free"):
+            raise missing(f"Theano's Function.{name}", "a compiled function is called and "
+                          "printed (debugprint) only")
+        raise AttributeError(f"'CompiledFunction' object has no attribute {name!r}")
 
 
 def unwrap(obj: Any) -> Any:

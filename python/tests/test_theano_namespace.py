@@ -439,3 +439,45 @@ def test_printing():
     out = io.StringIO()
     theano.printing.debugprint(function([x], x * 2, name="double"), file=out, print_type=True)
     assert "placeholder 'x'" in out.getvalue()
+
+
+def test_theano_flags_from_the_environment():
+    """THEANO_FLAGS is read at import; what swiftgrad lacks is reported
+    when a function is compiled (so the import itself works)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    where = Path(theano.__file__).parent.parent  # the swiftgrad these tests import
+    code = ("import swiftgrad as theano, swiftgrad.tensor as T\n"
+            "x = T.matrix('x')\n"
+            "print(theano.config.floatX, x.dtype, theano.config.lib.cnmem)\n"
+            "try:\n"
+            "    theano.function([x], x * 2)\n"
+            "    print('compiled')\n"
+            "except NotImplementedError as e:\n"
+            "    print('refused:', e)\n")
+
+    def run(flags):
+        env = dict(os.environ, THEANO_FLAGS=flags)
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              check=True, cwd=where, env=env).stdout.splitlines()
+
+    assert run("floatX=float32, lib.cnmem=0.5,dnn.conv.algo_fwd=time_once") == \
+        ["float32 float32 0.5", "compiled"]
+    out = run("device=cuda0,floatX=float32")
+    assert out[0] == "float32 float32 0.0"
+    assert out[1].startswith("refused: THEANO_FLAGS sets 'device=cuda0'") and "CPU" in out[1]
+
+
+def test_theano_attributes_swiftgrad_lacks():
+    x = T.dvector("x")
+    for name in ("owner", "tag", "clone"):
+        with pytest.raises(NotImplementedError, match=f"TensorVariable.{name}"):
+            getattr(x, name)
+    with pytest.raises(AttributeError):
+        x.no_such_attribute
+    f = function([x], x, name="f")
+    with pytest.raises(NotImplementedError, match="Function.maker"):
+        f.maker
