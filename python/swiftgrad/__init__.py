@@ -398,8 +398,8 @@ def function(inputs: Sequence[Any] = (), outputs: Any = None, mode: Any = None,
         fn = _C.function(variables, outs, update_vars, values, single, given_vars, given_values)
     _theano.check_unused(fn, variables, policy)
     plain = name is None and allow_input_downcast is None and _builtins.all(
-        i.value is _theano._NO_VALUE and i.allow_downcast is None and i.name == i.variable.name
-        for i in ins)
+        i.value is _theano._NO_VALUE and i.allow_downcast is None and not i.strict
+        and i.name == i.variable.name for i in ins)
     return fn if plain else _theano.CompiledFunction(fn, ins, allow_input_downcast, name)
 
 

@@ -349,7 +349,7 @@ class CompiledFunction:
     position or by input name, defaults from `In(value=...)`, and
     allow_input_downcast. Calls run the compiled program of `function`."""
 
-    __slots__ = ("_fn", "_inputs", "_names", "_defaults", "_downcast", "name", "_dtypes")
+    __slots__ = ("_fn", "_inputs", "_names", "_defaults", "_downcast", "_strict", "name", "_dtypes")
 
     def __init__(self, fn: Any, inputs: Sequence[In], downcast: bool | None, name: str | None) -> None:
         self._fn = fn
@@ -357,6 +357,7 @@ class CompiledFunction:
         self._names = {i.name: k for k, i in enumerate(inputs) if i.name is not None}
         self._defaults = [i.value for i in inputs]
         self._downcast = [downcast if i.allow_downcast is None else i.allow_downcast for i in inputs]
+        self._strict = [i.strict for i in inputs]
         self._dtypes = [_dtypes.from_code(v._dtype) for v in self._inputs]
         self.name = name
 
@@ -392,6 +393,13 @@ class CompiledFunction:
 
     def _convert(self, k: int, value: Any) -> Any:
         policy = self._downcast[k]
+        if self._strict[k]:
+            have = getattr(value, "dtype", None)
+            if have is None or str(have) != self._dtypes[k].name:
+                raise TypeError(f"[function] input {k} ({self._inputs[k].name!r}) is strict: it "
+                                f"takes {self._dtypes[k].name} arrays only, not "
+                                f"{type(value).__name__} of dtype {have}")
+            return value
         if policy is None:
             return value  # the extension refuses lossy conversions of arrays
         import numpy

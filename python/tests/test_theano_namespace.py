@@ -173,6 +173,19 @@ def test_in_out_and_names():
     assert float(function([x, theano.Param(y, default=2.0)], x + y)(1.0)) == 3.0  # In's old name
 
 
+def test_strict_inputs_and_dtype_groups():
+    x = T.dvector("x")
+    f = function([In(x, strict=True)], x * 2)
+    close(f(np.array([1.0, 2.0])), [2.0, 4.0])
+    with pytest.raises(TypeError, match="strict"):
+        f([1.0, 2.0])  # a list, not a float64 array
+    with pytest.raises(TypeError, match="strict"):
+        f(np.array([1, 2]))
+    assert T.ivector().dtype in T.int_dtypes and T.ivector().dtype in T.discrete_dtypes
+    assert x.dtype in T.float_dtypes and x.dtype not in T.int_dtypes
+    assert T.cmatrix().dtype in T.complex_dtypes and T.cmatrix().dtype in T.continuous_dtypes
+
+
 def test_unused_input_warn_and_ignore():
     x, y = T.dvectors("x", "y")
     with pytest.warns(UserWarning, match=r"input 1 \('y'\) is not needed"):

@@ -89,7 +89,17 @@ def _plural(single: Any) -> Any:
     return make
 
 
-__all__: list[str] = []
+# Theano's groups of dtype names (`x.dtype in T.int_dtypes`).
+int_dtypes = ("int8", "int16", "int32", "int64")
+uint_dtypes = ("uint8", "uint16", "uint32", "uint64")
+float_dtypes = ("float32", "float64")
+complex_dtypes = ("complex64", "complex128")
+discrete_dtypes = ("bool",) + int_dtypes + uint_dtypes
+continuous_dtypes = float_dtypes + complex_dtypes
+all_dtypes = discrete_dtypes + continuous_dtypes
+
+__all__: list[str] = ["int_dtypes", "uint_dtypes", "float_dtypes", "complex_dtypes",
+                      "discrete_dtypes", "continuous_dtypes", "all_dtypes"]
 for _kind in _KINDS:
     for _prefix, _dtype in [("", None)] + list(_PREFIXES.items()):
         _f = _constructor(_kind, _dtype)
