@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import sys
 import warnings
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
@@ -28,6 +29,49 @@ def missing(feature: str, hint: str = "") -> NotImplementedError:
     """The error for a Theano feature swiftgrad does not have."""
     text = f"{feature} is not implemented in swiftgrad"
     return NotImplementedError(text + (f"; {hint}" if hint else ""))
+
+
+# Theano's modules that swiftgrad does not have: importing one (`from
+# theano.sandbox.rng_mrg import MRG_RandomStreams`) raises
+# NotImplementedError naming it. The finder runs after the ordinary ones,
+# so a module added to swiftgrad is found first.
+_MISSING_MODULES = {
+    "swiftgrad.sandbox": "there are no experimental back ends",
+    "swiftgrad.gpuarray": "swiftgrad runs on the CPU",
+    "swiftgrad.sparse": "there are no sparse tensors",
+    "swiftgrad.d3viz": "use swiftgrad.debugprint",
+    "swiftgrad.gof": "graph internals are not exposed",
+    "swiftgrad.graph": "graph internals are not exposed",
+    "swiftgrad.scalar": "use 0-d tensors (T.dscalar)",
+    "swiftgrad.compile": "theano.function, In, Out and Mode are at the top level",
+    "swiftgrad.misc": "",
+    "swiftgrad.scan_module": "",
+    "swiftgrad.typed_list": "",
+    "swiftgrad.tensor.signal": "there is no pooling",
+    "swiftgrad.tensor.nlinalg": "use swiftgrad.linalg",
+    "swiftgrad.tensor.slinalg": "use swiftgrad.linalg",
+    "swiftgrad.tensor.extra_ops": "",
+    "swiftgrad.tensor.raw_random": "",
+    "swiftgrad.tensor.opt": "swiftgrad's rewrites cannot be chosen",
+    "swiftgrad.tensor.fft": "",
+    "swiftgrad.tensor.elemwise": "",
+    "swiftgrad.tensor.basic": "its functions are in swiftgrad.tensor",
+    "swiftgrad.tensor.var": "",
+    "swiftgrad.tensor.type": "TensorType is swiftgrad.tensor.TensorType",
+}
+
+
+class _MissingModules:
+    @staticmethod
+    def find_spec(fullname: str, path: Any = None, target: Any = None) -> None:
+        for name, hint in _MISSING_MODULES.items():
+            if fullname == name or fullname.startswith(name + "."):
+                raise missing(fullname.replace("swiftgrad", "theano", 1), hint)
+        return None
+
+
+if not any(getattr(f, "__name__", "") == "_MissingModules" for f in sys.meta_path):
+    sys.meta_path.append(_MissingModules)  # type: ignore[arg-type]
 
 
 # ------------------------------------------------------------------ config

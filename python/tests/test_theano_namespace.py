@@ -437,6 +437,20 @@ def test_missing_theano_features_raise_not_implemented():
             getattr(T.nnet, name)
     with pytest.raises(NotImplementedError, match="conv2d"):
         from swiftgrad.tensor.nnet import conv2d  # noqa: F401
+    import importlib
+
+    # the first missing module of the path is named
+    for module, named in [("swiftgrad.sandbox.rng_mrg", "theano.sandbox"),
+                          ("swiftgrad.tensor.signal.pool", "theano.tensor.signal"),
+                          ("swiftgrad.tensor.nlinalg", "theano.tensor.nlinalg"),
+                          ("swiftgrad.gpuarray", "theano.gpuarray"),
+                          ("swiftgrad.compile.io", "theano.compile")]:
+        with pytest.raises(NotImplementedError, match=f"^{named} is not implemented"):
+            importlib.import_module(module)
+    with pytest.raises(NotImplementedError, match="theano.sandbox"):
+        from swiftgrad.sandbox.rng_mrg import MRG_RandomStreams  # noqa: F401
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module("swiftgrad.no_such_module")
     # genuinely unknown names stay AttributeErrors
     with pytest.raises(AttributeError):
         T.no_such_function
