@@ -234,14 +234,17 @@ from ._jit import jit  # noqa: E402
 # -------------------------------------------------------------- autograd
 
 def grad(cost: Tensor, wrt: Tensor | Sequence[Tensor], *, create_graph: _builtins.bool = False,
-         disconnected_inputs: str = "raise") -> Any:
+         disconnected_inputs: str = "raise", **theano_options: Any) -> Any:
     """The gradients of the one-element tensor `cost` with respect to `wrt`
     (Theano's T.grad): one tensor for one, a list for a list. Symbolic
     graphs give symbolic gradients; eager graphs give values, which record
     graphs of their own with create_graph=True (so they can be
     differentiated again). A tensor of `wrt` the cost does not depend on
     raises ValueError, or with disconnected_inputs='warn' or 'ignore' gets
-    zeros (after a warning for 'warn')."""
+    zeros (after a warning for 'warn'). Theano's other keywords
+    (consider_constant, known_grads, ...) go to swiftgrad.gradient.grad."""
+    if theano_options:
+        return gradient.grad(cost, wrt, disconnected_inputs=disconnected_inputs, **theano_options)
     if disconnected_inputs not in ("raise", "warn", "ignore"):
         raise ValueError(f"[grad] disconnected_inputs must be 'raise', 'warn' or 'ignore', "
                          f"not {disconnected_inputs!r}")

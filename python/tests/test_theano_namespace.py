@@ -321,6 +321,25 @@ def test_operations_match_numpy():
     assert str(T.cast(a, "int32").dtype) == "int32" and str(T.mean(T.neq(a, b)).dtype) == "float64"
 
 
+def test_padding_stacking_and_broadcast_flags():
+    x, r = T.dmatrix("x"), T.row("r")
+    xv = np.arange(6.0).reshape(2, 3)
+    f = function([x, r], [T.shape_padleft(x), T.shape_padright(x, 2), T.shape_padaxis(x, 1),
+                          T.horizontal_stack(x, x), T.vertical_stack(x, r), T.roll(x, 1, axis=1),
+                          T.largest(x, 2.0, x[::-1]), T.smallest(x, 2.0), T.unbroadcast(r, 0),
+                          T.addbroadcast(r, 0) + x, T.isclose(x, x + 1e-9), T.allclose(x, x + 1.0)])
+    rv = np.array([[7.0, 8.0, 9.0]])
+    want = [xv[None], xv[:, :, None, None], xv[:, None], np.hstack([xv, xv]), np.vstack([xv, rv]),
+            np.roll(xv, 1, axis=1), np.maximum(np.maximum(xv, 2.0), xv[::-1]), np.minimum(xv, 2.0),
+            rv, rv + xv, np.ones((2, 3), bool), False]
+    for i, (got, w) in enumerate(zip(f(xv, rv), want)):
+        got = np.asarray(got)
+        assert got.shape == np.shape(w), i
+        np.testing.assert_array_equal(got, w, err_msg=str(i))
+    with pytest.raises(NotImplementedError, match="addbroadcast on axis 1"):
+        T.addbroadcast(r, 1)
+
+
 def test_dot_of_more_axes_is_numpy_dot():
     x, w, v = T.dtensor3("x"), T.dmatrix("w"), T.dvector("v")
     xv, wv, vv = np.arange(24.0).reshape(2, 3, 4), np.arange(20.0).reshape(4, 5), np.arange(4.0)
@@ -411,6 +430,9 @@ def test_gradient_module():
     close(vj([1.0, 1.0], [1.0, 0.0]), [1.0, 2.0])
     with pytest.raises(NotImplementedError, match="consider_constant"):
         T.grad(cost, x, consider_constant=[x])
+    with pytest.raises(NotImplementedError, match="known_grads"):
+        theano.grad(cost, x, known_grads={x: x})
+    close(function([x], theano.grad(cost, x, consider_constant=[], add_names=False))([2.0]), [12.0])
     # Jacobian of a vector of static length with respect to two inputs
     a = T.dvector("a", shape=(3,))
     ja, jb = theano.gradient.jacobian(a * W[0, 0] + T.sum(W), [a, W])

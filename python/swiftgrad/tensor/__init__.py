@@ -426,6 +426,89 @@ def diag(x: Any) -> Tensor:
     return _sg.linalg.diagonal(x)
 
 
+def shape_padleft(t: Any, n_ones: int = 1) -> Tensor:
+    """t with n_ones axes of length 1 in front."""
+    return _pad(_t(t), 0, n_ones)
+
+
+def shape_padright(t: Any, n_ones: int = 1) -> Tensor:
+    """t with n_ones axes of length 1 at the end."""
+    t = _t(t)
+    return _pad(t, t.ndim, n_ones)
+
+
+def shape_padaxis(t: Any, axis: int) -> Tensor:
+    """t with an axis of length 1 inserted at `axis`."""
+    return _sg.expand_dims(_t(t), axis=axis)
+
+
+def _pad(t: Tensor, at: int, n: int) -> Tensor:
+    for _ in range(n):
+        t = _sg.expand_dims(t, axis=at)
+    return t
+
+
+def unbroadcast(x: Any, *axes: int) -> Tensor:
+    """x: swiftgrad keeps no broadcast flags apart from the shape, so
+    removing them changes nothing."""
+    return _t(x)
+
+
+def addbroadcast(x: Any, *axes: int) -> Tensor:
+    """x, whose given axes must be known to have length 1."""
+    x = _t(x)
+    for a in axes:
+        if x.type.shape[a] != 1:
+            raise _missing(f"addbroadcast on axis {a} of length {x.type.shape[a]}",
+                           "only axes known to have length 1 broadcast")
+    return x
+
+
+def patternbroadcast(x: Any, broadcastable: Sequence[bool]) -> Tensor:
+    x = _t(x)
+    return addbroadcast(x, *[a for a, b in enumerate(broadcastable) if b])
+
+
+def horizontal_stack(*xs: Any) -> Tensor:
+    return _sg.concat([_t(x) for x in xs], axis=1)
+
+
+def vertical_stack(*xs: Any) -> Tensor:
+    return _sg.concat([_t(x) for x in xs], axis=0)
+
+
+def roll(x: Any, shift: int, axis: int | None = None) -> Tensor:
+    return _sg.roll(x, shift, axis=axis)
+
+
+def largest(*xs: Any) -> Tensor:
+    out = _t(xs[0])
+    for x in xs[1:]:
+        out = _sg.maximum(out, x)
+    return out
+
+
+def smallest(*xs: Any) -> Tensor:
+    out = _t(xs[0])
+    for x in xs[1:]:
+        out = _sg.minimum(out, x)
+    return out
+
+
+def isclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08,
+            equal_nan: bool = False) -> Tensor:
+    a, b = _t(a), _t(b)
+    close = _sg.abs(a - b) <= atol + rtol * _sg.abs(b)
+    if equal_nan:
+        close = close | (_sg.isnan(a) & _sg.isnan(b))
+    return close
+
+
+def allclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08,
+             equal_nan: bool = False) -> Tensor:
+    return _sg.all(isclose(a, b, rtol, atol, equal_nan))
+
+
 def dot(a: Any, b: Any) -> Tensor:
     """numpy.dot: the last axis of a with the second-to-last of b (the
     only one of a vector)."""
@@ -512,8 +595,8 @@ _NOT_HERE = {
     "erf": "", "erfc": "", "erfinv": "", "gamma": "", "gammaln": "", "psi": "",
     "cumprod": "", "conv": "", "signal": "", "slinalg": "use swiftgrad.linalg",
     "nlinalg": "use swiftgrad.linalg", "fft": "", "sort_unique": "", "extra_ops": "",
-    "opt": "", "raw_random": "", "specify_shape": "", "patternbroadcast": "",
-    "unbroadcast": "", "addbroadcast": "", "tensor_copy": "",
+    "opt": "", "raw_random": "", "specify_shape": "",
+    "tensor_copy": "",
 }
 
 
@@ -533,4 +616,7 @@ __all__ += [
     "flatnonzero", "squeeze", "repeat", "diag", "batched_dot", "arange", "zeros", "ones", "alloc",
     "fill", "zeros_like", "ones_like", "second", "as_tensor_variable", "as_tensor", "constant",
     "abs", "dot", "exp", "log", "tanh", "sqrt", "outer", "maximum", "minimum", "argmax", "argmin",
+    "shape_padleft", "shape_padright", "shape_padaxis", "unbroadcast", "addbroadcast",
+    "patternbroadcast", "horizontal_stack", "vertical_stack", "roll", "largest", "smallest",
+    "isclose", "allclose",
 ]
