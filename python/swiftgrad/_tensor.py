@@ -71,7 +71,16 @@ class Tensor(_C._Tensor):
     def reshape(self, *shape: Any, copy: bool | None = None) -> Tensor:
         """The elements seen as `shape` (a tuple or separate ints; one may
         be -1): a view where strides allow."""
-        return _C.reshape(self, shape[0] if len(shape) == 1 else shape, copy)
+        target = shape[0] if len(shape) == 1 else shape
+        try:
+            return _C.reshape(self, target, copy)
+        except TypeError:
+            from ._theano import static_lengths
+
+            lengths = static_lengths(target, "reshape")  # Theano's x.shape[0] entries
+            if lengths is None:
+                raise
+            return _C.reshape(self, lengths, copy)
 
     # END views and indexing
 

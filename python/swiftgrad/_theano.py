@@ -532,6 +532,20 @@ class SymbolicShape(tuple):
         return [self[i] for i in range(len(self))]
 
 
+def static_lengths(shape: Any, op: str) -> tuple[int, ...] | None:
+    """A shape holding symbolic lengths (x.shape[0], or x.shape itself) as
+    ints, its one symbolic length as -1; None when no entry is symbolic."""
+    if isinstance(shape, SymbolicShape):
+        shape = shape.lengths()
+    if not isinstance(shape, (list, tuple)) or not any(isinstance(n, Tensor) for n in shape):
+        return None
+    out = [-1 if isinstance(n, Tensor) and n._kind != _C.KIND_VALUE else int(n) for n in shape]
+    if out.count(-1) > 1:
+        raise missing(f"{op} to a shape with more than one length known only at run time",
+                      "give all lengths but one as ints")
+    return tuple(out)
+
+
 def vector_of_length(n: Any, op: str) -> Tensor:
     """int64 zeros of length n (an int or a symbolic length)."""
     import swiftgrad as sg

@@ -252,6 +252,23 @@ def test_symbolic_shape():
         T.arange(T.cast(m, "int64"))
 
 
+def test_reshape_with_symbolic_lengths():
+    x = T.dtensor3("x")
+    w = shared(np.ones((4, 2)))
+    xv = np.arange(24.0).reshape(2, 3, 4)
+    flat = x.reshape((x.shape[0] * x.shape[1], 4))  # one length known only at run time
+    f = function([x], [T.dot(flat, w), T.reshape(x, (2, x.shape[1], 4)),
+                       flat.reshape(x.shape[0], 12)])
+    a, b, c = f(xv)
+    close(a, xv.reshape(6, 4) @ np.ones((4, 2)))
+    close(b, xv)
+    close(c, xv.reshape(2, 12))
+    with pytest.raises(NotImplementedError, match="more than one length"):
+        x.reshape((x.shape[0], x.shape[1], x.shape[2]))
+    with pytest.raises(NotImplementedError, match="more than one length"):
+        T.reshape(flat, x.shape)
+
+
 def test_dimshuffle_transpose_flatten():
     x = T.dmatrix("x")
     data = np.arange(6.0).reshape(2, 3)

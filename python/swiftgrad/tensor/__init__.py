@@ -360,10 +360,9 @@ def shape(x: Any) -> Any:
 
 
 def reshape(x: Any, newshape: Any, ndim: int | None = None) -> Tensor:
-    if isinstance(newshape, _theano.SymbolicShape):
-        raise _missing("reshape to a symbolic shape", "give the lengths as ints (one may be -1)")
-    return _sg.reshape(x, tuple(int(n) for n in newshape) if isinstance(newshape, (list, tuple))
-                       else int(newshape))
+    """x seen as newshape: ints (one may be -1) and at most one length
+    known only at run time (x.shape[0])."""
+    return _t(x).reshape(tuple(newshape) if isinstance(newshape, list) else newshape)
 
 
 def flatten(x: Any, ndim: int = 1, outdim: int | None = None) -> Tensor:
