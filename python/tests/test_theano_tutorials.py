@@ -504,15 +504,28 @@ def train_tutorial(m, model, n_epochs, batch_size=20, learning_rate=0.13, L1_reg
                                   givens={x: batch(train_set_x, index),
                                           y: batch(train_set_y, index)})
 
+    # early stopping as the tutorial does it: validate every
+    # validation_frequency minibatches, extend the patience on a clear gain
+    patience, patience_increase, improvement_threshold = 5000, 2, 0.995
+    validation_frequency = min(n_train_batches, patience // 2)
     costs, validation, best_validation_loss, test_score = [], [], np.inf, None
-    for epoch in range(n_epochs):
+    epoch, done_looping = 0, False
+    while epoch < n_epochs and not done_looping:
+        epoch = epoch + 1
         for minibatch_index in range(n_train_batches):
             costs.append(float(train_model(minibatch_index)))
-        this_validation_loss = np.mean([validate_model(i) for i in range(n_valid_batches)])
-        validation.append(this_validation_loss)
-        if this_validation_loss < best_validation_loss:
-            best_validation_loss = this_validation_loss
-            test_score = np.mean([test_model(i) for i in range(n_test_batches)])
+            iteration = (epoch - 1) * n_train_batches + minibatch_index
+            if (iteration + 1) % validation_frequency == 0:
+                this_validation_loss = np.mean([validate_model(i) for i in range(n_valid_batches)])
+                validation.append(this_validation_loss)
+                if this_validation_loss < best_validation_loss:
+                    if this_validation_loss < best_validation_loss * improvement_threshold:
+                        patience = max(patience, iteration * patience_increase)
+                    best_validation_loss = this_validation_loss
+                    test_score = np.mean([test_model(i) for i in range(n_test_batches)])
+            if patience <= iteration:
+                done_looping = True
+                break
     return costs, validation, test_score, initial, [p.get_value() for p in classifier.params]
 
 
