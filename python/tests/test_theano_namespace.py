@@ -51,6 +51,15 @@ def test_typed_constructors(prefix, dtype):
         assert (a.name, b.name, str(b.dtype), b.ndim) == ("a", "b", dtype, len(shapes[kind]))
 
 
+def test_typed_constructors_are_types():
+    x = T.dmatrix("x")
+    assert x.type == T.dmatrix and T.irow("r").type == T.irow and x.type != T.fmatrix
+    assert (T.dmatrix.dtype, T.dmatrix.broadcastable, T.dmatrix.ndim) == ("float64", (False, False), 2)
+    assert repr(T.fscalar) == "TensorType(float32, scalar)" and T.dcol.__name__ == "dcol"
+    with pytest.raises(TypeError, match="dmatrix has dtype float64"):
+        T.dmatrix("x", dtype="float32")
+
+
 def test_plurals_follow_theano():
     x, y, z = T.dmatrices(3)
     assert x.name is None and z.ndim == 2

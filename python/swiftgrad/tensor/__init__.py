@@ -66,7 +66,22 @@ def _constructor(kind: str, fixed: str | None) -> Any:
     make.__name__ = make.__qualname__ = prefix + kind
     make.__doc__ = (f"A symbolic {kind} input ({fixed or 'config.floatX unless dtype says'}; "
                     f"static shape {default}, None where any length goes).")
-    return make
+    return make if fixed is None else _TypedConstructor(fixed, default, make)
+
+
+class _TypedConstructor(TensorType):
+    """A typed constructor is, as in Theano, the type of what it makes
+    (x.type == T.dmatrix), called to make a symbolic input of that type."""
+
+    def __init__(self, dtype: str, shape: tuple[Any, ...], make: Any) -> None:
+        super().__init__(dtype, shape=shape)
+        self._make = make
+        self.__name__ = self.__qualname__ = make.__name__
+        self.__doc__ = make.__doc__
+
+    def __call__(self, name: str | None = None, dtype: Any = None,  # type: ignore[override]
+                 shape: Sequence[int | None] | None = None) -> Tensor:
+        return self._make(name, dtype, shape)
 
 
 def _plural(single: Any) -> Any:
