@@ -556,3 +556,25 @@ def test_theano_attributes_swiftgrad_lacks():
     f = function([x], x, name="f")
     with pytest.raises(NotImplementedError, match="Function.maker"):
         f.maker
+
+
+def test_cross_entropies_are_stable_at_large_logits():
+    """Over a sigmoid or a softmax, Theano's cross-entropies compile to
+    softplus and log-softmax: finite losses and gradients where the
+    probabilities round to 0 and 1."""
+    x, t = T.dmatrix("x"), T.dmatrix("t")
+    y = T.ivector("y")
+    xv = np.array([[800.0, -800.0, 0.0]])
+    tv = np.array([[0.0, 1.0, 1.0]])
+    bce = T.sum(T.nnet.binary_crossentropy(T.nnet.sigmoid(x), t))
+    cce = T.sum(T.nnet.categorical_crossentropy(T.nnet.softmax(x), y))
+    f = function([x, t, y], [bce, T.grad(bce, x), cce, T.grad(cce, x)])
+    b, gb, c, gc = f(xv, tv, np.array([1], dtype=np.int32))
+    close(b, 800.0 + 800.0 + np.log(2.0))
+    close(gb, [[1.0, -1.0, -0.5]])  # sigmoid(x) - t
+    close(c, 1600.0)  # -log softmax at -800 against 800
+    close(gc, [[1.0, -1.0, 0.0]])  # softmax(x) - onehot
+    text = theano.debugprint(f, file="str")
+    for rewrite in ("log(sigmoid(x)) = -softplus(-x): 1", "log(1-sigmoid(x)) = -softplus(x): 1",
+                    "log(softmax(x)) = log_softmax(x): 1"):
+        assert f"rewrite {rewrite}" in text
