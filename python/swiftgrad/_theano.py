@@ -47,6 +47,7 @@ _MISSING_MODULES = {
     "swiftgrad.misc": "",
     "swiftgrad.scan_module": "",
     "swiftgrad.typed_list": "",
+    "swiftgrad.tensor.shared_randomstreams": "random streams are not available yet",
     "swiftgrad.tensor.signal": "there is no pooling",
     "swiftgrad.tensor.nlinalg": "use swiftgrad.linalg",
     "swiftgrad.tensor.slinalg": "use swiftgrad.linalg",

@@ -495,6 +495,10 @@ def test_missing_theano_features_raise_not_implemented():
                           ("swiftgrad.compile.io", "theano.compile")]:
         with pytest.raises(NotImplementedError, match=f"^{named} is not implemented"):
             importlib.import_module(module)
+    try:
+        from swiftgrad.tensor.shared_randomstreams import RandomStreams  # noqa: F401
+    except NotImplementedError as error:  # until random streams exist
+        assert "theano.tensor.shared_randomstreams" in str(error)
     with pytest.raises(NotImplementedError, match="theano.sandbox"):
         from swiftgrad.sandbox.rng_mrg import MRG_RandomStreams  # noqa: F401
     with pytest.raises(ModuleNotFoundError):

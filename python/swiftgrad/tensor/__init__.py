@@ -611,6 +611,7 @@ _NOT_HERE = {
     "nlinalg": "use swiftgrad.linalg", "fft": "", "sort_unique": "", "extra_ops": "",
     "opt": "", "raw_random": "", "specify_shape": "",
     "tensor_copy": "",
+    "shared_randomstreams": "random streams are not available yet",
 }
 
 
