@@ -826,6 +826,16 @@ sg_status sg_full_like(const sg_tensor *x, const void *value, sg_dtype dtype,
 sg_status sg_arange(const void *start, const void *stop, const void *step,
                     sg_dtype args_dtype, sg_dtype dtype, sg_tensor **out);
 
+/* sg_arange over 0-d real tensors, read when the graph runs (Theano's
+ * T.arange(x.shape[0])): symbolic when any of them is. */
+sg_status sg_arange_dynamic(const sg_tensor *start, const sg_tensor *stop,
+                            const sg_tensor *step, sg_dtype dtype,
+                            sg_tensor **out);
+
+/* The length of `axis` of x as a 0-d int64 tensor (Theano's x.shape[i]),
+ * symbolic when x is. */
+sg_status sg_length(const sg_tensor *x, int64_t axis, sg_tensor **out);
+
 /* `num` evenly spaced values from start to stop (included if `endpoint`);
  * start and stop point to one element of `args_dtype` (float64 or
  * complex128); `dtype` is floating. */
@@ -877,6 +887,23 @@ sg_status sg_random_permutation(uint64_t seed, uint64_t counter, int64_t n,
 /* x with its first axis randomly reordered (differentiable). */
 sg_status sg_random_permute(uint64_t seed, uint64_t counter,
                             const sg_tensor *x, sg_tensor **out);
+
+/* What sg_random_draw samples, with its two parameters a and b. */
+typedef enum sg_distribution {
+    SG_DRAW_UNIFORM = 0,   /* in [a, b) */
+    SG_DRAW_NORMAL = 1,    /* mean a, standard deviation b */
+    SG_DRAW_INTEGERS = 2,  /* whole numbers in [a, b) */
+    SG_DRAW_BERNOULLI = 3  /* true with probability a */
+} sg_distribution;
+
+/* A draw of `shape` whose seed and counter are read, when the graph runs,
+ * from `state`: a uint64 tensor (seed, counter), usually a shared variable
+ * whose default update advances the counter by the draw's size (Theano's
+ * RandomStreams). The numbers are those of the sg_random_* call with that
+ * seed and counter. Not differentiable. */
+sg_status sg_random_draw(sg_distribution distribution, const sg_tensor *state,
+                         double a, double b, const int64_t *shape, size_t ndim,
+                         sg_dtype dtype, sg_tensor **out);
 
 /* x sorted along `axis` (negative counts from the end), stably; NaNs go
  * last, or first when `descending`. sg_sort is differentiable; sg_argsort
@@ -1064,8 +1091,55 @@ sg_status sg_function_num_outputs(const sg_function *function, size_t *out);
 sg_status sg_function_input(const sg_function *function, size_t i,
                             sg_tensor **out);
 
+/* Flags of sg_function_new_v2. */
+typedef enum sg_function_flags {
+    /* Apply no default updates (Theano's no_default_updates=True). */
+    SG_FUNCTION_NO_DEFAULT_UPDATES = 1
+} sg_function_flags;
+
+/* sg_function_new_with_givens with `flags`, a bitwise or of
+ * sg_function_flags. Unless told otherwise, every function (this one and
+ * the others) applies the default update of each shared variable its
+ * graph reads and does not update itself (sg_tensor_set_default_update). */
+sg_status sg_function_new_v2(const sg_tensor *const *inputs, size_t ninputs,
+                             const sg_tensor *const *outputs, size_t noutputs,
+                             const sg_tensor *const *update_vars,
+                             const sg_tensor *const *update_values,
+                             size_t nupdates,
+                             const sg_tensor *const *given_vars,
+                             const sg_tensor *const *given_values,
+                             size_t ngivens, unsigned flags, sg_function **out);
+
+/* The update compiled functions apply to the shared variable `shared`
+ * when they do not update it themselves (Theano's default_update): an
+ * expression of its dtype and rank, usually over `shared` itself. NULL
+ * removes it. */
+sg_status sg_tensor_set_default_update(sg_tensor *shared, const sg_tensor *update);
+
 /* Releases a function. NULL does nothing. */
 void sg_function_free(sg_function *function);
+
+/* Theano's scan: a loop whose step is a symbolic graph, compiled once and
+ * run in the library (not unrolled). Each step reads slice t (along the
+ * first axis) of every sequences[i] through the placeholder
+ * sequence_slices[i], the state before the step through states[j]
+ * (initial_states[j] at the first step), and any other tensor the step's
+ * graph uses (hoisted out of the loop and read once). outputs[0 … nstates-1]
+ * are the new states (each of its state's dtype and shape), the rest
+ * per-step outputs. results[i] stacks outputs[i] over the steps along a
+ * new first axis; where stacked is not NULL and stacked[i] is false (states
+ * only), results[i] is the last state alone. The loop runs over the
+ * shortest sequence, or n_steps times (an integer scalar, or NULL) which
+ * may not exceed it. It is differentiable (backpropagation through time,
+ * carried back at most truncate_gradient steps; -1: all of them) and works
+ * eagerly on values as well as on symbolic tensors. */
+sg_status sg_scan(const sg_tensor *const *sequences,
+                  const sg_tensor *const *sequence_slices, size_t nsequences,
+                  const sg_tensor *const *initial_states,
+                  const sg_tensor *const *states, size_t nstates,
+                  const sg_tensor *const *outputs, const bool *stacked,
+                  size_t noutputs, const sg_tensor *n_steps,
+                  int64_t truncate_gradient, sg_tensor **results);
 
 /* ------------------------------------------------------------- Printing */
 

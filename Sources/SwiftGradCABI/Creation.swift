@@ -49,6 +49,20 @@ public func sgArange(_ start: UnsafeRawPointer?, _ stop: UnsafeRawPointer?, _ st
     }
 }
 
+@_cdecl("sg_arange_dynamic")
+public func sgArangeDynamic(_ start: OpaquePointer?, _ stop: OpaquePointer?, _ step: OpaquePointer?,
+                            _ dtype: sg_dtype, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
+    operation("sg_arange_dynamic", out) { call in
+        try Tensor.arange(start: call.tensor(start, "start"), stop: call.tensor(stop, "stop"),
+                          step: call.tensor(step, "step"), dtype: call.dtype(dtype))
+    }
+}
+
+@_cdecl("sg_length")
+public func sgLength(_ x: OpaquePointer?, _ axis: Int64, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
+    operation("sg_length", out) { call in try call.tensor(x, "x").length(axis: Int(axis)) }
+}
+
 @_cdecl("sg_linspace")
 public func sgLinspace(_ start: UnsafeRawPointer?, _ stop: UnsafeRawPointer?, _ argsDType: sg_dtype,
                        _ num: Int64, _ endpoint: Bool, _ dtype: sg_dtype,
@@ -99,6 +113,8 @@ private func checkCreationSignatures() {
     same(sg_empty, sgEmpty)
     same(sg_full_like, sgFullLike)
     same(sg_arange, sgArange)
+    same(sg_arange_dynamic, sgArangeDynamic)
+    same(sg_length, sgLength)
     same(sg_linspace, sgLinspace)
     same(sg_eye, sgEye)
     same(sg_tril, sgTril)

@@ -8,7 +8,7 @@ public func sgFunctionNew(_ inputs: UnsafePointer<OpaquePointer?>?, _ inputCount
                           _ updateValues: UnsafePointer<OpaquePointer?>?, _ updateCount: Int,
                           _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
     newFunction("sg_function_new", inputs, inputCount, outputs, outputCount, updateVariables, updateValues,
-                updateCount, nil, nil, 0, out)
+                updateCount, nil, nil, 0, 0, out)
 }
 
 @_cdecl("sg_function_new_with_givens")
@@ -20,7 +20,26 @@ public func sgFunctionNewWithGivens(_ inputs: UnsafePointer<OpaquePointer?>?, _ 
                                     _ givenValues: UnsafePointer<OpaquePointer?>?, _ givenCount: Int,
                                     _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
     newFunction("sg_function_new_with_givens", inputs, inputCount, outputs, outputCount, updateVariables,
-                updateValues, updateCount, givenVariables, givenValues, givenCount, out)
+                updateValues, updateCount, givenVariables, givenValues, givenCount, 0, out)
+}
+
+@_cdecl("sg_function_new_v2")
+public func sgFunctionNewV2(_ inputs: UnsafePointer<OpaquePointer?>?, _ inputCount: Int,
+                            _ outputs: UnsafePointer<OpaquePointer?>?, _ outputCount: Int,
+                            _ updateVariables: UnsafePointer<OpaquePointer?>?,
+                            _ updateValues: UnsafePointer<OpaquePointer?>?, _ updateCount: Int,
+                            _ givenVariables: UnsafePointer<OpaquePointer?>?,
+                            _ givenValues: UnsafePointer<OpaquePointer?>?, _ givenCount: Int,
+                            _ flags: UInt32, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
+    newFunction("sg_function_new_v2", inputs, inputCount, outputs, outputCount, updateVariables,
+                updateValues, updateCount, givenVariables, givenValues, givenCount, flags, out)
+}
+
+@_cdecl("sg_tensor_set_default_update")
+public func sgTensorSetDefaultUpdate(_ shared: OpaquePointer?, _ update: OpaquePointer?) -> sg_status {
+    guarded("sg_tensor_set_default_update") { call in
+        try call.tensor(shared, "shared").setDefaultUpdate(update.map { try call.tensor($0, "update") })
+    }
 }
 
 private func newFunction(_ name: String, _ inputs: UnsafePointer<OpaquePointer?>?, _ inputCount: Int,
@@ -29,8 +48,11 @@ private func newFunction(_ name: String, _ inputs: UnsafePointer<OpaquePointer?>
                          _ updateValues: UnsafePointer<OpaquePointer?>?, _ updateCount: Int,
                          _ givenVariables: UnsafePointer<OpaquePointer?>?,
                          _ givenValues: UnsafePointer<OpaquePointer?>?, _ givenCount: Int,
-                         _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
+                         _ flags: UInt32, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
     guarded(name) { call in
+        guard flags & ~SG_FUNCTION_NO_DEFAULT_UPDATES.rawValue == 0 else {
+            throw SwiftGradError(.value, call.function, "unknown flags \(flags)")
+        }
         let out = try call.pointer(out, "out")
         let function = try Function(
             inputs: call.tensors(inputs, inputCount, "inputs"),
@@ -38,7 +60,8 @@ private func newFunction(_ name: String, _ inputs: UnsafePointer<OpaquePointer?>
             updates: Array(zip(call.tensors(updateVariables, updateCount, "update_vars"),
                                call.tensors(updateValues, updateCount, "update_values"))),
             givens: Array(zip(call.tensors(givenVariables, givenCount, "given_vars"),
-                              call.tensors(givenValues, givenCount, "given_values"))))
+                              call.tensors(givenValues, givenCount, "given_values"))),
+            defaultUpdates: flags & SG_FUNCTION_NO_DEFAULT_UPDATES.rawValue == 0)
         out.pointee = OpaquePointer(Unmanaged.passRetained(function).toOpaque())
     }
 }
@@ -114,5 +137,33 @@ public func sgTensorOpName(_ tensor: OpaquePointer?, _ buffer: UnsafeMutablePoin
                            _ length: UnsafeMutablePointer<Int>?) -> sg_status {
     guarded("sg_tensor_op_name") { call in
         try call.copy(try call.tensor(tensor, "tensor").operationName ?? "", to: buffer, capacity, length)
+    }
+}
+
+@_cdecl("sg_scan")
+public func sgScan(_ sequences: UnsafePointer<OpaquePointer?>?, _ slices: UnsafePointer<OpaquePointer?>?,
+                   _ sequenceCount: Int,
+                   _ initialStates: UnsafePointer<OpaquePointer?>?, _ states: UnsafePointer<OpaquePointer?>?,
+                   _ stateCount: Int,
+                   _ outputs: UnsafePointer<OpaquePointer?>?, _ stacked: UnsafePointer<Bool>?, _ outputCount: Int,
+                   _ stepCount: OpaquePointer?, _ truncateGradient: Int64,
+                   _ results: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
+    guarded("sg_scan") { call in
+        guard truncateGradient == -1 || truncateGradient > 0 else {
+            throw SwiftGradError(.value, call.function, "truncate_gradient must be positive or -1, got \(truncateGradient)")
+        }
+        let outputs = try call.tensors(outputs, outputCount, "outputs")
+        let scanned = try Scan.make(
+            sequences: zip(call.tensors(sequences, sequenceCount, "sequences"),
+                           call.tensors(slices, sequenceCount, "sequence_slices")).map { ($0, $1) },
+            states: zip(call.tensors(initialStates, stateCount, "initial_states"),
+                        call.tensors(states, stateCount, "states")).map { ($0, $1) },
+            outputs: outputs,
+            stacked: stacked.map { p in (0..<outputCount).map { p[$0] } },
+            stepCount: try stepCount.map { try call.tensor($0, "n_steps") },
+            truncateGradient: truncateGradient == -1 ? nil : Int(truncateGradient))
+        guard outputCount > 0 else { return }
+        let results = try call.pointer(results, "results")
+        for (i, t) in scanned.enumerated() { results[i] = t.retainedHandle }
     }
 }

@@ -101,6 +101,9 @@ private func checkSignatures() {
     same(sg_function_num_outputs, sgFunctionNumOutputs)
     same(sg_function_input, sgFunctionInput)
     same(sg_function_free, sgFunctionFree)
+    same(sg_scan, sgScan)
+    same(sg_function_new_v2, sgFunctionNewV2)
+    same(sg_tensor_set_default_update, sgTensorSetDefaultUpdate)
     // Reductions and linear algebra
     same(sg_reduce, sgReduce)
     same(sg_argmax, sgArgmax)

@@ -44,6 +44,28 @@ public func sgRandomBernoulli(_ seed: UInt64, _ counter: UInt64, _ p: Double,
     }
 }
 
+@_cdecl("sg_random_draw")
+public func sgRandomDraw(_ distribution: sg_distribution, _ state: OpaquePointer?, _ a: Double, _ b: Double,
+                         _ shape: UnsafePointer<Int64>?, _ ndim: Int, _ dtype: sg_dtype,
+                         _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
+    operation("sg_random_draw", out) { call in
+        let kind: RandomDistribution
+        switch distribution {
+        case SG_DRAW_UNIFORM: kind = .uniform(low: a, high: b)
+        case SG_DRAW_NORMAL: kind = .normal(mean: a, standardDeviation: b)
+        case SG_DRAW_INTEGERS:
+            guard let low = Int64(exactly: a), let high = Int64(exactly: b) else {
+                throw SwiftGradError(.value, call.function, "integer bounds must be whole numbers, got \(a) and \(b)")
+            }
+            kind = .integers(low: low, high: high)
+        case SG_DRAW_BERNOULLI: kind = .bernoulli(p: a)
+        default: throw SwiftGradError(.value, call.function, "unknown distribution \(distribution.rawValue)")
+        }
+        return try Random.draw(kind, state: call.tensor(state, "state"),
+                               shape: call.integers(shape, ndim, "shape"), dtype: call.dtype(dtype))
+    }
+}
+
 @_cdecl("sg_random_permutation")
 public func sgRandomPermutation(_ seed: UInt64, _ counter: UInt64, _ n: Int64,
                                 _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
@@ -71,5 +93,6 @@ private func checkRandomSignatures() {
     same(sg_random_integers, sgRandomIntegers)
     same(sg_random_bernoulli, sgRandomBernoulli)
     same(sg_random_permutation, sgRandomPermutation)
+    same(sg_random_draw, sgRandomDraw)
     same(sg_random_permute, sgRandomPermute)
 }

@@ -727,6 +727,26 @@ static sg_status call_function_new_givens(void) {
     return s;
 }
 
+/* A loop over tensors drawn from the pool (placeholders or not). */
+static sg_status call_scan(void) {
+    static sg_tensor *initial[ARR], *state[ARR], *outputs[ARR];
+    static bool stacked[ARR];
+    const sg_tensor *const *seqs = TENSORS(handles, 0), *const *slices = TENSORS(handles2, 0);
+    const sg_tensor *const *init = TENSORS(initial, 0), *const *states = TENSORS(state, 0);
+    const sg_tensor *const *outs = TENSORS(outputs, 0);
+    size_t ns = COUNT(), nk = COUNT(), no = COUNT(), i;
+    int have = byte() % 16 != 15;
+    sg_status s;
+    for (i = 0; i < ARR; i++) {
+        stacked[i] = byte() % 4 != 0;
+        results[i] = SENTINEL;
+    }
+    s = sg_scan(seqs, slices, ns, init, states, nk, outs, byte() % 4 ? stacked : NULL, no,
+                byte() % 2 ? T() : NULL, (int64_t)(byte() % 5) - 2, have ? results : NULL);
+    take_results(s, have ? no : 0, 0);
+    return s;
+}
+
 static sg_status call_function_call(void) {
     sg_function *f = F();
     const sg_tensor *const *args = TENSORS(handles, 1);
@@ -901,7 +921,13 @@ static sg_status call_describe(void) {
     X(log_sigmoid, sg_log_sigmoid(TC(), OUT()))                                \
     X(bce_with_logits, (PAIR(), sg_binary_cross_entropy_with_logits(pa, pb, (sg_loss_reduction)(byte() % 4), OUT()))) \
     X(slice_dynamic, sg_slice_dynamic(T(), (int64_t)(byte() % 7) - 3, byte() % 2 ? T() : NULL, byte() % 2 ? T() : NULL, (int64_t)(byte() % 5) - 2, OUT())) \
-    X(function_new_givens, call_function_new_givens())
+    X(function_new_givens, call_function_new_givens())                          \
+    X(scan, call_scan())                                                       \
+    X(arange_dynamic, sg_arange_dynamic(T(), T(), T(), DTYPE(), OUT()))        \
+    X(length, sg_length(T(), (int64_t)(byte() % 7) - 3, OUT()))                \
+    X(random_draw, sg_random_draw((sg_distribution)(byte() % 5), T(), (double)(byte() % 5) - 1, \
+                                  (double)(byte() % 5), AXES(), COUNT() % 4, DTYPE(), OUT())) \
+    X(set_default_update, sg_tensor_set_default_update(T(), byte() % 2 ? T() : NULL))
 
 #define DEFINE(name, expr) \
     static void op_##name(void) { done((expr), 0); }

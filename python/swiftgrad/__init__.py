@@ -181,12 +181,7 @@ def __getattr__(name: str) -> Any:
 
 # Theano's top-level names that swiftgrad does not have.
 _THEANO_MISSING = {
-    "scan": "Theano's loops are not available yet",
-    "map": "Theano's loops are not available yet",
-    "reduce": "Theano's loops are not available yet",
-    "foldl": "Theano's loops are not available yet",
-    "foldr": "Theano's loops are not available yet",
-    "scan_module": "Theano's loops are not available yet",
+    "scan_module": "Theano's loops are swiftgrad.scan, map, reduce, foldl and foldr",
     "sandbox": "there are no GPU or experimental back ends",
     "gpuarray": "swiftgrad runs on the CPU",
     "sparse": "there are no sparse tensors",
@@ -229,6 +224,8 @@ from ._stable import (binary_cross_entropy_with_logits, log_sigmoid,  # noqa: E4
                       log_softmax, logsumexp, softmax)
 from ._stable import __all__ as _STABLE  # noqa: E402
 from ._jit import jit  # noqa: E402
+# Theano's loops; map and reduce stay out of __all__ so a star import keeps the builtins.
+from ._scan import foldl, foldr, map, reduce, scan  # noqa: E402,A004
 
 
 # -------------------------------------------------------------- autograd
@@ -347,7 +344,8 @@ def shared(value: ArrayLike, name: str | None = None, strict: _builtins.bool = F
 def function(inputs: Sequence[Any] = (), outputs: Any = None, mode: Any = None,
              updates: Mapping[Tensor, Any] | Iterable[tuple[Tensor, Any]] | None = None,
              givens: Mapping[Tensor, Any] | Iterable[tuple[Tensor, Any]] | None = None,
-             *, name: str | None = None, allow_input_downcast: _builtins.bool | None = None,
+             no_default_updates: _builtins.bool = False, *, name: str | None = None,
+             allow_input_downcast: _builtins.bool | None = None,
              on_unused_input: str | None = None, **theano_keywords: Any) -> Any:
     """Compiles a function from placeholders to outputs (Theano's
     theano.function). `outputs` is one tensor (the function returns one
@@ -363,6 +361,9 @@ def function(inputs: Sequence[Any] = (), outputs: Any = None, mode: Any = None,
 
         >>> train = swiftgrad.function([i], cost, updates=...,
         ...     givens={x: data_x[i * 20:(i + 1) * 20], y: data_y[i * 20:(i + 1) * 20]})
+
+    Shared variables with a default update (the states of RandomStreams)
+    that `updates` leaves out get it, unless `no_default_updates`.
 
     Theano's keywords: inputs may be `In(x, value=default, name=...)`,
     outputs `Out(y)`; `allow_input_downcast=True` converts arguments to
@@ -394,11 +395,9 @@ def function(inputs: Sequence[Any] = (), outputs: Any = None, mode: Any = None,
     else:
         outs = [_as_output(o) for o in ([outputs] if single else outputs)]
     update_vars, values = _updates(updates)
-    if givens is None:
-        fn = _C.function(variables, outs, update_vars, values, single)
-    else:
-        given_vars, given_values = _givens(givens)
-        fn = _C.function(variables, outs, update_vars, values, single, given_vars, given_values)
+    given_vars, given_values = _givens(givens) if givens is not None else ([], [])
+    fn = _C.function(variables, outs, update_vars, values, single, given_vars, given_values,
+                     1 if no_default_updates else 0)
     _theano.check_unused(fn, variables, policy)
     plain = name is None and allow_input_downcast is None and _builtins.all(
         i.value is _theano._NO_VALUE and i.allow_downcast is None and not i.strict
@@ -456,7 +455,7 @@ _PUBLIC = [
     "cumulative_sum", "tensordot", "vecdot", "einsum", "matrix_transpose", "linalg",
     "result_type", "can_cast", "finfo", "iinfo", "isdtype",
     "grad", "jvp", "no_grad", "enable_grad", "func", "autograd", "custom_vjp", "gradcheck",
-    "gradgradcheck", "placeholder", "shared", "function", "jit", "debugprint", "pp",
+    "gradgradcheck", "placeholder", "shared", "function", "jit", "scan", "debugprint", "pp",
     # creation, random, sorting and sets
     "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like",
     "arange", "linspace", "eye", "meshgrid", "tril", "triu", "random",
@@ -481,5 +480,3 @@ _PUBLIC += ["config", "Mode", "In", "Out", "Param", "UnusedInputError", "tensor"
 gradient = __import__("importlib").import_module(".gradient", __name__)
 ifelse = __import__("importlib").import_module(".ifelse", __name__)
 # swiftgrad.tensor loads on first use (it reads the elementwise functions).
-# BEGIN scan: Theano's loops (scan, map, reduce, foldl), from _scan.py.
-# END scan

@@ -209,6 +209,12 @@ def arange(start: Any, /, stop: Any = None, step: Any = 1, *, dtype: Any = None,
     if stop is None:
         start, stop = 0, start
     args = (start, stop, step)
+    if builtins.any(isinstance(a, Tensor) for a in args):
+        # Bounds read when the graph runs (Theano's T.arange(x.shape[0])).
+        floats = builtins.any(_is_float(a) or isinstance(a, Tensor) and a.dtype.kind == "real floating"
+                              for a in args)
+        want = _dtypes.as_dtype(dtype if dtype is not None else ("float64" if floats else "int64"), "arange")
+        return _finish(_C._arange_dynamic(*args, want._code), requires_grad)
     for a in args:
         if isinstance(a, complex) or not isinstance(a, (int, float)) and not hasattr(a, "__float__"):
             raise TypeError(f"[arange] arguments must be real numbers, not {type(a).__name__}")

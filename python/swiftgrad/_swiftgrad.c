@@ -3853,6 +3853,75 @@ done:
     return ret;
 }
 
+/* scan(sequences, slices, initial_states, states, outputs, stacked, n_steps,
+ * truncate_gradient) -> list: sg_scan */
+static PyObject *
+m_scan(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("scan", nargs, 8) < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    enum { NSEQ = 6 };
+    PyObject *seqs[NSEQ] = {NULL}, *ret = NULL;
+    const sg_tensor **arrays[5] = {NULL};
+    static const char *what[5] = {"each sequence", "each sequence slice", "each initial state",
+                                  "each state", "each output"};
+    bool *stacked = NULL;
+    sg_tensor **results = NULL;
+    for (int k = 0; k < NSEQ; k++) {
+        seqs[k] = PySequence_Fast(args[k], "[scan] the loop's parts must be sequences");
+        if (seqs[k] == NULL || (k < 5 && (arrays[k] = tensor_array(st, seqs[k], "scan", what[k])) == NULL))
+            goto done;
+    }
+    Py_ssize_t nseq = PySequence_Fast_GET_SIZE(seqs[0]), nstate = PySequence_Fast_GET_SIZE(seqs[2]);
+    Py_ssize_t nout = PySequence_Fast_GET_SIZE(seqs[4]);
+    if (PySequence_Fast_GET_SIZE(seqs[1]) != nseq || PySequence_Fast_GET_SIZE(seqs[3]) != nstate
+        || PySequence_Fast_GET_SIZE(seqs[5]) != nout) {
+        PyErr_SetString(PyExc_ValueError, "[scan] sequences and slices, initial states and states, "
+                        "outputs and stacked must pair up");
+        goto done;
+    }
+    const sg_tensor *n_steps = NULL;
+    if (args[6] != Py_None) {
+        if (require_tensor(st, args[6], "scan", "n_steps") == NULL)
+            goto done;
+        n_steps = HANDLE(args[6]);
+    }
+    long long truncate = PyLong_AsLongLong(args[7]);
+    if (truncate == -1 && PyErr_Occurred())
+        goto done;
+    stacked = PyMem_New(bool, (size_t)nout + 1);
+    results = PyMem_New(sg_tensor *, (size_t)nout + 1);
+    if (stacked == NULL || results == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < nout; i++) {
+        int flag = PyObject_IsTrue(PySequence_Fast_GET_ITEM(seqs[5], i));
+        if (flag < 0)
+            goto done;
+        stacked[i] = flag;
+    }
+    sg_status status;
+    Py_BEGIN_ALLOW_THREADS
+    status = sg_scan(arrays[0], arrays[1], (size_t)nseq, arrays[2], arrays[3], (size_t)nstate,
+                     arrays[4], stacked, (size_t)nout, n_steps, truncate, results);
+    Py_END_ALLOW_THREADS
+    if (status != SG_OK)
+        raise_status(status);
+    else
+        ret = wrap_results(st, results, (size_t)nout, 0);
+done:
+    for (int k = 0; k < NSEQ; k++) {
+        if (k < 5)
+            PyMem_Free((void *)arrays[k]);
+        Py_XDECREF(seqs[k]);
+    }
+    PyMem_Free(stacked);
+    PyMem_Free(results);
+    return ret;
+}
+
 /* A name argument: None (NULL) or a str. */
 static int
 parse_name(PyObject *obj, const char **out, const char *op)
@@ -3928,15 +3997,18 @@ m_shared(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return tensor_result(st, status, out);
 }
 /* function(inputs, outputs, update_vars, update_values, unpack
- *          [, given_vars, given_values]) */
+ *          [, given_vars, given_values[, flags]]) */
 static PyObject *
 m_function(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 7 && check_nargs("function", nargs, 5) < 0)
+    if (nargs != 7 && nargs != 8 && check_nargs("function", nargs, 5) < 0)
         return NULL;
     module_state *st = get_state(module);
     int unpack = PyObject_IsTrue(args[4]);
     if (unpack < 0)
+        return NULL;
+    unsigned long flags = 0;
+    if (nargs == 8 && (flags = PyLong_AsUnsignedLong(args[7])) == (unsigned long)-1 && PyErr_Occurred())
         return NULL;
     static const char *const what[] = {"each input", "each output",
                                        "each updated variable",
@@ -3946,7 +4018,7 @@ m_function(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     const sg_tensor **handles[6] = {NULL};
     FunctionObject *fn = NULL;
     PyObject *ret = NULL;
-    int nseqs = nargs == 7 ? 6 : 4;
+    int nseqs = nargs >= 7 ? 6 : 4;
     for (int k = 0; k < nseqs; k++) {
         PyObject *arg = args[k < 4 ? k : k + 1];
         seqs[k] = PySequence_Fast(arg, "[function] expected a sequence");
@@ -3981,10 +4053,10 @@ m_function(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         goto done;
     fn->vectorcall = function_vectorcall;
     fn->unpack = unpack;
-    sg_status status = sg_function_new_with_givens(
+    sg_status status = sg_function_new_v2(
         handles[0], ninputs, handles[1], noutputs, handles[2], handles[3],
         nupdates, ngivens ? handles[4] : NULL, ngivens ? handles[5] : NULL,
-        ngivens, &fn->handle);
+        ngivens, (unsigned)flags, &fn->handle);
     if (status != SG_OK) {
         raise_status(status);
         goto done;
@@ -4619,6 +4691,104 @@ m_arange(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return tensor_result(get_state(module), status, out);
 }
 
+/* _arange_dynamic(start, stop, step, dtype): 0-d tensors, read when the
+ * graph runs */
+static PyObject *
+m_arange_dynamic(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    sg_dtype dtype;
+    if (check_nargs("_arange_dynamic", nargs, 4) < 0 ||
+        parse_dtype(args[3], &dtype, "arange") < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    static const char *what[] = {"start", "stop", "step"};
+    PyObject *bounds[3] = {NULL, NULL, NULL};
+    PyObject *ret = NULL;
+    for (int i = 0; i < 3; i++)
+        if ((bounds[i] = to_tensor(st, args[i], DTYPE_ANY, DTYPE_ANY, what[i])) == NULL)
+            goto done;
+    sg_tensor *out = NULL;
+    sg_status status = sg_arange_dynamic(HANDLE(bounds[0]), HANDLE(bounds[1]),
+                                         HANDLE(bounds[2]), dtype, &out);
+    ret = tensor_result(st, status, out);
+done:
+    for (int i = 0; i < 3; i++)
+        Py_XDECREF(bounds[i]);
+    return ret;
+}
+
+/* _random_draw(distribution, state, a, b, shape, dtype): sg_random_draw */
+static PyObject *
+m_random_draw(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    int distribution;
+    sg_dtype dtype;
+    if (check_nargs("_random_draw", nargs, 6) < 0 || parse_int(args[0], &distribution, "random") < 0 ||
+        parse_dtype(args[5], &dtype, "random") < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    if (require_tensor(st, args[1], "random", "state") == NULL)
+        return NULL;
+    double a = PyFloat_AsDouble(args[2]), b = PyFloat_AsDouble(args[3]);
+    if (PyErr_Occurred())
+        return NULL;
+    PyObject *seq = PySequence_Fast(args[4], "[random] size must be a sequence of ints");
+    if (seq == NULL)
+        return NULL;
+    Py_ssize_t ndim = PySequence_Fast_GET_SIZE(seq);
+    int64_t shape[MAX_NDIM];
+    if (ndim > MAX_NDIM) {
+        Py_DECREF(seq);
+        PyErr_Format(PyExc_ValueError, "[random] more than %d dimensions", MAX_NDIM);
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < ndim; i++) {
+        if (as_int64(PySequence_Fast_GET_ITEM(seq, i), &shape[i], "random", "a length") < 0) {
+            Py_DECREF(seq);
+            return NULL;
+        }
+    }
+    Py_DECREF(seq);
+    sg_tensor *out = NULL;
+    sg_status status = sg_random_draw((sg_distribution)distribution, HANDLE(args[1]), a, b, shape,
+                                      (size_t)ndim, dtype, &out);
+    return tensor_result(st, status, out);
+}
+
+/* _set_default_update(shared, update or None) */
+static PyObject *
+m_set_default_update(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("_set_default_update", nargs, 2) < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    if (require_tensor(st, args[0], "default_update", "the variable") == NULL ||
+        (args[1] != Py_None && require_tensor(st, args[1], "default_update", "the update") == NULL))
+        return NULL;
+    sg_status status = sg_tensor_set_default_update(HANDLE(args[0]),
+                                                    args[1] == Py_None ? NULL : HANDLE(args[1]));
+    if (status != SG_OK)
+        return raise_status(status);
+    Py_RETURN_NONE;
+}
+
+/* _length(x, axis): the length of an axis as a 0-d int64 tensor */
+static PyObject *
+m_length(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    int64_t axis;
+    if (check_nargs("_length", nargs, 2) < 0 || as_int64(args[1], &axis, "shape", "axis") < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    PyObject *x = to_tensor(st, args[0], DTYPE_ANY, DTYPE_ANY, "shape");
+    if (x == NULL)
+        return NULL;
+    sg_tensor *out = NULL;
+    sg_status status = sg_length(HANDLE(x), axis, &out);
+    Py_DECREF(x);
+    return tensor_result(st, status, out);
+}
+
 /* _linspace(start, stop, args_dtype, num, endpoint, dtype) */
 static PyObject *
 m_linspace(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
@@ -4885,6 +5055,14 @@ m_unique_all(PyObject *module, PyObject *x_obj)
      "_fill(kind, shape, dtype): zeros, ones or empty"},                      \
     {"_arange", (PyCFunction)(void (*)(void))m_arange, METH_FASTCALL,         \
      "_arange(start, stop, step, args_dtype, dtype)"},                        \
+    {"_arange_dynamic", (PyCFunction)(void (*)(void))m_arange_dynamic,        \
+     METH_FASTCALL, "_arange_dynamic(start, stop, step, dtype)"},             \
+    {"_random_draw", (PyCFunction)(void (*)(void))m_random_draw,              \
+     METH_FASTCALL, "_random_draw(distribution, state, a, b, shape, dtype)"}, \
+    {"_set_default_update", (PyCFunction)(void (*)(void))m_set_default_update, \
+     METH_FASTCALL, "_set_default_update(shared, update or None)"},          \
+    {"_length", (PyCFunction)(void (*)(void))m_length, METH_FASTCALL,         \
+     "_length(x, axis): the length of an axis as a 0-d int64 tensor"},       \
     {"_linspace", (PyCFunction)(void (*)(void))m_linspace, METH_FASTCALL,     \
      "_linspace(start, stop, args_dtype, num, endpoint, dtype)"},             \
     {"_eye", (PyCFunction)(void (*)(void))m_eye, METH_FASTCALL,               \
@@ -5875,6 +6053,9 @@ static PyMethodDef module_methods[] = {
      "_tolist(t, edgeitems): nested lists, long axes cut to their edges."},
     {"jvp", (PyCFunction)(void (*)(void))m_jvp, METH_FASTCALL,
      "jvp(outputs, inputs, tangents) -> list: forward-mode products."},
+    {"scan", (PyCFunction)(void (*)(void))m_scan, METH_FASTCALL,
+     "scan(sequences, slices, initial_states, states, outputs, stacked, n_steps, "
+     "truncate_gradient) -> list: a compiled loop."},
     {"grad", (PyCFunction)(void (*)(void))m_grad, METH_FASTCALL,
      "grad(cost, wrt, flags=0) -> list"},
     {"placeholder", (PyCFunction)(void (*)(void))m_placeholder, METH_FASTCALL,

@@ -47,7 +47,6 @@ _MISSING_MODULES = {
     "swiftgrad.misc": "",
     "swiftgrad.scan_module": "",
     "swiftgrad.typed_list": "",
-    "swiftgrad.tensor.shared_randomstreams": "random streams are not available yet",
     "swiftgrad.tensor.signal": "there is no pooling",
     "swiftgrad.tensor.nlinalg": "use swiftgrad.linalg",
     "swiftgrad.tensor.slinalg": "use swiftgrad.linalg",
@@ -353,7 +352,7 @@ class Out:
 # ---------------------------------------------------------------- function
 
 _UNIMPLEMENTED_KEYWORDS = {
-    "no_default_updates": False, "accept_inplace": False, "rebuild_strict": True,
+    "accept_inplace": False, "rebuild_strict": True,
     "profile": None, "trust_input": False,
 }
 

@@ -93,21 +93,23 @@ def test_unsupported_dtypes(spelling):
 # ---------------------------------------------- Array API dtype functions
 
 def numpy_promotes_like_the_standard(a, b):
-    """Whether the Array API defines a ⊕ b: same kind, signed with unsigned
-    (an integer result), real with complex floating."""
+    """Whether swiftgrad defines a ⊕ b: where the Array API does (same
+    kind, signed with unsigned to an integer result, real with complex
+    floating), and integers with floating types, which the standard leaves
+    to the library and swiftgrad promotes as NumPy does."""
     ka, kb = np.dtype(a).kind, np.dtype(b).kind
     integers = set("iu")
     if ka in integers and kb in integers:
         return np.result_type(a, b).kind in integers
-    return ka == kb or {ka, kb} == {"f", "c"}
+    return ka == kb or {ka, kb} <= {"f", "c"} or ({ka, kb} - integers) <= {"f", "c"} and "b" not in (ka, kb)
 
 
 @pytest.mark.parametrize("a", NAMES)
 @pytest.mark.parametrize("b", NAMES)
 def test_result_type_follows_the_standard(a, b):
-    """Where the standard's table has an entry, NumPy agrees with it; where
-    it has none (int with float, bool with numbers, int64 with uint64),
-    swiftgrad refuses instead of guessing."""
+    """Where the standard's table has an entry, NumPy agrees with it, and
+    integers with floats follow NumPy; where neither rule speaks (bool with
+    numbers, int64 with uint64), swiftgrad refuses instead of guessing."""
     if numpy_promotes_like_the_standard(a, b):
         assert sg.result_type(a, b) == np.result_type(a, b)
         assert sg.result_type(getattr(sg, a), sg.asarray(example(b))) == np.result_type(a, b)
@@ -137,8 +139,9 @@ def test_result_type_needs_an_array_or_dtype():
     assert sg.result_type(sg.asarray([1.0], dtype="float32"), np.zeros(1)) == sg.float64
     with pytest.raises(ValueError, match=r"^\[result_type\]"):
         sg.result_type(1, 2.0)
-    with pytest.raises(TypeError, match=r"no promotion rule for int32 and float32"):
-        sg.result_type(sg.int32, sg.float32)
+    assert sg.result_type(sg.int32, sg.float32) == sg.float64  # NumPy's rule
+    with pytest.raises(TypeError, match=r"no promotion rule for int64 and uint64"):
+        sg.result_type(sg.int64, sg.uint64)
 
 
 @pytest.mark.parametrize("name", ["float32", "float64", "complex64", "complex128"])
@@ -394,12 +397,16 @@ def test_bitwise_and_logical_operators():
         +p
 
 
-def test_mixed_kinds_of_tensors_need_astype():
-    """The standard has no promotion between kinds: convert explicitly."""
+def test_integers_with_floats_promote_as_numpy_does():
+    """The standard leaves mixed kinds to the library: integers meet floats
+    as in NumPy (and Theano), booleans meet numbers only by astype."""
     i, f = sg.asarray([1, 2], dtype="int32"), sg.asarray([0.5, 1.5], dtype="float32")
-    with pytest.raises(TypeError, match=r"^\[add\] no promotion rule for int32 and float32"):
-        i + f
-    assert (i.astype("float32") + f).tolist() == [1.5, 3.5]
+    assert (i + f).dtype == sg.float64 and (i + f).tolist() == [1.5, 3.5]
+    small = sg.asarray([1, 2], dtype="int16")
+    assert (small * f).dtype == sg.float32
+    assert (f ** sg.arange(2)).tolist() == [1.0, 1.5]
+    with pytest.raises(TypeError, match=r"^\[add\] no promotion rule for bool and float32"):
+        sg.asarray([True, False]) + f
     assert (i * 0.5).dtype == sg.float64  # a Python float is fine: NumPy's rule
 
 

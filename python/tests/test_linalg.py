@@ -53,11 +53,12 @@ def test_large_matmul_through_blas_and_strided_operands(dtype):
 
 
 def test_matmul_mixed_dtypes_promote():
-    for da, db in [("int8", "int32"), ("float32", "float64"), ("float32", "complex64")]:
+    for da, db in [("int8", "int32"), ("float32", "float64"), ("float32", "complex64"),
+                   ("int8", "float32"), ("int32", "float32")]:
         a, b = data(da, (2, 3)), data(db, (3, 2))
         check(sg.matmul(sg.asarray(a), sg.asarray(b)), np.matmul(a, b))
-    with pytest.raises(TypeError, match=r"^\[matmul\] no promotion rule for int8 and float32"):
-        sg.matmul(sg.asarray(data("int8", (2, 3))), sg.asarray(data("float32", (3, 2))))
+    with pytest.raises(TypeError, match=r"^\[matmul\] no promotion rule for bool and float32"):
+        sg.matmul(sg.asarray(data("bool", (2, 3))), sg.asarray(data("float32", (3, 2))))
 
 
 def test_complex_matmul_gradient_conjugates():

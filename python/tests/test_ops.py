@@ -53,6 +53,22 @@ M, V = (2, 3), (3,)
 D5 = np.array([1.0, 2.0, 3.0, 4.0, 4.0])
 
 
+def np_rnn(x, h, w):
+    hs = []
+    for xt in x:
+        h = np.tanh(xt + h @ w)
+        hs.append(h)
+    return np.stack(hs)
+
+
+def np_reverse_product(x, p):
+    ps = []
+    for xt in x[::-1]:
+        p = p * xt + np.sin(p)
+        ps.append(p)
+    return np.stack(ps)
+
+
 def _like(xp, a):
     return sg.asarray(a) if xp is sg else a
 
@@ -430,6 +446,13 @@ OPS = [
     Op("linalg_matrix_power", lambda x: sg.linalg.matrix_power(x, 3),
        lambda x: np.linalg.matrix_power(x, 3), [(2, 3, 3)], order=2),
     Op("linalg_cross", sg.linalg.cross, np.cross, [(4, 3), (3,)], order=2),
+    # Loops: backpropagation through time, and its own gradient.
+    Op("scan_rnn", lambda x, h0, w: sg.scan(lambda xt, h, w: sg.tanh(xt + h @ w), sequences=x,
+                                            outputs_info=h0, non_sequences=w)[0],
+       lambda x, h0, w: np_rnn(x, h0, w), [(4, 3), (3,), (3, 3)], order=2),
+    Op("scan_reverse_product", lambda x, a: sg.scan(lambda xt, p: p * xt + sg.sin(p), sequences=x,
+                                                    outputs_info=a, go_backwards=True)[0],
+       lambda x, a: np_reverse_product(x, a), [(3, 2), (2,)], order=2),
 ]
 
 IDS = [op.name for op in OPS]

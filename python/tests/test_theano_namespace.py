@@ -140,8 +140,8 @@ def test_function_modes():
         theano.DebugMode()
     with pytest.raises(TypeError, match="third argument is mode"):
         function([x], x, [(shared(1.0), 2.0)])
-    with pytest.raises(NotImplementedError, match="no_default_updates"):
-        function([x], x, no_default_updates=True)
+    with pytest.raises(NotImplementedError, match="rebuild_strict"):
+        function([x], x, rebuild_strict=False)
 
 
 def test_allow_input_downcast():

@@ -30,13 +30,24 @@ enum Autodiff {
     /// paths that reach a target are followed.
     static func gradients(of root: Tensor, seed: Tensor,
                           isTarget: (Tensor) -> Bool) throws -> [(tensor: Tensor, gradient: Tensor)] {
-        let order = topologicalOrder([root])
+        try gradients(of: [(root, seed)], isTarget: isTarget)
+    }
+
+    /// The same for several roots, each receiving its own seed (a vjp of a
+    /// function with several outputs).
+    static func gradients(of roots: [(root: Tensor, seed: Tensor)],
+                          isTarget: (Tensor) -> Bool) throws -> [(tensor: Tensor, gradient: Tensor)] {
+        let order = topologicalOrder(roots.map(\.root))
         var needed = Set<ObjectIdentifier>()
         for tensor in order {
             let reachesTarget = tensor.node?.inputs.contains { needed.contains(ObjectIdentifier($0)) } ?? false
             if isTarget(tensor) || reachesTarget { needed.insert(ObjectIdentifier(tensor)) }
         }
-        var pending = [ObjectIdentifier(root): seed]
+        var pending = [ObjectIdentifier: Tensor]()
+        for (root, seed) in roots {
+            let id = ObjectIdentifier(root)
+            pending[id] = try pending[id].map { try $0 + seed } ?? seed
+        }
         var result = [(tensor: Tensor, gradient: Tensor)]()
         for tensor in order.reversed() {
             guard needed.contains(ObjectIdentifier(tensor)),

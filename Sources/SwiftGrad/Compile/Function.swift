@@ -37,9 +37,19 @@ public final class Function {
     /// `givens` (Theano's) replace tensors of the graph by other
     /// expressions before compiling: each pair is (a placeholder, shared
     /// variable or expression, its replacement of the same dtype and rank).
+    /// Shared variables the graph reads that have a default update and no
+    /// update here get their default one, unless `defaultUpdates` is false.
     public init(inputs: [Tensor], outputs: [Tensor], updates: [(Tensor, Tensor)] = [],
-                givens: [(Tensor, Tensor)] = []) throws {
+                givens: [(Tensor, Tensor)] = [], defaultUpdates: Bool = true) throws {
         self.inputs = inputs
+        var updates = updates
+        if defaultUpdates {
+            let updated = Set(updates.map { ObjectIdentifier($0.0) })
+            for tensor in Autodiff.topologicalOrder(outputs + updates.map(\.1), expands: { $0.kind == .symbolic })
+            where tensor.kind == .shared && !updated.contains(ObjectIdentifier(tensor)) {
+                if let value = try tensor.defaultUpdateValue { updates.append((tensor, value)) }
+            }
+        }
         var rewriter = Rewriter()
         let roots = try substituting(givens, in: outputs + updates.map(\.1), inputs: inputs)
         givenStepCount = Autodiff.topologicalOrder(roots) { $0.kind == .symbolic }.filter { $0.kind == .symbolic && $0.node != nil }.count

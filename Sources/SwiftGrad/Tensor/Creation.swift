@@ -68,6 +68,19 @@ extension Tensor {
         return Tensor(out)
     }
 
+    /// `arange` whose arguments are 0-d real tensors, read when the graph
+    /// runs (Theano's `T.arange(x.shape[0])`); the length is known then.
+    public static func arange(start: Tensor, stop: Tensor, step: Tensor, dtype: DType) throws -> Tensor {
+        try apply(DynamicRange(dtype: dtype), start, stop, step)
+    }
+
+    /// The length of `axis` as a 0-d int64 tensor, symbolic when the
+    /// tensor is (Theano's `x.shape[i]`).
+    public func length(axis: Int) throws -> Tensor {
+        let a = try normalizeAxes([axis], rank: rank, "shape")[0]
+        return try Tensor.apply(ElementCount(axes: [a], dtype: .int64), self)
+    }
+
     private static func exactInteger(_ x: Scalar) -> Int128? {
         switch x {
         case .bool(let b): return b ? 1 : 0
@@ -255,4 +268,34 @@ private struct FillDiagonal: ElementVisitor {
             p[i * cols + j] = one
         }
     }
+}
+
+/// `arange(start, stop, step)` over 0-d tensors: its length depends on
+/// their values, so it is computed where views are.
+struct DynamicRange: Primitive {
+    let dtype: DType
+    var name: String { "arange" }
+
+    func outputType(_ inputs: [TensorType]) throws -> TensorType {
+        for input in inputs where input.rank != 0 || !input.dtype.isRealNumber {
+            throw SwiftGradError.type(name, "start, stop and step must be real scalars, got \(input.dtype) \(describe(input.shape))")
+        }
+        guard dtype.isRealNumber else { throw SwiftGradError.type(name, "\(dtype) is not a real number type") }
+        return TensorType(dtype, [nil])
+    }
+
+    func view(of inputs: [NDArray], _ output: TensorType) throws -> NDArray? {
+        let range = try Tensor.arange(start: inputs[0].elements[0], stop: inputs[1].elements[0],
+                                      step: inputs[2].elements[0], dtype: dtype)
+        guard let value = range.value else { throw SwiftGradError.internal(name, "no value") }
+        return value
+    }
+
+    func evaluate(_ inputs: [NDArray], into out: NDArray) throws {
+        guard let value = try view(of: inputs, TensorType(out.dtype, out.shape)) else { return }
+        try convert(value, into: out)
+    }
+
+    // Positions do not change with the bounds: no gradient.
+    func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? { nil }
 }

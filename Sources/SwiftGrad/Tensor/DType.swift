@@ -64,8 +64,12 @@ public enum DType: Int32, CaseIterable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The Array API 2023.12 promotion of two dtypes; nil where the
-    /// standard leaves it undefined (mixed kinds, int64 with uint64).
+    /// The Array API 2023.12 promotion of two dtypes, and where the
+    /// standard leaves mixed integer and floating kinds to the library,
+    /// NumPy's: the floating type of at least the other's precision
+    /// (int16 with float32 is float32, int32 with float32 float64), as
+    /// Theano and PyTorch programs expect. Nil for booleans with other
+    /// kinds and for int64 with uint64.
     public static func promoted(_ a: DType, _ b: DType) -> DType? {
         if a == b { return a }
         switch (a.kind, b.kind) {
@@ -80,6 +84,13 @@ public enum DType: Int32, CaseIterable, Sendable, CustomStringConvertible {
         case (.realFloating, .complexFloating), (.complexFloating, .realFloating):
             let (f, c) = a.kind == .realFloating ? (a, b) : (b, a)
             return f.bits > c.bits / 2 ? .complex128 : c
+        case (.signedInteger, .realFloating), (.unsignedInteger, .realFloating),
+             (.realFloating, .signedInteger), (.realFloating, .unsignedInteger),
+             (.signedInteger, .complexFloating), (.unsignedInteger, .complexFloating),
+             (.complexFloating, .signedInteger), (.complexFloating, .unsignedInteger):
+            let (i, f) = a.isInteger ? (a, b) : (b, a)
+            // float32's 24-bit significand holds 16-bit integers exactly, not wider ones.
+            return i.bits <= 16 || f.realPart == .float64 ? f : f.kind == .realFloating ? .float64 : .complex128
         default:
             return nil
         }

@@ -237,3 +237,67 @@ public enum Random {
         return try x.gathered(along: 0, by: Tensor(indices))
     }
 }
+
+/// A distribution a symbolic draw (`Random.draw`) samples.
+public enum RandomDistribution: Hashable, Sendable {
+    case uniform(low: Double, high: Double)
+    case normal(mean: Double, standardDeviation: Double)
+    /// Integers in [low, high).
+    case integers(low: Int64, high: Int64)
+    case bernoulli(p: Double)
+}
+
+extension Random {
+    /// A draw whose seed and counter are read from `state`, a uint64
+    /// tensor (seed, counter), when the graph runs: the random variables of
+    /// Theano's RandomStreams, whose state is a shared variable that each
+    /// call advances (see ``Tensor/setDefaultUpdate(_:)``).
+    public static func draw(_ distribution: RandomDistribution, state: Tensor, shape: [Int], dtype: DType) throws -> Tensor {
+        let draw = RandomDraw(distribution: distribution, shape: shape, dtype: dtype)
+        // Checks the shape, parameters and dtype once, while the graph is built.
+        _ = try checkedCount(shape, itemSize: dtype.itemSize, "random")
+        _ = try draw.sample(seed: 0, counter: 0, shape: shape.map { _ in 0 })
+        return try Tensor.apply(draw, state)
+    }
+}
+
+struct RandomDraw: Primitive {
+    let distribution: RandomDistribution
+    let shape: [Int]
+    let dtype: DType
+    var name: String { "random" }
+
+    func outputType(_ inputs: [TensorType]) throws -> TensorType {
+        guard inputs[0].dtype == .uint64, inputs[0].shape.count == 1, inputs[0].shape[0] ?? 2 == 2 else {
+            throw SwiftGradError.type(name, "the state must be a uint64 tensor (seed, counter), got \(inputs[0].dtype) \(describe(inputs[0].shape))")
+        }
+        return TensorType(dtype, shape)
+    }
+
+    func sample(seed: UInt64, counter: UInt64, shape: [Int]) throws -> NDArray {
+        let t: Tensor
+        switch distribution {
+        case let .uniform(low, high):
+            t = try Random.uniform(seed: seed, counter: counter, low: low, high: high, shape: shape, dtype: dtype)
+        case let .normal(mean, deviation):
+            t = try Random.normal(seed: seed, counter: counter, mean: mean, standardDeviation: deviation, shape: shape, dtype: dtype)
+        case let .integers(low, high):
+            t = try Random.integers(seed: seed, counter: counter, low: low, high: high, shape: shape, dtype: dtype)
+        case let .bernoulli(p):
+            t = try Random.bernoulli(seed: seed, counter: counter, p: p, shape: shape, dtype: dtype)
+        }
+        guard let value = t.value else { throw SwiftGradError.internal(name, "a draw has no value") }
+        return value
+    }
+
+    func evaluate(_ inputs: [NDArray], into out: NDArray) throws {
+        guard inputs[0].count == 2, case .uint(let seed) = inputs[0].elements[0],
+              case .uint(let counter) = inputs[0].elements[1] else {
+            throw SwiftGradError.value(name, "the state must hold (seed, counter), got shape \(describe(inputs[0].shape))")
+        }
+        try convert(sample(seed: seed, counter: counter, shape: shape), into: out)
+    }
+
+    // Draws do not move with their state.
+    func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? { nil }
+}

@@ -36,6 +36,10 @@ public final class Tensor {
     public internal(set) var grad: Tensor?
     /// Gradient hooks and retain_grad, when a tensor has any.
     var gradHooks: GradHooks?
+    /// For a shared variable: the update compiled functions apply when
+    /// their caller gives none (Theano's default_update), written over a
+    /// stand-in placeholder so that the variable does not hold itself.
+    private var defaultUpdate: (standIn: Tensor, value: Tensor)?
 
     enum Origin {
         case constant
@@ -183,6 +187,30 @@ public final class Tensor {
                 storedValue = value
                 valueLent = lent
             }
+        }
+    }
+
+    /// Sets the update that compiled functions reading this shared
+    /// variable apply unless they update it themselves or are made without
+    /// default updates (Theano's `default_update`, which RandomStreams use
+    /// to advance their state); nil removes it.
+    public func setDefaultUpdate(_ update: Tensor?) throws {
+        guard case .shared = origin else {
+            throw SwiftGradError.type("default_update", "only shared variables have default updates, not a \(summary)")
+        }
+        guard let update else { return defaultUpdate = nil }
+        guard update.dtype == dtype, update.rank == rank else {
+            throw SwiftGradError.type("default_update", "a \(update.summary) cannot update a \(summary)")
+        }
+        let standIn = try Tensor.placeholder(dtype, shape: type.shape, name: name)
+        defaultUpdate = (standIn, try rebuilding([update], replacing: [ObjectIdentifier(self): standIn])[0])
+    }
+
+    /// The default update, as an expression over the variable itself.
+    public var defaultUpdateValue: Tensor? {
+        get throws {
+            guard let (standIn, value) = defaultUpdate else { return nil }
+            return try rebuilding([value], replacing: [ObjectIdentifier(standIn): self])[0]
         }
     }
 

@@ -33,9 +33,7 @@ from .. import shared  # noqa: F401
 from .._linalg import outer  # noqa: F401
 from ..gradient import Lop, Rop, grad, hessian, jacobian  # noqa: F401
 from . import nnet  # noqa: F401 (T.nnet.sigmoid)
-# BEGIN random streams: T.shared_randomstreams (RandomStreams), from
-# tensor/shared_randomstreams.py.
-# END random streams
+from . import shared_randomstreams  # noqa: F401 (Theano's RandomStreams)
 
 _PREFIXES = {"b": "int8", "w": "int16", "i": "int32", "l": "int64", "f": "float32",
              "d": "float64", "c": "complex64", "z": "complex128"}
@@ -611,7 +609,6 @@ _NOT_HERE = {
     "nlinalg": "use swiftgrad.linalg", "fft": "", "sort_unique": "", "extra_ops": "",
     "opt": "", "raw_random": "", "specify_shape": "",
     "tensor_copy": "",
-    "shared_randomstreams": "random streams are not available yet",
 }
 
 
