@@ -11,7 +11,6 @@ import os
 import re
 import sys
 import warnings
-import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -476,39 +475,6 @@ def unwrap(obj: Any) -> Any:
 
 # ---------------------------------------------------------- symbolic shape
 
-# id(length tensor) -> (weak reference, int64 zeros of that length): what
-# T.arange(x.shape[0]) and T.zeros((n, 3)) build from.
-_LENGTHS: dict[int, tuple[Any, Tensor]] = {}
-
-
-def _forget(key: int) -> Any:
-    return lambda ref: _LENGTHS.pop(key, None)
-
-
-def length_of(x: Tensor, axis: int) -> Tensor:
-    """The length of x's axis as a 0-d int64 tensor computed when a
-    function runs, remembered with a zeros vector of that length."""
-    import swiftgrad as sg
-
-    key = tuple(slice(None) if a == axis else slice(0, 1) for a in range(x.ndim))
-    part = x[key] if x.ndim > 1 else x  # other axes cut to at most one element
-    others = tuple(a for a in range(x.ndim) if a != axis)
-    zeros = sg.zeros_like(part, dtype=sg.int64)
-    if others:
-        zeros = sg.sum(zeros, axis=others)
-    n = sg.sum(sg.ones_like(zeros))
-    _LENGTHS[id(n)] = (weakref.ref(n, _forget(id(n))), zeros)
-    return n
-
-
-def zeros_of_length(n: Any) -> Tensor | None:
-    """An int64 zeros vector of length n, where n is a known length."""
-    entry = _LENGTHS.get(id(n))
-    if entry is not None and entry[0]() is n:
-        return entry[1]
-    return None
-
-
 class SymbolicShape(tuple):
     """The shape of a symbolic tensor, a tuple of ints and None as the
     Array API has it; indexing a length known only at run time gives it as
@@ -525,7 +491,7 @@ class SymbolicShape(tuple):
         value = tuple.__getitem__(self, index)
         if isinstance(index, slice) or value is not None:
             return value
-        return length_of(self._tensor, index % len(self))
+        return _C._length(self._tensor, index % len(self))  # read when the function runs
 
     def lengths(self) -> list[Any]:
         """Each length: an int, or a symbolic tensor."""
@@ -546,16 +512,12 @@ def static_lengths(shape: Any, op: str) -> tuple[int, ...] | None:
     return tuple(out)
 
 
-def vector_of_length(n: Any, op: str) -> Tensor:
-    """int64 zeros of length n (an int or a symbolic length)."""
+def vector_of_length(n: Any) -> Tensor:
+    """int64 zeros of length n (an int or a symbolic 0-d integer)."""
     import swiftgrad as sg
 
     if isinstance(n, Tensor) and n._kind != _C.KIND_VALUE:
-        zeros = zeros_of_length(n)
-        if zeros is None:
-            raise missing(f"{op} with a length computed from values ({n!r})",
-                          "lengths read from x.shape[i] work; other symbolic lengths need the core")
-        return zeros
+        return sg.zeros_like(sg.arange(n, dtype=sg.int64))
     return sg.zeros(int(n), dtype=sg.int64)
 
 
@@ -572,7 +534,7 @@ def filled(shape: Any, value: Any, dtype: Any, op: str) -> Tensor:
         return sg.full(tuple(int(n) for n in lengths), value, dtype=dtype)
     out = sg.full((), value, dtype=dtype)
     for axis, n in enumerate(lengths):  # broadcast one axis at a time
-        v = vector_of_length(n, op).astype(dtype)
+        v = vector_of_length(n).astype(dtype)
         shape_i = [1] * len(lengths)
         shape_i[axis] = -1 if isinstance(n, Tensor) else int(n)
         out = out + sg.reshape(v, tuple(shape_i))

@@ -3,9 +3,9 @@
 `zero_grad`, `grad_clip`.
 
 `jacobian` and `hessian` take one gradient per element of the
-expression; they need its length when the graph is built (a shared
-variable's, or a placeholder made with a static shape). A length known
-only at run time needs a loop (`scan`)."""
+expression: unrolled where its length is known when the graph is built
+(a shared variable's, or a placeholder's static shape), else in a `scan`
+over the elements, as Theano's do."""
 
 from __future__ import annotations
 
@@ -60,26 +60,14 @@ def grad(cost: Tensor, wrt: Any, consider_constant: Sequence[Tensor] | None = No
     return grads[0] if single else grads
 
 
-def _length(expression: Tensor, op: str, known: int | None = None) -> int:
-    n = expression.type.shape[0] if known is None else known
-    if n is None:
-        raise _missing(f"{op} of an expression whose length is known only at run time "
-                       f"({expression!r})", "build it from inputs of known shape (a shared "
-                       "variable, or swiftgrad.placeholder((n,)))")
-    return n
-
-
-def _by_scan(expression: Tensor, wrt: list[Tensor], disconnected: str) -> list[Tensor] | None:
-    """The Jacobian through a loop, once Theano's scan is available."""
+def _by_scan(expression: Tensor, wrt: list[Tensor], disconnected: str) -> list[Tensor]:
+    """One Jacobian per wrt through a loop over the expression's elements."""
     sg = _sg()
-    scan = sg.__dict__.get("scan")
-    if scan is None:
-        return None
     jacobians = []
     for w in wrt:
-        rows, _ = scan(lambda i, y, x: grad(y[i], x, disconnected_inputs=disconnected),
-                       sequences=sg.tensor.arange(expression.shape[0]),
-                       non_sequences=[expression, w])
+        rows, _ = sg.scan(lambda i, y, x: grad(y[i], x, disconnected_inputs=disconnected),
+                          sequences=sg.arange(expression.shape[0]),
+                          non_sequences=[expression, w])
         jacobians.append(rows)
     return jacobians
 
@@ -100,11 +88,10 @@ def jacobian(expression: Tensor, wrt: Any, consider_constant: Sequence[Tensor] |
         return result[0] if single else result
     if expression.ndim != 1:
         raise TypeError(f"[jacobian] the expression must be a vector, not of {expression.ndim} axes")
-    if expression.type.shape[0] is None and _length_known is None:
+    n = expression.type.shape[0] if _length_known is None else _length_known
+    if n is None:
         looped = _by_scan(expression, targets, disconnected_inputs)
-        if looped is not None:
-            return looped[0] if single else looped
-    n = _length(expression, "jacobian", _length_known)
+        return looped[0] if single else looped
     rows = [grad(expression[i], targets, disconnected_inputs=disconnected_inputs) for i in range(n)]
     if n == 0:
         result = [sg.zeros((0,) + tuple(w.shape), dtype=w.dtype) for w in targets]

@@ -256,9 +256,13 @@ def test_symbolic_shape():
     # lengths known statically are ints
     s = shared(np.zeros((2, 7)))
     assert s.shape[1] == 7 and isinstance(s.shape[0], int)
-    m = T.dscalar("m")
-    with pytest.raises(NotImplementedError, match="arange with a length computed from values"):
-        T.arange(T.cast(m, "int64"))
+    # lengths computed from values
+    i = T.lscalar("i")
+    g = function([i], [T.arange(i), T.arange(i, 2 * i, 2), T.zeros((i, 2)), T.alloc(1.0, 2, i + 1)])
+    a, b, z, al = g(3)
+    assert np.asarray(a).tolist() == [0, 1, 2] and np.asarray(b).tolist() == [3, 5]
+    close(z, np.zeros((3, 2)))
+    close(al, np.ones((2, 4)))
 
 
 def test_reshape_with_symbolic_lengths():

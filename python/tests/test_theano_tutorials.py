@@ -258,19 +258,20 @@ def test_derivatives():
     close(out["hessian_shared"], H, rtol=1e-14)
 
 
-def test_jacobian_of_a_run_time_length():
-    """Theano's jacobian of a T.dvector: one gradient per element, whose
-    count is known only when the function runs, so it needs scan."""
+def test_jacobian_and_hessian_of_a_run_time_length():
+    """Theano's gradient.jacobian and hessian of a T.dvector, whose length
+    is known only when the function runs: a scan over the elements."""
     import swiftgrad as theano
     import swiftgrad.tensor as T
 
     x = T.dvector("x")
-    if "scan" in vars(theano):
-        f = theano.function([x], theano.gradient.jacobian(x ** 2, x))
-        close(f([4.0, 4.0]), [[8.0, 0.0], [0.0, 8.0]])
-    else:
-        with pytest.raises(NotImplementedError, match="jacobian of an expression whose length"):
-            theano.gradient.jacobian(x ** 2, x)
+    f = theano.function([x], theano.gradient.jacobian(x ** 2, x))
+    close(f([4.0, 4.0]), [[8.0, 0.0], [0.0, 8.0]])
+    close(f([1.0, 2.0, 3.0]), np.diag([2.0, 4.0, 6.0]))
+    h = theano.function([x], theano.gradient.hessian(T.sum(x ** 3) + T.prod(x), x))
+    v = np.array([1.0, 2.0, 3.0])
+    want = np.diag(6 * v) + np.array([[0, v[2], v[1]], [v[2], 0, v[0]], [v[1], v[0], 0]])
+    close(h(v), want)
 
 
 def test_derivatives_match_pytensor():

@@ -20,7 +20,6 @@ from typing import Any
 
 import swiftgrad as _sg
 
-from .. import _swiftgrad as _C
 from .. import _theano
 from .._tensor import Tensor
 from .._theano import TensorType, missing as _missing
@@ -537,21 +536,9 @@ def batched_dot(a: Any, b: Any) -> Tensor:
 # --------------------------------------------------------- creation
 
 def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None) -> Tensor:
-    """start, start + step, ... below stop. A stop read from x.shape[i]
-    gives a symbolic range (T.arange(y.shape[0]))."""
-    if stop is None:
-        start, stop = 0, start
-    symbolic = [v for v in (start, stop, step)
-                if isinstance(v, Tensor) and v._kind != _C.KIND_VALUE]
-    if not symbolic:
-        return _sg.arange(start, stop, step, dtype=dtype)
-    if _builtins.any(v is not stop for v in symbolic):
-        raise _missing("arange with a symbolic start or step", "only stop may be symbolic")
-    zeros = _theano.vector_of_length(stop, "arange")
-    r = _sg.cumulative_sum(_sg.ones_like(zeros)) - 1
-    if start or step != 1:
-        r = r[int(start)::int(step)]
-    return r if dtype is None else cast(r, dtype)
+    """start, start + step, ... below stop; bounds may be symbolic 0-d
+    tensors (T.arange(y.shape[0])), read when the function runs."""
+    return _sg.arange(start, stop, step, dtype=dtype)
 
 
 def zeros(shape: Any, dtype: Any = None) -> Tensor:
