@@ -222,8 +222,8 @@ def derivatives(m):
     Hv = T.Rop(gy, x, v)
     f = function([x, v], Hv)
     out["Hv"] = f([4, 4], [2, 2])
-    # the Jacobian and the Hessian (of inputs whose length is known)
-    x = T.dvector("x", shape=(2,))
+    # the Jacobian and the Hessian
+    x = T.dvector("x")
     J = m.gradient.jacobian(x ** 2, x)
     out["jacobian"] = function([x], J)([4, 4])
     H = m.gradient.hessian(T.sum(x ** 3), x)
