@@ -104,10 +104,18 @@ class Tensor(_C._Tensor):
 
     @property
     def type(self) -> Any:
-        """Theano's type: the dtype and which axes broadcast."""
+        """Theano's type: the dtype and which axes broadcast (T.dmatrix
+        itself for a float64 matrix, as in Theano)."""
         from ._theano import TensorType
 
-        return TensorType(self.dtype, shape=_SHAPE.__get__(self, Tensor))
+        shape = _SHAPE.__get__(self, Tensor)
+        if all(n is None or n == 1 for n in shape):
+            from .tensor import typed
+
+            found = typed(self.dtype.name, tuple(n == 1 for n in shape))
+            if found is not None:
+                return found
+        return TensorType(self.dtype, shape=shape)
 
     @property
     def broadcastable(self) -> tuple[bool, ...]:

@@ -53,7 +53,10 @@ def test_typed_constructors(prefix, dtype):
 
 def test_typed_constructors_are_types():
     x = T.dmatrix("x")
-    assert x.type == T.dmatrix and T.irow("r").type == T.irow and x.type != T.fmatrix
+    assert x.type is T.dmatrix and T.irow("r").type is T.irow and x.type != T.fmatrix
+    assert (x + 1).type is T.dmatrix and T.dvector("v", shape=(3,)).type == T.dvector
+    assert T.dvector("v", shape=(3,)).type.shape == (3,)  # a static length keeps its own type
+    assert T.bmatrix().type is T.bmatrix and theano.asarray([True, False]).type == T.TensorType("bool", (False,))
     assert (T.dmatrix.dtype, T.dmatrix.broadcastable, T.dmatrix.ndim) == ("float64", (False, False), 2)
     assert repr(T.fscalar) == "TensorType(float32, scalar)" and T.dcol.__name__ == "dcol"
     with pytest.raises(TypeError, match="dmatrix has dtype float64"):

@@ -122,6 +122,14 @@ for _kind in _KINDS:
         __all__ += [_f.__name__, _p.__name__]
 
 
+def typed(dtype: str, broadcastable: tuple[bool, ...]) -> TensorType | None:
+    """The typed constructor of that dtype and broadcast pattern, if any."""
+    prefix = next((p for p, d in _PREFIXES.items() if d == dtype), None)
+    shape = tuple(1 if b else None for b in broadcastable)
+    kind = next((k for k, v in _KINDS.items() if v == shape), None)
+    return None if prefix is None or kind is None else globals()[prefix + kind]
+
+
 def tensor(dtype: Any = None, broadcastable: Sequence[bool] | None = None, name: str | None = None,
            shape: Sequence[int | None] | None = None) -> Tensor:
     """A symbolic input of any rank: `broadcastable` (Theano) or `shape`
