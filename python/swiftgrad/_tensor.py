@@ -185,7 +185,33 @@ class Tensor(_C._Tensor):
 
     def dot(self, other: Any) -> Tensor:
         """Theano's x.dot(y): numpy.dot."""
-        return _C.dot(self, other)
+        from .tensor import dot
+
+        return dot(self, other)
+
+    def zeros_like(self, dtype: Any = None) -> Tensor:
+        """Zeros of this tensor's shape (and dtype unless given)."""
+        import swiftgrad
+
+        return swiftgrad.zeros_like(self, dtype=dtype)
+
+    def ones_like(self, dtype: Any = None) -> Tensor:
+        """Ones of this tensor's shape (and dtype unless given)."""
+        import swiftgrad
+
+        return swiftgrad.ones_like(self, dtype=dtype)
+
+    def cumsum(self, axis: int | None = None) -> Tensor:
+        """Theano's running sums along axis (of the flattened tensor when None)."""
+        from .tensor import cumsum
+
+        return cumsum(self, axis)
+
+    def norm(self, L: int = 2, axis: Any = None) -> Tensor:
+        """Theano's L-norm over axis (all elements by default)."""
+        from .tensor import norm
+
+        return norm(self, L, axis)
 
     def get_value(self, borrow: bool = False, return_internal_type: bool = False) -> Any:
         """A shared variable's value as a NumPy array (Theano's): a copy, or
@@ -566,8 +592,6 @@ _THEANO_MISSING = {
     "clone": "",
     "container": "",
     "get_parents": "",
-    "zeros_like": "use swiftgrad.tensor.zeros_like(x)",
-    "ones_like": "use swiftgrad.tensor.ones_like(x)",
 }
 
 # Namespace functions of one array that are methods as well (beyond the

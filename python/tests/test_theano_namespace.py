@@ -557,6 +557,21 @@ def test_theano_flags_from_the_environment():
     assert out[1].startswith("refused: THEANO_FLAGS sets 'device=cuda0'") and "CPU" in out[1]
 
 
+def test_theano_methods():
+    x = T.dmatrix("x")
+    xv = np.array([[1.0, -2.0], [3.0, 4.0]])
+    f = function([x], [x.zeros_like(), x.ones_like(dtype="int32"), x.cumsum(), x.cumsum(axis=1),
+                       x.norm(1), x.norm(2, axis=0), x.dot(x), x.sum(axis=1), x.mean(axis=0),
+                       x.argmax(axis=1), x.max(axis=0), x.T.flatten()])
+    want = [np.zeros((2, 2)), np.ones((2, 2)), np.cumsum(xv), np.cumsum(xv, axis=1), abs(xv).sum(),
+            np.sqrt((xv ** 2).sum(axis=0)), xv @ xv, xv.sum(axis=1), xv.mean(axis=0),
+            xv.argmax(axis=1), xv.max(axis=0), xv.T.ravel()]
+    outs = f(xv)
+    assert str(outs[1].dtype) == "int32"
+    for i, (got, w) in enumerate(zip(outs, want)):
+        np.testing.assert_allclose(np.asarray(got), w, rtol=1e-14, err_msg=str(i))
+
+
 def test_theano_attributes_swiftgrad_lacks():
     x = T.dvector("x")
     for name in ("owner", "tag", "clone"):
