@@ -475,8 +475,9 @@ def Param(variable: Tensor, default: Any = None, name: str | None = None, **opti
     return _theano.In(variable, name=name, value=value, **options)
 
 
-_PUBLIC += ["config", "Mode", "In", "Out", "Param", "UnusedInputError", "tensor", "gradient",
-            "ifelse"]
+change_flags = config.change_flags  # Theano's theano.change_flags
+_PUBLIC += ["config", "change_flags", "Mode", "In", "Out", "Param", "UnusedInputError", "tensor",
+            "gradient", "ifelse"]
 gradient = __import__("importlib").import_module(".gradient", __name__)
 ifelse = __import__("importlib").import_module(".ifelse", __name__)
 # swiftgrad.tensor loads on first use (it reads the elementwise functions).

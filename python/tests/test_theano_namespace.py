@@ -103,6 +103,9 @@ def test_config_accepts_what_changes_nothing_and_refuses_the_rest():
         config.gpuarray.preallocate = 0.9
         assert config.blas.ldflags == "-lopenblas"
     assert config.blas.ldflags == ""  # restored
+    with theano.change_flags(floatX="float32"):
+        assert str(T.vector().dtype) == "float32"
+    assert str(T.vector().dtype) == "float64"
     refused = [("device", "cuda"), ("device", "gpu0"), ("mode", "DebugMode"),
                ("mode", "NanGuardMode"), ("optimizer", "None"), ("optimizer_excluding", "fusion"),
                ("floatX", "float16"), ("compute_test_value", "raise"), ("profile", True),
