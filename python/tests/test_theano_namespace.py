@@ -288,6 +288,18 @@ def test_reshape_with_symbolic_lengths():
         T.reshape(flat, x.shape)
 
 
+def test_scan_over_inputs_of_run_time_length():
+    """scan with a window of past values whose initial value is a
+    T.dvector (its length known only at run time): Fibonacci-like sums."""
+    x0 = T.dvector("x0")
+    out, updates = theano.scan(lambda a, b: a + b, outputs_info=dict(initial=x0, taps=[-2, -1]),
+                               n_steps=5)
+    close(function([x0], out, updates=updates)([1.0, 1.0]), [2.0, 3.0, 5.0, 8.0, 13.0])
+    xs = T.dmatrix("xs")
+    rows, _ = theano.scan(lambda r: r.sum() * r.shape[0], sequences=xs)
+    close(function([xs], rows)(np.arange(6.0).reshape(3, 2)), [2.0, 10.0, 18.0])
+
+
 def test_dimshuffle_transpose_flatten():
     x = T.dmatrix("x")
     data = np.arange(6.0).reshape(2, 3)
