@@ -37,3 +37,11 @@ def debugprint(obj: Any, file: TextIO | str | None = None, **options: Any) -> st
         return text
     print(text, file=sys.stdout if file is None else file)
     return None
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("pydotprint", "pydot_imported", "min_informative_str", "var_descriptor"):
+        from ._theano import missing
+
+        raise missing(f"theano.printing.{name}", "swiftgrad.debugprint prints the program as text")
+    raise AttributeError(f"module 'swiftgrad.printing' has no attribute {name!r}")

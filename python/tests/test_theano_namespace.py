@@ -540,6 +540,8 @@ def test_printing():
     out = io.StringIO()
     theano.printing.debugprint(function([x], x * 2, name="double"), file=out, print_type=True)
     assert "placeholder 'x'" in out.getvalue()
+    with pytest.raises(NotImplementedError, match="theano.printing.pydotprint"):
+        theano.printing.pydotprint(x)
 
 
 def test_theano_flags_from_the_environment():
