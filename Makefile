@@ -18,12 +18,13 @@ export OPENBLAS_NUM_THREADS ?= 1
 
 all: lib
 
-# What a fresh machine lacks: OpenBLAS, SLEEF, valgrind, and Python's build and test tools.
+# What a fresh machine lacks: OpenBLAS, SLEEF, valgrind, and Python's build and test tools
+# (scikit-learn for the digits the Theano tutorial tests train on).
 deps:
 	@pkg-config --exists openblas sleef && command -v valgrind >/dev/null || \
 	  { apt-get update -qq && apt-get install -y -qq libopenblas-dev libsleef-dev pkg-config valgrind; }
-	@$(PYTHON) -c 'import setuptools, wheel, numpy, pytest, hypothesis' 2>/dev/null || \
-	  $(PYTHON) -m pip install -q setuptools wheel numpy pytest hypothesis
+	@$(PYTHON) -c 'import setuptools, wheel, numpy, pytest, hypothesis, sklearn' 2>/dev/null || \
+	  $(PYTHON) -m pip install -q setuptools wheel numpy pytest hypothesis scikit-learn
 
 lib: deps
 	swift build -c release

@@ -58,6 +58,9 @@ __version__: str = _C.__version__
 __array_api_version__ = "2023.12"
 from ._info import __array_namespace_info__  # noqa: E402
 from .printing import debugprint, pp  # noqa: E402
+_theano = __import__("importlib").import_module("._theano", __name__)
+from ._theano import (In, Mode, Out, config, DebugMode, NanGuardMode,  # noqa: E402
+                      ProfileMode, UnusedInputError)
 from . import func  # noqa: E402
 from . import autograd  # noqa: E402
 from .autograd import custom_vjp, gradcheck, gradgradcheck  # noqa: E402
@@ -165,11 +168,31 @@ def __getattr__(name: str) -> Any:
     """The elementwise functions and __all__, made on first use (PEP 562):
     reading the registry's names costs the core about 2 MB of memory, which
     `import swiftgrad` alone does not pay."""
+    if name == "tensor":
+        return __import__("importlib").import_module(".tensor", __name__)
     if name == "__all__" or not name.startswith("_"):
         _make_elementwise_functions()
         if name in globals():
             return globals()[name]
+        if name in _THEANO_MISSING:
+            raise _theano.missing(f"theano.{name}", _THEANO_MISSING[name])
     raise AttributeError(f"module 'swiftgrad' has no attribute {name!r}")
+
+
+# Theano's top-level names that swiftgrad does not have.
+_THEANO_MISSING = {
+    "scan_module": "Theano's loops are swiftgrad.scan, map, reduce, foldl and foldr",
+    "sandbox": "there are no GPU or experimental back ends",
+    "gpuarray": "swiftgrad runs on the CPU",
+    "sparse": "there are no sparse tensors",
+    "d3viz": "use swiftgrad.debugprint",
+    "OpFromGraph": "",
+    "compile": "theano.function, In, Out and Mode are at the top level",
+    "Op": "write a custom op with swiftgrad.autograd.Function or custom_vjp",
+    "misc": "",
+    "typed_list": "",
+    "check_value": "",
+}
 
 
 def __dir__() -> list[str]:
@@ -208,14 +231,17 @@ from ._scan import foldl, foldr, map, reduce, scan  # noqa: E402,A004
 # -------------------------------------------------------------- autograd
 
 def grad(cost: Tensor, wrt: Tensor | Sequence[Tensor], *, create_graph: _builtins.bool = False,
-         disconnected_inputs: str = "raise") -> Any:
+         disconnected_inputs: str = "raise", **theano_options: Any) -> Any:
     """The gradients of the one-element tensor `cost` with respect to `wrt`
     (Theano's T.grad): one tensor for one, a list for a list. Symbolic
     graphs give symbolic gradients; eager graphs give values, which record
     graphs of their own with create_graph=True (so they can be
     differentiated again). A tensor of `wrt` the cost does not depend on
     raises ValueError, or with disconnected_inputs='warn' or 'ignore' gets
-    zeros (after a warning for 'warn')."""
+    zeros (after a warning for 'warn'). Theano's other keywords
+    (consider_constant, known_grads, ...) go to swiftgrad.gradient.grad."""
+    if theano_options:
+        return gradient.grad(cost, wrt, disconnected_inputs=disconnected_inputs, **theano_options)
     if disconnected_inputs not in ("raise", "warn", "ignore"):
         raise ValueError(f"[grad] disconnected_inputs must be 'raise', 'warn' or 'ignore', "
                          f"not {disconnected_inputs!r}")
@@ -299,17 +325,28 @@ def placeholder(shape: Sequence[int | None], dtype: Any = "float64",
                           shape, name)
 
 
-def shared(value: ArrayLike, name: str | None = None) -> Tensor:
+def shared(value: ArrayLike, name: str | None = None, strict: _builtins.bool = False,
+           allow_downcast: _builtins.bool | None = None, borrow: _builtins.bool = False,
+           broadcastable: Sequence[_builtins.bool] | None = None) -> Tensor:
     """A shared variable starting at a copy of `value` (Theano's
     theano.shared). Operations on it build symbolic graphs that read its
-    value when a compiled function runs; function updates change it."""
-    return _C.shared(value, name, -1)
+    value when a compiled function runs; function updates change it.
+    borrow=True is accepted; the value is copied all the same, which
+    Theano allows. `broadcastable`, if given, must match the value's shape
+    (a shared variable's shape is the value's)."""
+    variable = _C.shared(value, name, -1)
+    if broadcastable is not None and tuple(broadcastable) != variable.broadcastable:
+        raise _theano.missing(f"shared(broadcastable={tuple(broadcastable)}) for a value of shape "
+                              f"{variable.shape}", "a shared variable's shape is its value's")
+    return variable
 
 
-def function(inputs: Sequence[Tensor], outputs: Any = None,
+def function(inputs: Sequence[Any] = (), outputs: Any = None, mode: Any = None,
              updates: Mapping[Tensor, Any] | Iterable[tuple[Tensor, Any]] | None = None,
              givens: Mapping[Tensor, Any] | Iterable[tuple[Tensor, Any]] | None = None,
-             no_default_updates: _builtins.bool = False) -> Function:
+             no_default_updates: _builtins.bool = False, *, name: str | None = None,
+             allow_input_downcast: _builtins.bool | None = None,
+             on_unused_input: str | None = None, **theano_keywords: Any) -> Any:
     """Compiles a function from placeholders to outputs (Theano's
     theano.function). `outputs` is one tensor (the function returns one
     tensor) or a list of them (it returns a list). `updates` pairs shared
@@ -327,19 +364,45 @@ def function(inputs: Sequence[Tensor], outputs: Any = None,
 
     Shared variables with a default update (the states of RandomStreams)
     that `updates` leaves out get it, unless `no_default_updates`.
-    """
-    if isinstance(inputs, Tensor):
+
+    Theano's keywords: inputs may be `In(x, value=default, name=...)`,
+    outputs `Out(y)`; `allow_input_downcast=True` converts arguments to
+    the inputs' dtypes (without it an array that would lose precision
+    raises TypeError); `on_unused_input` ('raise', Theano's default from
+    config, 'warn' or 'ignore') is what an input no output needs does;
+    `mode` may be 'FAST_RUN', 'FAST_COMPILE' or a `Mode` (others raise
+    NotImplementedError); `name` names the function."""
+    _theano.config.check_flags()
+    _theano.check_keywords(theano_keywords)
+    if isinstance(mode, (list, tuple, Mapping)):
+        raise TypeError("[function] the third argument is mode, as in Theano; pass updates=...")
+    _theano.check_mode(mode)
+    policy = _theano.config.on_unused_input if on_unused_input is None else on_unused_input
+    if policy not in ("raise", "warn", "ignore"):
+        raise ValueError(f"[function] on_unused_input must be 'raise', 'warn' or 'ignore', "
+                         f"not {policy!r}")
+    if isinstance(inputs, (Tensor, _theano.In)):
         inputs = [inputs]
+    if not isinstance(inputs, (list, tuple)) or not _builtins.all(
+            isinstance(i, (Tensor, _theano.In)) for i in inputs):
+        return _C.function(inputs, [], [], [], False)  # the extension's TypeError
+    ins = [i if isinstance(i, _theano.In) else _theano.In(i) for i in inputs]
+    variables = [i.variable for i in ins]
     single = not isinstance(outputs, (list, tuple))
     if outputs is None:
         outs: list[Tensor] = []
         single = False
     else:
         outs = [_as_output(o) for o in ([outputs] if single else outputs)]
-    variables, values = _updates(updates)
+    update_vars, values = _updates(updates)
     given_vars, given_values = _givens(givens) if givens is not None else ([], [])
-    return _C.function(inputs, outs, variables, values, single, given_vars, given_values,
-                       1 if no_default_updates else 0)
+    fn = _C.function(variables, outs, update_vars, values, single, given_vars, given_values,
+                     1 if no_default_updates else 0)
+    _theano.check_unused(fn, variables, policy)
+    plain = name is None and allow_input_downcast is None and _builtins.all(
+        i.value is _theano._NO_VALUE and i.allow_downcast is None and not i.strict
+        and i.name == i.variable.name for i in ins)
+    return fn if plain else _theano.CompiledFunction(fn, ins, allow_input_downcast, name)
 
 
 def _givens(givens: Any) -> tuple[list[Tensor], list[Tensor]]:
@@ -348,6 +411,10 @@ def _givens(givens: Any) -> tuple[list[Tensor], list[Tensor]]:
 
 
 def _as_output(obj: Any) -> Tensor:
+    if isinstance(obj, _theano.Out):
+        obj = obj.variable
+    if isinstance(obj, Mapping):
+        raise _theano.missing("outputs given as a dict", "pass a list of outputs")
     return obj if isinstance(obj, Tensor) else asarray(obj)
 
 
@@ -395,3 +462,22 @@ _PUBLIC = [
     "sort", "argsort", "searchsorted", "unique_all", "unique_counts", "unique_inverse",
     "unique_values",
 ] + _INDEXING + _STABLE  # views and indexing; stable functions
+
+
+# ---------------------------------------------------------------- Theano
+# Theano's namespace: `import swiftgrad as theano; import swiftgrad.tensor
+# as T` (see _theano.py, tensor/, gradient.py, ifelse.py).
+
+
+def Param(variable: Tensor, default: Any = None, name: str | None = None, **options: Any) -> Any:
+    """Theano's older form of In: `default` is the value (None: none)."""
+    value = _theano._NO_VALUE if default is None else default
+    return _theano.In(variable, name=name, value=value, **options)
+
+
+change_flags = config.change_flags  # Theano's theano.change_flags
+_PUBLIC += ["config", "change_flags", "Mode", "In", "Out", "Param", "UnusedInputError", "tensor",
+            "gradient", "ifelse"]
+gradient = __import__("importlib").import_module(".gradient", __name__)
+ifelse = __import__("importlib").import_module(".ifelse", __name__)
+# swiftgrad.tensor loads on first use (it reads the elementwise functions).

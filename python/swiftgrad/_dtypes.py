@@ -70,6 +70,16 @@ class DType:
     def __hash__(self) -> int:
         return hash(self.name)
 
+    # Theano code treats dtypes as strings: y.dtype.startswith('int').
+    def startswith(self, prefix: Any, *args: Any) -> builtins.bool:
+        return self.name.startswith(prefix, *args)
+
+    def endswith(self, suffix: Any, *args: Any) -> builtins.bool:
+        return self.name.endswith(suffix, *args)
+
+    def __contains__(self, text: str) -> builtins.bool:
+        return text in self.name
+
     def __reduce__(self) -> str:
         return self.name  # pickles as the module-level singleton
 

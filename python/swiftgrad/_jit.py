@@ -56,7 +56,7 @@ def jit(f: Callable[..., Any]) -> Callable[..., Any]:
             inputs = [placeholder(t.shape, t.dtype, f"arg{i}") for i, t in enumerate(tensors)]
             leaves: list[Any] = []
             structure = _flatten(f(*inputs, **kwargs), leaves)
-            entry = (function(inputs, list(leaves)), structure)
+            entry = (function(inputs, list(leaves), on_unused_input="ignore"), structure)
             cache[key] = entry
         fn, structure = entry
         return _unflatten(structure, iter(fn(*tensors)))

@@ -114,7 +114,8 @@ def scan(fn: Callable[..., Any], sequences: Any = None, outputs_info: Any = None
             kinds.append(("state", len(states)))
         else:
             depth = -min(taps)
-            if initial.ndim == 0 or (initial.shape[0] is not None and initial.shape[0] < depth):
+            rows = tuple(initial.shape)[0] if initial.ndim else 0  # static; None if known at run time
+            if initial.ndim == 0 or (rows is not None and rows < depth):
                 raise ValueError(f"scan: an output with taps {taps} needs an initial value with at least "
                                  f"{depth} rows, got shape {initial.shape}")
             initial = initial[-depth:]

@@ -71,13 +71,160 @@ class Tensor(_C._Tensor):
     def reshape(self, *shape: Any, copy: bool | None = None) -> Tensor:
         """The elements seen as `shape` (a tuple or separate ints; one may
         be -1): a view where strides allow."""
-        return _C.reshape(self, shape[0] if len(shape) == 1 else shape, copy)
+        target = shape[0] if len(shape) == 1 else shape
+        try:
+            return _C.reshape(self, target, copy)
+        except TypeError:
+            from ._theano import static_lengths
+
+            lengths = static_lengths(target, "reshape")  # Theano's x.shape[0] entries
+            if lengths is None:
+                raise
+            return _C.reshape(self, lengths, copy)
 
     # END views and indexing
 
     @property
     def device(self) -> str:
         return "cpu"
+
+    # ---- Theano's TensorVariable (see _theano.py)
+
+    @property
+    def shape(self) -> tuple[int | None, ...]:
+        """The lengths of the axes, None where known only at run time;
+        indexing such a length gives it as a symbolic 0-d int64 tensor, so
+        Theano's T.arange(y.shape[0]) works."""
+        shape = _SHAPE.__get__(self, Tensor)
+        if None in shape:
+            from ._theano import SymbolicShape
+
+            return SymbolicShape(self, shape)
+        return shape
+
+    @property
+    def type(self) -> Any:
+        """Theano's type: the dtype and which axes broadcast (T.dmatrix
+        itself for a float64 matrix, as in Theano)."""
+        from ._theano import TensorType
+
+        shape = _SHAPE.__get__(self, Tensor)
+        if all(n is None or n == 1 for n in shape):
+            from .tensor import typed
+
+            found = typed(self.dtype.name, tuple(n == 1 for n in shape))
+            if found is not None:
+                return found
+        return TensorType(self.dtype, shape=shape)
+
+    @property
+    def broadcastable(self) -> tuple[bool, ...]:
+        """For each axis, whether its length is known to be 1."""
+        return tuple(n == 1 for n in _SHAPE.__get__(self, Tensor))
+
+    def dimshuffle(self, *pattern: Any) -> Tensor:
+        """Theano's dimshuffle: output axis i is input axis pattern[i], or a
+        new axis of length 1 where pattern[i] is 'x'; input axes left out
+        must have length 1 and are dropped."""
+        import swiftgrad
+
+        if len(pattern) == 1 and isinstance(pattern[0], (list, tuple)):
+            pattern = tuple(pattern[0])
+        kept = [p for p in pattern if p != "x"]
+        if any(not isinstance(p, int) or not 0 <= p < self.ndim for p in kept) or \
+                len(set(kept)) != len(kept):
+            raise ValueError(f"[dimshuffle] {pattern} is not a pattern for {self.ndim} axes")
+        shape = _SHAPE.__get__(self, Tensor)
+        dropped = [a for a in range(self.ndim) if a not in kept]
+        for a in dropped:
+            if shape[a] != 1:
+                raise ValueError(f"[dimshuffle] axis {a} is left out of {pattern} but its length "
+                                 f"is {shape[a]}, not 1")
+        x = swiftgrad.squeeze(self, axis=tuple(dropped)) if dropped else self
+        order = [p - sum(1 for d in dropped if d < p) for p in kept]
+        if order != sorted(order):
+            x = swiftgrad.permute_dims(x, order)
+        for i, p in enumerate(pattern):
+            if p == "x":
+                x = swiftgrad.expand_dims(x, axis=i)
+        return x
+
+    def eval(self, inputs_to_values: Any = None) -> Tensor:
+        """The value, computed by a function of the placeholders given in
+        `inputs_to_values` (a dict from them to values)."""
+        if self._kind == _C.KIND_VALUE:
+            return self
+        import swiftgrad
+
+        pairs = dict(inputs_to_values or {})
+        fn = swiftgrad.function(list(pairs), self, on_unused_input="ignore")
+        return fn(*pairs.values())
+
+    def flatten(self, ndim: int = 1) -> Tensor:
+        """Theano's flatten: the first ndim - 1 axes kept, the rest joined."""
+        from ._theano import missing
+
+        if not 1 <= ndim <= max(self.ndim, 1):
+            raise ValueError(f"[flatten] ndim must be in 1..{self.ndim}, not {ndim}")
+        shape = _SHAPE.__get__(self, Tensor)
+        lead, rest = shape[:ndim - 1], shape[ndim - 1:]
+        if len(rest) == 1:
+            return self  # nothing to join
+        if None in lead and (None in rest or lead.count(None) > 1):
+            raise missing(f"flatten(ndim={ndim}) of shape {shape} (more than one length known "
+                          f"only at run time)")
+        if None in lead:
+            return self.reshape(tuple(-1 if n is None else n for n in lead) + (math.prod(rest),))
+        return self.reshape(tuple(lead) + (-1,))
+
+    def transpose(self, *axes: Any) -> Tensor:
+        """The axes reversed, or in the order given."""
+        if len(axes) == 1 and isinstance(axes[0], (list, tuple)):
+            axes = tuple(axes[0])
+        return _C.permute_dims(self, axes or tuple(range(self.ndim - 1, -1, -1)))
+
+    def dot(self, other: Any) -> Tensor:
+        """Theano's x.dot(y): numpy.dot."""
+        from .tensor import dot
+
+        return dot(self, other)
+
+    def zeros_like(self, dtype: Any = None) -> Tensor:
+        """Zeros of this tensor's shape (and dtype unless given)."""
+        import swiftgrad
+
+        return swiftgrad.zeros_like(self, dtype=dtype)
+
+    def ones_like(self, dtype: Any = None) -> Tensor:
+        """Ones of this tensor's shape (and dtype unless given)."""
+        import swiftgrad
+
+        return swiftgrad.ones_like(self, dtype=dtype)
+
+    def cumsum(self, axis: int | None = None) -> Tensor:
+        """Theano's running sums along axis (of the flattened tensor when None)."""
+        from .tensor import cumsum
+
+        return cumsum(self, axis)
+
+    def norm(self, L: int = 2, axis: Any = None) -> Tensor:
+        """Theano's L-norm over axis (all elements by default)."""
+        from .tensor import norm
+
+        return norm(self, L, axis)
+
+    def get_value(self, borrow: bool = False, return_internal_type: bool = False) -> Any:
+        """A shared variable's value as a NumPy array (Theano's): a copy, or
+        with borrow=True a read-only array over the variable's current
+        memory (which later updates never write into)."""
+        import numpy
+
+        array = numpy.asarray(memoryview(_GET_VALUE(self)))
+        return array if borrow or return_internal_type else array.copy()
+
+    def set_value(self, value: Any, borrow: bool = False) -> None:
+        """Replaces a shared variable's value with a copy of `value`."""
+        _SET_VALUE(self, value)
 
     # ---- methods
 
@@ -337,6 +484,10 @@ class Tensor(_C._Tensor):
             import swiftgrad
 
             return functools.partial(getattr(swiftgrad, name), self)
+        if name in _THEANO_MISSING:
+            from ._theano import missing
+
+            raise missing(f"Theano's TensorVariable.{name}", _THEANO_MISSING[name])
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     # ---- Python protocols
@@ -434,6 +585,15 @@ class GradFn:
 
 _METHODS: frozenset[str] | None = None
 
+# Attributes of Theano's variables that swiftgrad's tensors do not have.
+_THEANO_MISSING = {
+    "owner": "graph nodes are not exposed; swiftgrad.pp(x) prints the expression",
+    "tag": "test values are not computed",
+    "clone": "",
+    "container": "",
+    "get_parents": "",
+}
+
 # Namespace functions of one array that are methods as well (beyond the
 # elementwise ones, which all are).
 _ARRAY_FUNCTIONS = (
@@ -464,5 +624,8 @@ def _rebuild(data: bytes, dtype: str, shape: tuple[int, ...]) -> Tensor:
 
 
 _GRAD = _C._Tensor.grad  # the extension's descriptor, under Tensor.grad
+_SHAPE = _C._Tensor.shape
+_GET_VALUE = _C._Tensor.get_value
+_SET_VALUE = _C._Tensor.set_value
 
 _C._set_tensor_class(Tensor)

@@ -84,7 +84,7 @@ def test_updates_reuse_memory_only_that_nothing_else_holds():
     step = sg.function([], [w * 1.0], updates=[(w, w + 1.0)])
     for _ in range(3):
         step()  # from here on, new values land in recycled memory
-    held = w.get_value()
+    held = w.get_value(borrow=True)  # shares the memory, which updates must leave alone
     kept = np.asarray(held).copy()
     (out,) = step()
     out_values = np.asarray(out).copy()

@@ -94,7 +94,7 @@ def test_slices_with_tensor_bounds():
         (lambda t, i, j: t[j:i:-1], lambda d, i, j: d[j:i:-1]),
     ]
     for f, ref in cases:
-        fn = sg.function([i, j], f(a, i, j))
+        fn = sg.function([i, j], f(a, i, j), on_unused_input="ignore")  # some cases leave j out
         for iv, jv in [(1, 3), (0, 6), (-3, -1), (2, 100), (5, 1)]:
             np.testing.assert_array_equal(np.asarray(fn(iv, jv)), ref(data, iv, jv))
         # concrete bounds compute at once

@@ -628,7 +628,8 @@ def test_jvp(op):
     np.testing.assert_allclose(np.asarray(pushed), expected, rtol=GRAD_RTOL, atol=GRAD_ATOL)
     ps = placeholders(op)
     tps = [sg.placeholder(p.shape, name=f"t{i}") for i, p in enumerate(ps)]
-    f = sg.function(ps + tps, sg.jvp([op.fn(*ps)], ps, tps)[0])
+    # a linear op's jvp does not read the primal inputs
+    f = sg.function(ps + tps, sg.jvp([op.fn(*ps)], ps, tps)[0], on_unused_input="ignore")
     np.testing.assert_allclose(np.asarray(f(*xs, *ts)), expected, rtol=GRAD_RTOL, atol=GRAD_ATOL)
 
 

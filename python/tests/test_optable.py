@@ -397,7 +397,8 @@ def test_jvp(row):
     np.testing.assert_allclose(np.asarray(pushed), expected, rtol=GRAD_RTOL, atol=GRAD_ATOL)
     ps = placeholders(row)
     tps = [sg.placeholder((None, None), name=f"t{i}") for i in range(row.arity)]
-    f = sg.function(ps + tps, sg.jvp([function(row)(*ps)], ps, tps)[0])
+    # a linear op's jvp does not read the primal inputs
+    f = sg.function(ps + tps, sg.jvp([function(row)(*ps)], ps, tps)[0], on_unused_input="ignore")
     np.testing.assert_allclose(np.asarray(f(*xs, *ts)), expected, rtol=GRAD_RTOL, atol=GRAD_ATOL)
 
 
