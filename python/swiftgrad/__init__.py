@@ -182,7 +182,6 @@ def __getattr__(name: str) -> Any:
 # Theano's top-level names that swiftgrad does not have.
 _THEANO_MISSING = {
     "scan_module": "Theano's loops are swiftgrad.scan, map, reduce, foldl and foldr",
-    "sandbox": "there are no GPU or experimental back ends",
     "gpuarray": "swiftgrad runs on the CPU",
     "sparse": "there are no sparse tensors",
     "d3viz": "use swiftgrad.debugprint",

@@ -35,7 +35,8 @@ def missing(feature: str, hint: str = "") -> NotImplementedError:
 # NotImplementedError naming it. The finder runs after the ordinary ones,
 # so a module added to swiftgrad is found first.
 _MISSING_MODULES = {
-    "swiftgrad.sandbox": "there are no experimental back ends",
+    "swiftgrad.sandbox.cuda": "swiftgrad runs on the CPU",
+    "swiftgrad.sandbox.gpuarray": "swiftgrad runs on the CPU",
     "swiftgrad.gpuarray": "swiftgrad runs on the CPU",
     "swiftgrad.sparse": "there are no sparse tensors",
     "swiftgrad.d3viz": "use swiftgrad.debugprint",

@@ -494,7 +494,7 @@ def test_gradient_module():
 # ----------------------------------------------------------- what is missing
 
 def test_missing_theano_features_raise_not_implemented():
-    for name in ("scan", "sparse", "sandbox", "gpuarray", "d3viz", "OpFromGraph"):
+    for name in ("sparse", "gpuarray", "d3viz", "OpFromGraph"):
         if name in vars(theano):
             continue  # it exists now
         with pytest.raises(NotImplementedError, match=f"theano.{name}"):
@@ -510,19 +510,17 @@ def test_missing_theano_features_raise_not_implemented():
     import importlib
 
     # the first missing module of the path is named
-    for module, named in [("swiftgrad.sandbox.rng_mrg", "theano.sandbox"),
+    for module, named in [("swiftgrad.sandbox.cuda", "theano.sandbox.cuda"),
                           ("swiftgrad.tensor.signal.pool", "theano.tensor.signal"),
                           ("swiftgrad.tensor.nlinalg", "theano.tensor.nlinalg"),
                           ("swiftgrad.gpuarray", "theano.gpuarray"),
                           ("swiftgrad.compile.io", "theano.compile")]:
         with pytest.raises(NotImplementedError, match=f"^{named} is not implemented"):
             importlib.import_module(module)
-    try:
-        from swiftgrad.tensor.shared_randomstreams import RandomStreams  # noqa: F401
-    except NotImplementedError as error:  # until random streams exist
-        assert "theano.tensor.shared_randomstreams" in str(error)
-    with pytest.raises(NotImplementedError, match="theano.sandbox"):
-        from swiftgrad.sandbox.rng_mrg import MRG_RandomStreams  # noqa: F401
+    # Random streams exist, MRG's under Theano's name too.
+    from swiftgrad.sandbox.rng_mrg import MRG_RandomStreams
+    from swiftgrad.tensor.shared_randomstreams import RandomStreams
+    assert MRG_RandomStreams is RandomStreams
     with pytest.raises(ModuleNotFoundError):
         importlib.import_module("swiftgrad.no_such_module")
     # genuinely unknown names stay AttributeErrors

@@ -204,8 +204,9 @@ def derivatives(m):
     # J V = x V does not read W: PyTensor, like swiftgrad, then wants this
     f = function([W, V, x], JV, on_unused_input="ignore")
     out["Rop"] = f([[1, 1], [1, 1]], [[2, 2], [2, 2]], [0, 1])
-    # L-operator: v J. swiftgrad's gradient of dot reads W's shape, so W
-    # is an input here (Theano's needs only v and x).
+    # L-operator: v J. The gradient reads y's shape, which a graph over
+    # placeholders of unknown lengths takes from W, so W is an input here
+    # (Theano's needs only v and x: its vectors never broadcast).
     W = T.dmatrix("W")
     v = T.dvector("v")
     x = T.dvector("x")
@@ -327,6 +328,138 @@ def test_ifelse_gradient_follows_the_branch_taken():
     first, second = ifelse(T.gt(a, 0), [x, 2 * x], [-x, x])
     f = theano.function([a, x], [first, second])
     close(f(-1.0, [1.0, 2.0]), [[-1.0, -2.0], [1.0, 2.0]])
+
+
+# ----------------------------------------------------------------- loops
+
+def loops(m):
+    theano, T, function = m.theano, m.T, m.function
+    out = {}
+    # A**k by scan: the loop's result at every step, the last one kept.
+    k = T.iscalar("k")
+    A = T.vector("A")
+    result, updates = theano.scan(fn=lambda prior_result, A: prior_result * A,
+                                  outputs_info=T.ones_like(A), non_sequences=A, n_steps=k)
+    final_result = result[-1]
+    power = function(inputs=[A, k], outputs=final_result, updates=updates)
+    out["power"] = power(np.arange(10, dtype=theano.config.floatX), 2)
+    # A polynomial from its coefficients: the shorter sequence sets the length.
+    coefficients = T.vector("coefficients")
+    x = T.scalar("x")
+    max_coefficients_supported = 10000
+    components, updates = theano.scan(fn=lambda coefficient, power, free_variable:
+                                      coefficient * (free_variable ** power),
+                                      outputs_info=None,
+                                      sequences=[coefficients, T.arange(max_coefficients_supported)],
+                                      non_sequences=x)
+    polynomial = components.sum()
+    calculate_polynomial = function(inputs=[coefficients, x], outputs=polynomial)
+    out["polynomial"] = calculate_polynomial(np.asarray([1, 0, 2], dtype=theano.config.floatX), 3)
+    # tanh(x(t) W + b) for each row of X
+    X = T.matrix("X")
+    W = T.matrix("W")
+    b_sym = T.vector("b_sym")
+    results, updates = theano.scan(lambda v: T.tanh(T.dot(v, W) + b_sym), sequences=X)
+    compute_elementwise = function(inputs=[X, W, b_sym], outputs=results)
+    x = np.eye(2, dtype=theano.config.floatX)
+    w = np.ones((2, 2), dtype=theano.config.floatX)
+    b = np.ones((2,), dtype=theano.config.floatX)
+    b[1] = 2
+    out["elementwise"] = compute_elementwise(x, w, b)
+    # x(t) = tanh(x(t-1) W + y(t) U + p(T-t) V): a state and two sequences
+    X = T.vector("X")
+    W, U, V = T.matrix("W"), T.matrix("U"), T.matrix("V")
+    Y, P = T.matrix("Y"), T.matrix("P")
+    results, updates = theano.scan(lambda y, p, x_tm1: T.tanh(T.dot(x_tm1, W) + T.dot(y, U) + T.dot(p, V)),
+                                   sequences=[Y, P[::-1]], outputs_info=[X])
+    compute_seq = function(inputs=[X, W, Y, U, P, V], outputs=results)
+    rng = np.random.RandomState(7)
+    seq_args = [rng.rand(2), rng.rand(2, 2), rng.rand(5, 2), rng.rand(2, 2), rng.rand(5, 2), rng.rand(2, 2)]
+    out["sequence"] = compute_seq(*seq_args)
+    # the norms of the rows, the trace
+    X = T.matrix("X")
+    results, updates = theano.scan(lambda x_i: T.sqrt((x_i ** 2).sum()), sequences=[X])
+    out["row_norms"] = function(inputs=[X], outputs=results)(np.diag(np.arange(1, 6, dtype=float)))
+    floatX = "float64"
+    results, updates = theano.scan(lambda i, j, t_f: T.cast(X[i, j] + t_f, floatX),
+                                   sequences=[T.arange(X.shape[0]), T.arange(X.shape[1])],
+                                   outputs_info=np.asarray(0.0, dtype=floatX))
+    out["trace"] = function(inputs=[X], outputs=results[-1])(np.arange(1.0, 26.0).reshape(5, 5))
+    # x(t) = x(t-2) U + x(t-1) V + tanh(x(t-1) W + b): two taps of one output
+    X = T.matrix("X")
+    W, V, U = T.matrix("W"), T.matrix("V"), T.matrix("U")
+    b_sym = T.vector("b_sym")
+    n_sym = T.iscalar("n_sym")
+    results, updates = theano.scan(lambda x_tm2, x_tm1: T.dot(x_tm2, U) + T.dot(x_tm1, V)
+                                   + T.tanh(T.dot(x_tm1, W) + b_sym),
+                                   n_steps=n_sym, outputs_info=[dict(initial=X, taps=[-2, -1])])
+    compute_taps = function(inputs=[X, U, V, W, b_sym, n_sym], outputs=results)
+    rng = np.random.RandomState(11)
+    taps_args = [np.zeros((2, 2)), rng.rand(2, 2) * 0.5, rng.rand(2, 2) * 0.5, rng.rand(2, 2), rng.rand(2)]
+    taps_args[0][1, 1] = 1
+    out["taps"] = compute_taps(*taps_args, 10)
+    # the Jacobian by scan, one gradient per element
+    v = T.dvector("v")
+    y = v ** 2
+    J, updates = theano.scan(lambda i, y, v: T.grad(y[i], v), sequences=T.arange(y.shape[0]),
+                             non_sequences=[y, v])
+    out["jacobian"] = function([v], J, updates=updates)([4, 4])
+    return out, seq_args, taps_args
+
+
+def test_loops():
+    out, seq_args, taps_args = loops(swiftgrad_modules())
+    close(out["power"], np.arange(10) ** 2)
+    close(out["polynomial"], 1 + 2 * 3 ** 2)
+    close(out["elementwise"], np.tanh(np.eye(2) @ np.ones((2, 2)) + [1, 2]), rtol=1e-14)
+    x, W, Y, U, P, V = seq_args
+    want = []
+    for t in range(5):
+        x = np.tanh(x @ W + Y[t] @ U + P[4 - t] @ V)
+        want.append(x)
+    close(out["sequence"], want, rtol=1e-14)
+    close(out["row_norms"], np.arange(1, 6))
+    close(out["trace"], np.trace(np.arange(1.0, 26.0).reshape(5, 5)))
+    X, U, V, W, b = taps_args
+    history, want = [X[0], X[1]], []
+    for _ in range(10):
+        history.append(history[-2] @ U + history[-1] @ V + np.tanh(history[-1] @ W + b))
+        want.append(history[-1])
+    close(out["taps"], want, rtol=1e-13)
+    close(out["jacobian"], [[8.0, 0.0], [0.0, 8.0]])
+
+
+def test_loops_match_pytensor():
+    ours, _, _ = loops(swiftgrad_modules())
+    theirs, _, _ = loops(pytensor_modules())
+    for key in ours:
+        close(ours[key], theirs[key], rtol=1e-12)
+
+
+# ------------------------------------------------ more examples: random numbers
+
+def test_random_numbers():
+    """Draws change from call to call, repeat without default updates, and
+    a variable used twice in one call is one draw. (The numbers are
+    swiftgrad's generator's, not Theano's.)"""
+    from swiftgrad import function
+    from swiftgrad.tensor.shared_randomstreams import RandomStreams
+
+    srng = RandomStreams(seed=234)
+    rv_u = srng.uniform((2, 2))
+    rv_n = srng.normal((2, 2))
+    f = function([], rv_u)
+    g = function([], rv_n, no_default_updates=True)
+    nearly_zeros = function([], rv_u + rv_u - 2 * rv_u)
+    f_val0, f_val1 = np.asarray(f()), np.asarray(f())
+    assert not np.array_equal(f_val0, f_val1)
+    g_val0, g_val1 = np.asarray(g()), np.asarray(g())
+    np.testing.assert_array_equal(g_val0, g_val1)
+    close(nearly_zeros(), np.zeros((2, 2)))
+    # Seeding restarts every stream made from srng.
+    srng.seed(234)
+    np.testing.assert_array_equal(np.asarray(f()), f_val0)
+    np.testing.assert_array_equal(np.asarray(g()), g_val0)
 
 
 # ----------------------------- a real example: logistic regression (400 x 784)

@@ -49,9 +49,12 @@ struct Matmul: Primitive {
 
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
         let a = inputs[0], b = inputs[1]
-        return i == 0
-            ? try Tensor.apply(self, g, b.matrixTransposed().conj()).sum(toShapeOf: a)
-            : try Tensor.apply(self, a.matrixTransposed().conj(), g).sum(toShapeOf: b)
+        let gradient = i == 0
+            ? try Tensor.apply(self, g, b.matrixTransposed().conj())
+            : try Tensor.apply(self, a.matrixTransposed().conj(), g)
+        // Without batch axes the product has the operand's shape already, so
+        // a symbolic gradient does not need the operand (Theano's Lop of dot).
+        return a.rank == 2 && b.rank == 2 ? gradient : try gradient.sum(toShapeOf: inputs[i])
     }
 }
 
