@@ -123,6 +123,16 @@ struct Factorization: Primitive {
         }
         guard outs.contains(where: { $0.count > 0 }) else { return }
         let r = x.shape.count, m = x.shape[r - 2], n = x.shape[r - 1]
+        // The determinant of a 0 × 0 matrix is 1: no per-matrix work.
+        if m == 0, case .slogdet = call {
+            for (part, out) in zip(parts, outs) {
+                let one = try NDArray.filled(.int(part == .slogdetLog ? 0 : 1), out.dtype, [], op.name)
+                let all = NDArray(one.storage, out.dtype, shape: out.shape,
+                                  strides: out.shape.map { _ in 0 }, offset: 0, count: out.count)
+                try convert(all, into: out)
+            }
+            return
+        }
         let batch = Array(x.shape.dropLast(2))
         let matrices = Swift.max(batch.reduce(1, *), 1)
         let sizes = outs.map { $0.count / matrices }
