@@ -108,6 +108,8 @@ ADVANCED = [
     (1, slice(None), [3, 0]), ([[0], [1]], [0, 2, 1]), (Ellipsis, [-1, 0]),
     (slice(None), [2, 2, 0], slice(1, 3)), (None, [1], 0), ([0, 1], [1, 2], [3, 0]),
     ([], slice(None)), (slice(None), []),
+    # Separated in the key (by an ellipsis for no axes, by None): first.
+    (slice(None, 0), 0, Ellipsis, [0]), ([1], None, [2]), (0, slice(None), 1),
 ]
 
 

@@ -23,6 +23,9 @@ struct IndexPlan {
     var items: [AxisIndex] = []
     var newAxes: [Int] = []
     var arrays: [(axis: Int, index: Tensor)] = []
+    /// Whether something (a slice, `...`, `None`) separates index arrays in
+    /// the key, even an ellipsis that stands for no axes.
+    private var arraysSeparated = false
 
     init(_ indices: [TensorIndex], shape: [Int?], _ op: String) throws {
         let rank = shape.count
@@ -52,6 +55,18 @@ struct IndexPlan {
             throw SwiftGradError.index(op, "too many indices for tensor: tensor is \(rank)-dimensional, but \(consumed) were indexed")
         }
         var axis = 0, out = 0
+        var lastArray: Int?
+        for (k, index) in indices.enumerated() {
+            let isArray: Bool
+            switch index {
+            case .array: isArray = true
+            case .position: isArray = hasArray
+            default: isArray = false
+            }
+            guard isArray else { continue }
+            if let last = lastArray, last != k - 1 { arraysSeparated = true }
+            lastArray = k
+        }
         func keep(_ index: Tensor) {
             items.append(.all)
             arrays.append((out, index))
@@ -91,12 +106,9 @@ struct IndexPlan {
     var slicesNothing: Bool { items.allSatisfy { $0 == .all } }
 
     /// Where the index arrays' axes go in the result: after the axes before
-    /// them when they are adjacent, else first (NumPy's rule).
-    var arrayAxesStart: Int {
-        let axes = arrays.map(\.axis)
-        let adjacent = zip(axes, axes.dropFirst()).allSatisfy { $1 == $0 + 1 }
-        return adjacent ? axes.first ?? 0 : 0
-    }
+    /// them when they are next to each other in the key, else first
+    /// (NumPy's rule).
+    var arrayAxesStart: Int { arraysSeparated ? 0 : arrays.first?.axis ?? 0 }
 }
 
 extension NDArray {
