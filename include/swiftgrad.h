@@ -327,6 +327,16 @@ typedef enum {
 sg_status sg_gradients(const sg_tensor *cost, const sg_tensor *const *wrt,
                        size_t n, unsigned flags, sg_tensor **grads);
 
+/* Reverse mode with given cotangents (Theano's Lop, PyTorch's
+ * autograd.grad with grad_outputs): writes to grads[j] the sum over i of
+ * cotangents[i] times the Jacobian of outputs[i] with respect to wrt[j],
+ * for nwrt tensors; cotangents[i] has outputs[i]'s dtype and shape. flags
+ * as sg_gradients'. Seeding the outputs directly leaves their shapes out
+ * of a symbolic result. */
+sg_status sg_vjp(const sg_tensor *const *outputs, const sg_tensor *const *cotangents,
+                 size_t noutputs, const sg_tensor *const *wrt, size_t nwrt,
+                 unsigned flags, sg_tensor **grads);
+
 /* Forward mode (Theano's Rop, JAX's jvp): writes to results[i] how much
  * outputs[i] moves, to first order, when each inputs[j] moves by
  * tangents[j] (of inputs[j]'s shape), for noutputs outputs. Eager outputs

@@ -78,6 +78,27 @@ public func sgGradients(_ cost: OpaquePointer?, _ wrt: UnsafePointer<OpaquePoint
     }
 }
 
+@_cdecl("sg_vjp")
+public func sgVJP(_ outputs: UnsafePointer<OpaquePointer?>?, _ cotangents: UnsafePointer<OpaquePointer?>?,
+                  _ outputCount: Int, _ wrt: UnsafePointer<OpaquePointer?>?, _ wrtCount: Int, _ flags: UInt32,
+                  _ grads: UnsafeMutablePointer<OpaquePointer?>?) -> sg_status {
+    guarded("sg_vjp") { call in
+        let known = UInt32(SG_GRAD_CREATE_GRAPH.rawValue | SG_GRAD_ALLOW_UNUSED.rawValue)
+        guard flags & ~known == 0 else {
+            throw SwiftGradError(.value, call.function, "unknown flags \(flags & ~known)")
+        }
+        let outputs = try call.tensors(outputs, outputCount, "outputs")
+        let cotangents = try call.tensors(cotangents, outputCount, "cotangents")
+        let wrt = try call.tensors(wrt, wrtCount, "wrt")
+        guard wrtCount > 0 else { return }
+        let grads = try call.pointer(grads, "grads")
+        let found = try vjp(outputs, cotangents: cotangents, wrt: wrt,
+                            createGraph: flags & UInt32(SG_GRAD_CREATE_GRAPH.rawValue) != 0,
+                            allowUnused: flags & UInt32(SG_GRAD_ALLOW_UNUSED.rawValue) != 0)
+        for (i, g) in found.enumerated() { grads[i] = g.retainedHandle }
+    }
+}
+
 @_cdecl("sg_jvp")
 public func sgJVP(_ outputs: UnsafePointer<OpaquePointer?>?, _ outputCount: Int,
                   _ inputs: UnsafePointer<OpaquePointer?>?, _ tangents: UnsafePointer<OpaquePointer?>?,

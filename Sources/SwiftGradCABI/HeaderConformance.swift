@@ -21,6 +21,7 @@ private func checkSignatures() {
     same(sg_clip, sgClip)
     same(sg_function_describe, sgFunctionDescribe)
     same(sg_gradients, sgGradients)
+    same(sg_vjp, sgVJP)
     same(sg_jvp, sgJVP)
     same(sg_tensor_op_name, sgTensorOpName)
     same(sg_tensor_expression, sgTensorExpression)

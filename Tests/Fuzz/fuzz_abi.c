@@ -727,6 +727,19 @@ static sg_status call_function_new_givens(void) {
     return s;
 }
 
+static sg_status call_vjp(void) {
+    static sg_tensor *seeds[ARR];
+    const sg_tensor *const *outs = TENSORS(handles, 1), *const *cot = TENSORS(seeds, 0);
+    const sg_tensor *const *wrt = TENSORS(handles2, 0);
+    size_t no = COUNT(), nw = COUNT(), i;
+    int have = byte() % 16 != 15;
+    sg_status s;
+    for (i = 0; i < ARR; i++) results[i] = SENTINEL;
+    s = sg_vjp(outs, cot, no, wrt, nw, byte() % 4, have ? results : NULL);
+    take_results(s, have ? nw : 0, 0);
+    return s;
+}
+
 /* A loop over tensors drawn from the pool (placeholders or not). */
 static sg_status call_scan(void) {
     static sg_tensor *initial[ARR], *state[ARR], *outputs[ARR];
@@ -927,7 +940,8 @@ static sg_status call_describe(void) {
     X(length, sg_length(T(), (int64_t)(byte() % 7) - 3, OUT()))                \
     X(random_draw, sg_random_draw((sg_distribution)(byte() % 5), T(), (double)(byte() % 5) - 1, \
                                   (double)(byte() % 5), AXES(), COUNT() % 4, DTYPE(), OUT())) \
-    X(set_default_update, sg_tensor_set_default_update(T(), byte() % 2 ? T() : NULL))
+    X(set_default_update, sg_tensor_set_default_update(T(), byte() % 2 ? T() : NULL)) \
+    X(vjp, call_vjp())
 
 #define DEFINE(name, expr) \
     static void op_##name(void) { done((expr), 0); }

@@ -3853,6 +3853,51 @@ done:
     return ret;
 }
 
+/* vjp(outputs, cotangents, wrt, flags) -> list: sg_vjp */
+static PyObject *
+m_vjp(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_nargs("vjp", nargs, 4) < 0)
+        return NULL;
+    module_state *st = get_state(module);
+    PyObject *seqs[3] = {NULL, NULL, NULL}, *ret = NULL;
+    const sg_tensor **arrays[3] = {NULL, NULL, NULL};
+    static const char *what[3] = {"each output", "each cotangent", "each wrt"};
+    sg_tensor **results = NULL;
+    unsigned long flags = PyLong_AsUnsignedLong(args[3]);
+    if (flags == (unsigned long)-1 && PyErr_Occurred())
+        return NULL;
+    for (int k = 0; k < 3; k++) {
+        seqs[k] = PySequence_Fast(args[k], "[vjp] outputs, cotangents and wrt must be sequences");
+        if (seqs[k] == NULL || (arrays[k] = tensor_array(st, seqs[k], "vjp", what[k])) == NULL)
+            goto done;
+    }
+    size_t nout = (size_t)PySequence_Fast_GET_SIZE(seqs[0]);
+    size_t nwrt = (size_t)PySequence_Fast_GET_SIZE(seqs[2]);
+    if ((size_t)PySequence_Fast_GET_SIZE(seqs[1]) != nout) {
+        PyErr_Format(PyExc_ValueError, "[vjp] %zu outputs but %zd cotangents", nout,
+                     PySequence_Fast_GET_SIZE(seqs[1]));
+        goto done;
+    }
+    results = PyMem_New(sg_tensor *, nwrt + 1);
+    if (results == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    sg_status status = sg_vjp(arrays[0], arrays[1], nout, arrays[2], nwrt, (unsigned)flags, results);
+    if (status != SG_OK)
+        raise_status(status);
+    else
+        ret = wrap_results(st, results, nwrt, 0);
+done:
+    for (int k = 0; k < 3; k++) {
+        PyMem_Free((void *)arrays[k]);
+        Py_XDECREF(seqs[k]);
+    }
+    PyMem_Free(results);
+    return ret;
+}
+
 /* scan(sequences, slices, initial_states, states, outputs, stacked, n_steps,
  * truncate_gradient) -> list: sg_scan */
 static PyObject *
@@ -6053,6 +6098,8 @@ static PyMethodDef module_methods[] = {
      "_tolist(t, edgeitems): nested lists, long axes cut to their edges."},
     {"jvp", (PyCFunction)(void (*)(void))m_jvp, METH_FASTCALL,
      "jvp(outputs, inputs, tangents) -> list: forward-mode products."},
+    {"vjp", (PyCFunction)(void (*)(void))m_vjp, METH_FASTCALL,
+     "vjp(outputs, cotangents, wrt, flags) -> list: reverse-mode products."},
     {"scan", (PyCFunction)(void (*)(void))m_scan, METH_FASTCALL,
      "scan(sequences, slices, initial_states, states, outputs, stacked, n_steps, "
      "truncate_gradient) -> list: a compiled loop."},

@@ -131,16 +131,29 @@ def Lop(f: Any, wrt: Any, eval_points: Any, consider_constant: Any = None,
     to `wrt` of the sum of `f` times `eval_points` (matching f)."""
     if consider_constant:
         raise _missing("Lop(consider_constant=...)")
+    if disconnected_inputs not in ("raise", "warn", "ignore"):
+        raise ValueError(f"[Lop] disconnected_inputs must be 'raise', 'warn' or 'ignore', "
+                         f"not {disconnected_inputs!r}")
     sg = _sg()
     fs = [f] if isinstance(f, Tensor) else list(f)
     vs = [eval_points] if isinstance(f, Tensor) else list(eval_points)
     if len(fs) != len(vs):
         raise ValueError(f"[Lop] {len(fs)} outputs but {len(vs)} eval points")
-    total = None
-    for y, v in zip(fs, vs):
-        term = sg.sum(y * v)
-        total = term if total is None else total + term
-    return grad(total, wrt, disconnected_inputs=disconnected_inputs)
+    vs = [v if isinstance(v, Tensor) else sg.asarray(v, dtype=y.dtype) for y, v in zip(fs, vs)]
+    single = isinstance(wrt, Tensor)
+    targets = [wrt] if single else list(wrt)
+    flags = 0 if disconnected_inputs == "raise" else sg._C.GRAD_ALLOW_UNUSED
+    try:
+        grads = sg._C.vjp(fs, vs, targets, 0)
+    except ValueError as error:
+        if not flags or "do not depend on" not in str(error):
+            raise
+        if disconnected_inputs == "warn":
+            import warnings
+
+            warnings.warn(str(error), stacklevel=2)
+        grads = sg._C.vjp(fs, vs, targets, flags)
+    return grads[0] if single else grads
 
 
 def _identity_with(name: str, backward: Any) -> Any:

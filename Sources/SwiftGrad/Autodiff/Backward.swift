@@ -128,18 +128,51 @@ public func grad(_ cost: Tensor, wrt: [Tensor], createGraph: Bool = false, allow
         throw SwiftGradError.value("grad", "the cost has no recorded graph: set requires_grad on the tensors to differentiate before computing it")
     }
     let seed = Tensor(try NDArray.filled(.int(1), cost.dtype, cost.type.shape.map { $0 ?? 1 }, "grad"))
+    return try reverseMode([cost], [seed], wrt: wrt, createGraph: createGraph, allowUnused: allowUnused, "grad")
+}
+
+/// The vector-Jacobian products of `outputs` at `cotangents` (one of each
+/// output's dtype and shape) with respect to `wrt` (Theano's `Lop`,
+/// PyTorch's `autograd.grad` with `grad_outputs`): symbolic for symbolic
+/// outputs, values for recorded eager ones, as ``grad(_:wrt:createGraph:allowUnused:)``.
+/// Seeding each output directly, rather than differentiating the sum of
+/// products, leaves no shape of an output in the graph.
+public func vjp(_ outputs: [Tensor], cotangents: [Tensor], wrt: [Tensor], createGraph: Bool = false,
+                allowUnused: Bool = false) throws -> [Tensor] {
+    guard outputs.count == cotangents.count else {
+        throw SwiftGradError.value("vjp", "\(outputs.count) outputs but \(cotangents.count) cotangents")
+    }
+    for (i, (y, v)) in zip(outputs, cotangents).enumerated() {
+        let fits = v.dtype == y.dtype && v.rank == y.rank
+            && zip(v.shape, y.shape).allSatisfy { $0 == nil || $1 == nil || $0 == $1 }
+        guard fits else {
+            throw SwiftGradError.value("vjp", "cotangent \(i) is a \(v.summary) for a \(y.summary)")
+        }
+        if y.kind == .value && !y.requiresGrad {
+            throw SwiftGradError.value("vjp", "output \(i) has no recorded graph: set requires_grad on the tensors to differentiate before computing it")
+        }
+    }
+    return try reverseMode(outputs, cotangents, wrt: wrt, createGraph: createGraph, allowUnused: allowUnused, "vjp")
+}
+
+private func reverseMode(_ outputs: [Tensor], _ seeds: [Tensor], wrt: [Tensor], createGraph: Bool, allowUnused: Bool,
+                         _ op: String) throws -> [Tensor] {
     let targets = Set(wrt.map(\.graphID))
-    // A symbolic cost is differentiated in its stable form (log(sigmoid x)
-    // as -softplus(-x), ...), whose derivatives stay finite too.
+    // Symbolic outputs are differentiated in their stable form (log(sigmoid
+    // x) as -softplus(-x), ...), whose derivatives stay finite too.
     var rewriter = Rewriter()
-    let cost = cost.kind == .symbolic ? try rewriter.rewrite([cost], keeping: Set(wrt.map(ObjectIdentifier.init)))[0] : cost
-    let differentiate = { try Autodiff.gradients(of: cost, seed: seed) { targets.contains($0.graphID) } }
+    let symbolic = outputs.indices.filter { outputs[$0].kind == .symbolic }
+    var roots = outputs
+    for (i, rewritten) in zip(symbolic, try rewriter.rewrite(symbolic.map { outputs[$0] }, keeping: Set(wrt.map(ObjectIdentifier.init)))) {
+        roots[i] = rewritten
+    }
+    let differentiate = { try Autodiff.gradients(of: Array(zip(roots, seeds)).map { (root: $0.0, seed: $0.1) }) { targets.contains($0.graphID) } }
     let found = createGraph ? try differentiate() : try GradMode.withDisabled(differentiate)
     let byTensor = Dictionary(found.map { ($0.tensor.graphID, $0.gradient) }, uniquingKeysWith: { a, _ in a })
     return try wrt.enumerated().map { i, x in
         if let g = byTensor[x.graphID] { return g }
         guard allowUnused else {
-            throw SwiftGradError.value("grad", "the cost does not depend on wrt[\(i)], a \(x.summary)")
+            throw SwiftGradError.value(op, "the \(op == "grad" ? "cost does" : "outputs do") not depend on wrt[\(i)], a \(x.summary)")
         }
         return try zerosGradient(like: x)
     }
