@@ -3811,39 +3811,52 @@ tensor_array(module_state *st, PyObject *seq, const char *op, const char *what)
     return out;
 }
 
-/* jvp(outputs, inputs, tangents) -> list: sg_jvp */
+/* The products of both modes, over three sequences of tensors: forward
+ * jvp(outputs, inputs, tangents) -> sg_jvp, one result per output; reverse
+ * vjp(outputs, cotangents, wrt, flags) -> sg_vjp, one result per wrt. */
 static PyObject *
-m_jvp(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+products(PyObject *module, PyObject *const *args, Py_ssize_t nargs, int reverse)
 {
-    if (check_nargs("jvp", nargs, 3) < 0)
+    const char *name = reverse ? "vjp" : "jvp";
+    if (check_nargs(name, nargs, reverse ? 4 : 3) < 0)
+        return NULL;
+    unsigned long flags = 0;
+    if (reverse && (flags = PyLong_AsUnsignedLong(args[3])) == (unsigned long)-1 && PyErr_Occurred())
         return NULL;
     module_state *st = get_state(module);
     PyObject *seqs[3] = {NULL, NULL, NULL}, *ret = NULL;
     const sg_tensor **arrays[3] = {NULL, NULL, NULL};
-    static const char *what[3] = {"each output", "each input", "each tangent"};
+    static const char *what[2][3] = {{"each output", "each input", "each tangent"},
+                                     {"each output", "each cotangent", "each wrt"}};
     sg_tensor **results = NULL;
     for (int k = 0; k < 3; k++) {
-        seqs[k] = PySequence_Fast(args[k], "[jvp] outputs, inputs and tangents must be sequences");
-        if (seqs[k] == NULL || (arrays[k] = tensor_array(st, seqs[k], "jvp", what[k])) == NULL)
+        seqs[k] = PySequence_Fast(args[k], reverse ? "[vjp] outputs, cotangents and wrt must be sequences"
+                                                   : "[jvp] outputs, inputs and tangents must be sequences");
+        if (seqs[k] == NULL || (arrays[k] = tensor_array(st, seqs[k], name, what[reverse][k])) == NULL)
             goto done;
     }
-    size_t nout = (size_t)PySequence_Fast_GET_SIZE(seqs[0]);
-    size_t nin = (size_t)PySequence_Fast_GET_SIZE(seqs[1]);
-    if ((size_t)PySequence_Fast_GET_SIZE(seqs[2]) != nin) {
-        PyErr_Format(PyExc_ValueError, "[jvp] %zu inputs but %zd tangents", nin,
-                     PySequence_Fast_GET_SIZE(seqs[2]));
+    size_t n[3];
+    for (int k = 0; k < 3; k++)
+        n[k] = (size_t)PySequence_Fast_GET_SIZE(seqs[k]);
+    /* Forward pairs inputs with tangents, reverse outputs with cotangents. */
+    if (n[reverse ? 0 : 1] != n[reverse ? 1 : 2]) {
+        PyErr_Format(PyExc_ValueError, reverse ? "[vjp] %zu outputs but %zu cotangents"
+                                               : "[jvp] %zu inputs but %zu tangents",
+                     n[reverse ? 0 : 1], n[reverse ? 1 : 2]);
         goto done;
     }
-    results = PyMem_New(sg_tensor *, nout + 1);
+    size_t nresults = reverse ? n[2] : n[0];
+    results = PyMem_New(sg_tensor *, nresults + 1);
     if (results == NULL) {
         PyErr_NoMemory();
         goto done;
     }
-    sg_status status = sg_jvp(arrays[0], nout, arrays[1], arrays[2], nin, results);
+    sg_status status = reverse ? sg_vjp(arrays[0], arrays[1], n[0], arrays[2], n[2], (unsigned)flags, results)
+                               : sg_jvp(arrays[0], n[0], arrays[1], arrays[2], n[1], results);
     if (status != SG_OK)
         raise_status(status);
     else
-        ret = wrap_results(st, results, nout, 0);
+        ret = wrap_results(st, results, nresults, 0);
 done:
     for (int k = 0; k < 3; k++) {
         PyMem_Free((void *)arrays[k]);
@@ -3853,50 +3866,18 @@ done:
     return ret;
 }
 
-/* vjp(outputs, cotangents, wrt, flags) -> list: sg_vjp */
+static PyObject *
+m_jvp(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    return products(module, args, nargs, 0);
+}
+
 static PyObject *
 m_vjp(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (check_nargs("vjp", nargs, 4) < 0)
-        return NULL;
-    module_state *st = get_state(module);
-    PyObject *seqs[3] = {NULL, NULL, NULL}, *ret = NULL;
-    const sg_tensor **arrays[3] = {NULL, NULL, NULL};
-    static const char *what[3] = {"each output", "each cotangent", "each wrt"};
-    sg_tensor **results = NULL;
-    unsigned long flags = PyLong_AsUnsignedLong(args[3]);
-    if (flags == (unsigned long)-1 && PyErr_Occurred())
-        return NULL;
-    for (int k = 0; k < 3; k++) {
-        seqs[k] = PySequence_Fast(args[k], "[vjp] outputs, cotangents and wrt must be sequences");
-        if (seqs[k] == NULL || (arrays[k] = tensor_array(st, seqs[k], "vjp", what[k])) == NULL)
-            goto done;
-    }
-    size_t nout = (size_t)PySequence_Fast_GET_SIZE(seqs[0]);
-    size_t nwrt = (size_t)PySequence_Fast_GET_SIZE(seqs[2]);
-    if ((size_t)PySequence_Fast_GET_SIZE(seqs[1]) != nout) {
-        PyErr_Format(PyExc_ValueError, "[vjp] %zu outputs but %zd cotangents", nout,
-                     PySequence_Fast_GET_SIZE(seqs[1]));
-        goto done;
-    }
-    results = PyMem_New(sg_tensor *, nwrt + 1);
-    if (results == NULL) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    sg_status status = sg_vjp(arrays[0], arrays[1], nout, arrays[2], nwrt, (unsigned)flags, results);
-    if (status != SG_OK)
-        raise_status(status);
-    else
-        ret = wrap_results(st, results, nwrt, 0);
-done:
-    for (int k = 0; k < 3; k++) {
-        PyMem_Free((void *)arrays[k]);
-        Py_XDECREF(seqs[k]);
-    }
-    PyMem_Free(results);
-    return ret;
+    return products(module, args, nargs, 1);
 }
+
 
 /* scan(sequences, slices, initial_states, states, outputs, stacked, n_steps,
  * truncate_gradient) -> list: sg_scan */
