@@ -17,6 +17,7 @@ from ._tensor import Tensor
 __all__ = ["scan", "map", "reduce", "foldl", "foldr"]
 
 _MODES = (None, "FAST_RUN", "FAST_COMPILE")
+_SHARED = 2  # sg_kind of a shared variable
 
 
 def _as_list(x: Any) -> list[Any]:
@@ -68,8 +69,9 @@ def scan(fn: Callable[..., Any], sequences: Any = None, outputs_info: Any = None
     each sequence (one per tap), the previous values of each output that
     has an initial value in `outputs_info` (one per tap), then the
     `non_sequences`; `fn` returns the step's outputs. Returns the outputs
-    stacked over the steps (one tensor, or a list) and the updates (always
-    empty: swiftgrad's step functions update no shared variables).
+    stacked over the steps (one tensor, or a list) and the updates: the
+    last values of the shared variables the step function updates (it may
+    return `(outputs, {variable: new value})`), for `function(updates=...)`.
 
         >>> result, updates = scan(lambda prior, A: prior * A,
         ...                        outputs_info=ones_like(A), non_sequences=A, n_steps=k)
@@ -128,12 +130,17 @@ def scan(fn: Callable[..., Any], sequences: Any = None, outputs_info: Any = None
     step_args.extend(non_sequences)
 
     result = fn(*step_args)
+    # Updates of shared variables, returned beside the outputs or alone,
+    # become states of the loop; their last values are scan's updates.
+    step_updates: Any = {}
     if isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], Mapping):
-        result, updates = result
-        if updates:
-            raise NotImplementedError("scan: a step function that updates shared variables is not supported")
-    elif isinstance(result, Mapping):
-        raise NotImplementedError("scan: a step function that updates shared variables is not supported")
+        result, step_updates = result
+    elif isinstance(result, (Mapping, list, tuple)) and _is_update_pairs(result):
+        result, step_updates = [], result
+    step_updates = list(step_updates.items() if isinstance(step_updates, Mapping) else step_updates)
+    for variable, _ in step_updates:
+        if not isinstance(variable, Tensor) or variable._kind != _SHARED:
+            raise TypeError("scan: a step function can only update shared variables")
     outputs = [_tensor(r) for r in _as_list(result)]
     if not infos:
         kinds = [("none", None)] * len(outputs)
@@ -160,13 +167,26 @@ def scan(fn: Callable[..., Any], sequences: Any = None, outputs_info: Any = None
         n_steps = _tensor(n_steps)
     if not outer_sequences and n_steps is None:
         raise ValueError("scan: give sequences or n_steps")
-    results = _C.scan(outer_sequences, slices, initials, states, new_states + per_step,
-                      stacked_states + [True] * len(per_step), n_steps, truncate_gradient)
+    shared = [variable for variable, _ in step_updates]
+    new_values = [_tensor(value).astype(variable.dtype, copy=False) for variable, value in step_updates]
+    results = _C.scan(outer_sequences, slices, shared + initials, shared + states,
+                      new_values + new_states + per_step,
+                      [False] * len(shared) + stacked_states + [True] * len(per_step),
+                      n_steps, truncate_gradient)
+    updates = dict(zip(shared, results[:len(shared)]))
+    results = results[len(shared):]
     final, extra = results[:len(states)], iter(results[len(states):])
     ordered = [final[s] if kind == "state" else next(extra) for kind, s in kinds]
     if len(ordered) == 1 and not return_list:
-        return ordered[0], {}
-    return ordered, {}
+        return ordered[0], updates
+    return ordered, updates
+
+
+def _is_update_pairs(result: Any) -> bool:
+    if isinstance(result, Mapping):
+        return True
+    return bool(result) and all(isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], Tensor)
+                                and p[0]._kind == _SHARED for p in result)
 
 
 def map(fn: Callable[..., Any], sequences: Any, non_sequences: Any = None,  # noqa: A001

@@ -209,3 +209,31 @@ def test_bad_loops_raise_clear_errors():
         sg.scan(lambda v: v, sequences=x, mode="DebugMode")
     with pytest.raises(ValueError, match=r"n_steps is 5, but the shortest sequence has 2"):
         sg.function([x], sg.scan(lambda v: v, sequences=x, n_steps=5)[0])(np.array([1.0, 2.0]))
+
+
+def test_step_updates_of_shared_variables():
+    # The loops tutorial's accumulator: the step returns only updates.
+    k = sg.shared(0)
+    n_sym = T.iscalar("n_sym")
+    results, updates = sg.scan(lambda: {k: (k + 1)}, n_steps=n_sym)
+    accumulator = sg.function([n_sym], [], updates=updates)
+    accumulator(np.int32(5))
+    assert int(k.get_value()) == 5
+    accumulator(np.int32(3))
+    assert int(k.get_value()) == 8
+    # Outputs and updates together: each step reads the updated value.
+    total = sg.shared(np.zeros(2))
+    x = T.dmatrix("x")
+    seen, updates = sg.scan(lambda row: (total + row, {total: total + row}), sequences=x)
+    f = sg.function([x], seen, updates=updates)
+    data = np.arange(6.0).reshape(3, 2)
+    np.testing.assert_array_equal(np.asarray(f(data)), np.cumsum(data, axis=0))
+    np.testing.assert_array_equal(np.asarray(total.get_value()), data.sum(axis=0))
+
+
+def test_random_draws_inside_a_loop_are_refused():
+    from swiftgrad.tensor.shared_randomstreams import RandomStreams
+
+    d = RandomStreams(1).uniform((2,))
+    with pytest.raises(ValueError, match=r"^\[scan\] the step reads .*random_state_0.* default update"):
+        sg.scan(lambda v: v * d, sequences=T.dvector("v"))

@@ -396,6 +396,13 @@ def loops(m):
     taps_args = [np.zeros((2, 2)), rng.rand(2, 2) * 0.5, rng.rand(2, 2) * 0.5, rng.rand(2, 2), rng.rand(2)]
     taps_args[0][1, 1] = 1
     out["taps"] = compute_taps(*taps_args, 10)
+    # counting the steps in a shared variable the step function updates
+    k = m.shared(0)
+    n_sym = T.iscalar("n_sym")
+    results, updates = theano.scan(lambda: {k: (k + 1)}, n_steps=n_sym)
+    accumulator = function([n_sym], [], updates=updates, allow_input_downcast=True)
+    accumulator(5)
+    out["accumulator"] = k.get_value()
     # the Jacobian by scan, one gradient per element
     v = T.dvector("v")
     y = v ** 2
@@ -425,6 +432,7 @@ def test_loops():
         want.append(history[-1])
     close(out["taps"], want, rtol=1e-13)
     close(out["jacobian"], [[8.0, 0.0], [0.0, 8.0]])
+    assert out["accumulator"] == 5
 
 
 def test_loops_match_pytensor():

@@ -22,7 +22,9 @@ public enum Scan {
     /// - `sequences`: pairs of an outer tensor and the placeholder standing
     ///   for one of its slices along the first axis in the body.
     /// - `states`: pairs of an initial value and the placeholder standing
-    ///   for the state before a step.
+    ///   for the state before a step; or a shared variable twice, which the
+    ///   step reads and updates (Theano's updates of a step function: the
+    ///   last state is the variable's new value).
     /// - `outputs`: the body's results over those placeholders: a new value
     ///   for each state (same dtype and shape), then per-step outputs.
     /// - `stepCount`: an integer scalar; without it the loop runs over the
@@ -52,7 +54,18 @@ public enum Scan {
         if let n = layout.truncate, n <= 0 {
             throw SwiftGradError.value(op, "truncate_gradient must be positive or -1, got \(n)")
         }
-        var inner = Set<ObjectIdentifier>()
+        // A shared variable may be a state of its own (Theano's updates
+        // returned by a step): a placeholder stands for it in the body.
+        var states = states, sharedStates = [ObjectIdentifier: Tensor]()
+        for (i, (initial, state)) in states.enumerated() where state.kind == .shared {
+            guard state === initial else {
+                throw SwiftGradError.value(op, "state \(i) is the \(state.summary) inside the loop, so it must start at it")
+            }
+            let standIn = try Tensor.placeholder(state.dtype, shape: state.type.shape, name: state.name)
+            sharedStates[ObjectIdentifier(state)] = standIn
+            states[i].inner = standIn
+        }
+        var inner = Set(sharedStates.keys)
         for placeholder in sequences.map(\.inner) + states.map(\.inner) + constants.map(\.inner) {
             guard placeholder.kind == .placeholder, inner.insert(ObjectIdentifier(placeholder)).inserted else {
                 throw SwiftGradError.value(op, "the body's inputs must be distinct placeholders; got a \(placeholder.summary)")
@@ -88,6 +101,12 @@ public enum Scan {
             // Values that need no gradient stay in the body as constants.
             guard tensor.kind != .value || tensor.requiresGrad,
                   hoisted.insert(ObjectIdentifier(tensor)).inserted else { return }
+            // Read once, a random state would give every step the same draw.
+            for leaf in Autodiff.topologicalOrder([tensor], expands: { $0.kind == .symbolic })
+            where try leaf.kind == .shared && leaf.defaultUpdateValue != nil {
+                throw SwiftGradError.value(
+                    op, "the step reads \(leaf.summary), which has a default update (a random stream's state); random draws inside a loop are not supported")
+            }
             constants.append((tensor, try Tensor.placeholder(tensor.dtype, shape: tensor.type.shape, name: tensor.name)))
         }
         for tensor in order {
@@ -101,7 +120,7 @@ public enum Scan {
         }
         for output in outputs where !variesByStep.contains(ObjectIdentifier(output)) { try hoist(output) }
         let replacement = Dictionary(uniqueKeysWithValues: constants.filter { hoisted.contains(ObjectIdentifier($0.outer)) }
-            .map { (ObjectIdentifier($0.outer), $0.inner) })
+            .map { (ObjectIdentifier($0.outer), $0.inner) }).merging(sharedStates) { a, _ in a }
         // In the stable form the compiled body runs, so its gradient is stable too.
         var rewriter = Rewriter()
         let bodyOutputs = try rewriter.rewrite(try rebuilding(outputs, replacing: replacement), keeping: inner)
