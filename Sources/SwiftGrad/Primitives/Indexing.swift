@@ -257,6 +257,10 @@ struct SliceScatter: Primitive {
         try copyElements(inputs[0], into: part)
     }
 
+    // The vjp reads shapes only.
+    func vjpReads(input i: Int) -> Bool { false }
+    var vjpReadsResult: Bool { false }
+
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
         i == 0 ? try Tensor.apply(Slice(items: items), g) : nil
     }
@@ -322,6 +326,10 @@ struct Gather: Primitive {
         try gather(x, indexedAxes: k, offsets: offsets, into: out)
     }
 
+    // The vjp reads the indices (or condition), the rest for shapes.
+    func vjpReads(input i: Int) -> Bool { i > 0 }
+    var vjpReadsResult: Bool { false }
+
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
         i == 0 ? try Tensor.apply(ScatterAdd(), [g] + inputs[1...] + [inputs[0]]) : nil
     }
@@ -349,6 +357,10 @@ struct ScatterAdd: Primitive {
         }
         try scatter(values, into: out, indexedAxes: k, offsets: offsets, .add, name)
     }
+
+    // Values read by the vjp: the indices (the rest are shapes).
+    func vjpReads(input i: Int) -> Bool { i > 0 }
+    var vjpReadsResult: Bool { false }
 
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
         i == 0 ? try Tensor.apply(Gather(), [g] + inputs[1..<(inputs.count - 1)]) : nil
@@ -398,6 +410,10 @@ struct Select: Primitive {
     func evaluate(_ inputs: [NDArray], into out: NDArray) throws {
         try select(inputs[0], inputs[1], inputs[2], into: out)
     }
+
+    // The vjp reads the indices (or condition), the rest for shapes.
+    func vjpReads(input i: Int) -> Bool { i == 0 }
+    var vjpReadsResult: Bool { false }
 
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
         guard i > 0 else { return nil }
@@ -455,6 +471,10 @@ struct Concat: Primitive {
         }
     }
 
+    // The vjp reads shapes only.
+    func vjpReads(input i: Int) -> Bool { false }
+    var vjpReadsResult: Bool { false }
+
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
         try Tensor.apply(ConcatPart(axis: axis, index: i), [g] + inputs)
     }
@@ -481,6 +501,10 @@ struct ConcatPart: ViewPrimitive {
         }
         return try g.view(shape: shape, strides: g.strides, offset: g.offset &+ start &* g.strides[axis], name)
     }
+
+    // The vjp reads shapes only.
+    func vjpReads(input i: Int) -> Bool { false }
+    var vjpReadsResult: Bool { false }
 
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
         guard i == 0 else { return nil }
@@ -568,6 +592,10 @@ struct DynamicSlice: ViewPrimitive {
         try sliceView(inputs[0], items(rank: inputs[0].shape.count, inputs.dropFirst()), name)
     }
 
+    // The vjp reads the indices (or condition), the rest for shapes.
+    func vjpReads(input i: Int) -> Bool { i > 0 }
+    var vjpReadsResult: Bool { false }
+
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
         guard i == 0 else { return nil }
         return try Tensor.apply(DynamicSliceScatter(slice: self), [g, inputs[0]] + inputs.dropFirst())
@@ -589,6 +617,10 @@ struct DynamicSliceScatter: Primitive {
         let items = try slice.items(rank: out.shape.count, inputs.dropFirst(2))
         try SliceScatter(items: items).evaluate(Array(inputs.prefix(2)), into: out)
     }
+
+    // The vjp reads the indices (or condition), the rest for shapes.
+    func vjpReads(input i: Int) -> Bool { i > 1 }
+    var vjpReadsResult: Bool { false }
 
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
         i == 0 ? try Tensor.apply(slice, [g] + inputs.dropFirst(2)) : nil

@@ -564,6 +564,10 @@ struct Diagonal: ViewPrimitive {
                           offset: x.offset + start, name)
     }
 
+    // The vjp reads shapes only.
+    func vjpReads(input i: Int) -> Bool { false }
+    var vjpReadsResult: Bool { false }
+
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
         try Tensor.apply(DiagonalEmbed(offset: offset), g, inputs[0])
     }
@@ -590,6 +594,10 @@ struct DiagonalEmbed: Primitive {
             for i in 0..<out.count { p[i] = zero }
         }
     }
+
+    // The vjp reads shapes only.
+    func vjpReads(input i: Int) -> Bool { false }
+    var vjpReadsResult: Bool { false }
 
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
         i == 0 ? try Tensor.apply(Diagonal(offset: offset), g) : nil

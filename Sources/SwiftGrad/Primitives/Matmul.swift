@@ -115,6 +115,8 @@ struct Contract: Primitive {
         }
     }
 
+    var vjpReadsResult: Bool { false }
+
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
         let a = inputs[0], b = inputs[1]
         let batchAxes = Array(0..<batch)

@@ -320,6 +320,10 @@ struct CumulativeSum: Primitive {
         try cumulativeSum(inputs[0], axis: axis, reverse: reverse, initial: initial, into: out)
     }
 
+    // The vjp reads shapes only.
+    func vjpReads(input i: Int) -> Bool { false }
+    var vjpReadsResult: Bool { false }
+
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
         try Tensor.apply(CumulativeSum(axis: axis, reverse: !reverse, initial: initial), g)
     }

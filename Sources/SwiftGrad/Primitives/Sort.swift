@@ -140,6 +140,10 @@ struct GatherAlongAxis: Primitive {
         }
     }
 
+    // The vjp reads the indices (or condition), the rest for shapes.
+    func vjpReads(input i: Int) -> Bool { i == 1 }
+    var vjpReadsResult: Bool { false }
+
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
         i == 0 ? try Tensor.apply(ScatterAddAlongAxis(axis: axis), g, inputs[1], inputs[0]) : nil
     }
@@ -188,6 +192,10 @@ struct ScatterAddAlongAxis: Primitive {
         }
     }
 
+    // The vjp reads the indices (or condition), the rest for shapes.
+    func vjpReads(input i: Int) -> Bool { i == 1 }
+    var vjpReadsResult: Bool { false }
+
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
         i == 0 ? try Tensor.apply(GatherAlongAxis(axis: axis), g, inputs[1]) : nil
     }
@@ -230,6 +238,10 @@ struct TakeFlat: Primitive {
         }
     }
 
+    // The vjp reads the indices (or condition), the rest for shapes.
+    func vjpReads(input i: Int) -> Bool { i == 1 }
+    var vjpReadsResult: Bool { false }
+
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
         i == 0 ? try Tensor.apply(PutFlatAdd(), g, inputs[1], inputs[0]) : nil
     }
@@ -266,6 +278,10 @@ struct PutFlatAdd: Primitive {
             }
         }
     }
+
+    // The vjp reads the indices (or condition), the rest for shapes.
+    func vjpReads(input i: Int) -> Bool { i == 1 }
+    var vjpReadsResult: Bool { false }
 
     func vjp(_ inputs: [Tensor], _ result: Tensor, _ g: Tensor, wrt i: Int) throws -> Tensor? {
         i == 0 ? try Tensor.apply(TakeFlat(), g, inputs[1]) : nil
