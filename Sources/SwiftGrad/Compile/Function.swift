@@ -405,23 +405,31 @@ private struct Program {
     func run(_ slots: inout [NDArray?], _ plan: Plan) throws {
         var operands = plan.takeOperands()
         defer { plan.returnOperands(&operands) }
-        for (i, step) in steps.enumerated() {
-            operands.removeAll(keepingCapacity: true)
-            for slot in step.inputs { operands.append(try value(slots, slot)) }
-            if let view = try plan.view(of: operands, step: i, step.primitive) {
-                slots[step.output] = view
-            } else {
-                let out = try plan.buffer(for: i)
-                if let fused = try plan.fused(step: i, operands) {
+        // Steps are read in place, not copied out one by one.
+        try steps.withUnsafeBufferPointer { steps in
+            for i in steps.indices {
+                clear(&operands)
+                for slot in steps[i].inputs { operands.append(try value(slots, slot)) }
+                let output = steps[i].output
+                if let kernel = plan.kernel(step: i, operands) {
+                    let out = try plan.buffer(for: i)
+                    kernel.run(operands, into: out)
+                    slots[output] = out
+                } else if let fused = try plan.fused(step: i, operands) {
+                    let out = try plan.buffer(for: i)
                     try fused.run(operands, into: out)
+                    slots[output] = out
+                } else if let view = try plan.view(of: operands, step: i, steps[i].primitive) {
+                    slots[output] = view
                 } else {
-                    try step.primitive.evaluate(operands, into: out)
+                    let out = try plan.buffer(for: i)
+                    try steps[i].primitive.evaluate(operands, into: out)
+                    slots[output] = out
                 }
-                slots[step.output] = out
+                for slot in steps[i].releases { slots[slot] = nil }
             }
-            for slot in step.releases { slots[slot] = nil }
         }
-        operands.removeAll(keepingCapacity: true)
+        clear(&operands)
         // The buffers under outputs and new shared values leave the call.
         for slot in outputs { if let value = slots[slot] { plan.release(value.storage) } }
         for update in updates { if let value = slots[update.slot] { plan.release(value.storage) } }
@@ -446,11 +454,27 @@ private struct Program {
     /// Gives the shared variables their new values, all or none.
     private func writeUpdates(_ slots: [NDArray?], replaced: inout [(update: Int, storage: Storage)]) throws {
         for update in updates { _ = try value(slots, update.slot) }
+        // The storages of the outputs and new values, by identity, on the stack.
+        let outputCount = outputs.count, total = outputs.count + updates.count
+        try withUnsafeTemporaryAllocation(of: ObjectIdentifier?.self, capacity: Swift.max(total, 1)) { held in
+            for (k, slot) in outputs.enumerated() { held[k] = slots[slot].map { ObjectIdentifier($0.storage) } }
+            for (k, update) in updates.enumerated() {
+                held[outputCount + k] = slots[update.slot].map { ObjectIdentifier($0.storage) }
+            }
+            try writeUpdates(slots, outputs: UnsafeBufferPointer(rebasing: held[..<outputCount]),
+                             newValues: UnsafeBufferPointer(rebasing: held[outputCount..<total]), replaced: &replaced)
+        }
+    }
+
+    private func writeUpdates(_ slots: [NDArray?], outputs: UnsafeBufferPointer<ObjectIdentifier?>,
+                              newValues: UnsafeBufferPointer<ObjectIdentifier?>,
+                              replaced: inout [(update: Int, storage: Storage)]) throws {
         // Memory the caller gets (outputs) or that two variables would
         // share is lent; memory a new value uses cannot be reused.
-        func isOutput(_ storage: Storage) -> Bool { outputs.contains { slots[$0]?.storage === storage } }
+        func isOutput(_ storage: Storage) -> Bool { outputs.contains(ObjectIdentifier(storage)) }
         func newValueCount(_ storage: Storage) -> Int {
-            updates.reduce(0) { $0 + (slots[$1.slot]?.storage === storage ? 1 : 0) }
+            let id = ObjectIdentifier(storage)
+            return newValues.reduce(0) { $0 + ($1 == id ? 1 : 0) }
         }
         SharedValues.withLock {
             for (u, update) in updates.enumerated() {
@@ -488,20 +512,26 @@ private struct Program {
 final class Plan {
     let signature: [[Int]]
     let types: [TensorType]
-    private var storages: [Storage?]
+    @exclusivity(unchecked) private var storages: [Storage?]
     /// The step each kept buffer belongs to.
-    private var owner = [ObjectIdentifier: Int]()
+    @exclusivity(unchecked) private var owner = [ObjectIdentifier: Int]()
     private let shapes: [(shape: [Int], strides: [Int], count: Int)?]
     /// Steps whose views depend only on their inputs' shapes and first
     /// input's strides, so a view's layout can be reused.
     private let layoutViews: [Bool]
-    private var views: [ViewLayout?]
+    @exclusivity(unchecked) private var views: [ViewLayout?]
+    /// Unary and binary steps' kernel tables, and the kernel each call
+    /// runs, chosen on the first.
+    private let kernelTables: [KernelTable?]
+    @exclusivity(unchecked) private var kernels: [ElementwiseKernel?]
     private let fusedPrograms: [FusedElementwise?]
-    private var prepared: [FusedElementwise.Prepared?]
-    private var slots: [NDArray?]
-    private var operands = [NDArray]()
-    private var replaced = [(update: Int, storage: Storage)]()
-    /// Held while a call uses the buffers; a concurrent call runs unplanned.
+    @exclusivity(unchecked) private var prepared: [FusedElementwise.Prepared?]
+    @exclusivity(unchecked) private var slots: [NDArray?]
+    @exclusivity(unchecked) private var operands = [NDArray]()
+    @exclusivity(unchecked) private var replaced = [(update: Int, storage: Storage)]()
+    /// Held while a call uses the buffers and scratch (so their accesses
+    /// are not checked for exclusivity at run time); a concurrent call
+    /// runs unplanned.
     let lock = Mutex()
 
     /// A view's layout relative to its input: reused while the input's
@@ -524,6 +554,12 @@ final class Plan {
         }
         layoutViews = steps.map { $0.primitive is LayoutView }
         views = Array(repeating: nil, count: steps.count)
+        kernelTables = steps.map { step in
+            if let unary = step.primitive as? Unary { return unary.op.definition.kernels }
+            if let binary = step.primitive as? Binary { return binary.op.definition.kernels }
+            return nil
+        }
+        kernels = Array(repeating: nil, count: steps.count)
         fusedPrograms = steps.map { $0.primitive as? FusedElementwise }
         prepared = Array(repeating: nil, count: steps.count)
         slots = Array(repeating: nil, count: slotCount)
@@ -559,6 +595,14 @@ final class Plan {
                                   offset: view.offset - x.offset, count: view.count)
         }
         return view
+    }
+
+    /// Step `i`'s kernel if it is unary or binary (the dtypes are the plan's).
+    func kernel(step i: Int, _ inputs: [NDArray]) -> ElementwiseKernel? {
+        if let kernel = kernels[i] { return kernel }
+        guard let table = kernelTables[i], let x = inputs.first, let kernel = table[x.dtype] else { return nil }
+        kernels[i] = kernel
+        return kernel
     }
 
     /// Step `i`'s fused program, prepared on its first call.
@@ -605,7 +649,7 @@ final class Plan {
     }
 
     func returnOperands(_ taken: inout [NDArray]) {
-        taken.removeAll(keepingCapacity: true)
+        clear(&taken)
         swap(&taken, &operands)
     }
 
@@ -619,6 +663,13 @@ final class Plan {
         taken.removeAll(keepingCapacity: true)
         swap(&taken, &replaced)
     }
+}
+
+/// Empties `array` keeping its capacity: element by element, which for a
+/// few elements is much cheaper than `removeAll(keepingCapacity:)`.
+@inline(__always)
+func clear<T>(_ array: inout [T]) {
+    while !array.isEmpty { array.removeLast() }
 }
 
 /// A view primitive whose view, when it makes one, depends only on its

@@ -91,9 +91,10 @@ struct FusedElementwise: Primitive {
         private let scratchBytes: Int
         /// Whether a unary op reads input i directly.
         private let readByUnary: [Bool]
-        private var scratch: Storage?
+        // Used by one call at a time (a plan's lock, or a call's own).
+        @exclusivity(unchecked) private var scratch: Storage?
         /// The operands of the ops, reused by each call.
-        private var values = [NDArray]()
+        @exclusivity(unchecked) private var values = [NDArray]()
 
         init(_ program: FusedElementwise, _ kernels: [ElementwiseKernel]) {
             self.program = program
@@ -146,8 +147,8 @@ struct FusedElementwise: Primitive {
 
         private func runWhole(_ inputs: [NDArray], into out: NDArray) throws {
             let scratch = try scratchBuffer()
-            values.removeAll(keepingCapacity: true)
-            values.append(contentsOf: inputs)
+            clear(&values)
+            for x in inputs { values.append(x) }
             let last = kernels.count - 1
             for (i, instruction) in program.instructions.enumerated() {
                 let kernel = kernels[i]
@@ -158,7 +159,7 @@ struct FusedElementwise: Primitive {
                 values.append(destination)
             }
             // The values hold the caller's arrays: let them go.
-            values.removeAll(keepingCapacity: true)
+            clear(&values)
         }
 
         /// Tile by tile (2048 elements), the tiles split across the pool.

@@ -3,7 +3,7 @@
 /// length-1 axes dropped and neighbouring axes merged wherever every
 /// operand steps across them evenly, so contiguous arrays become one row.
 struct StridedLoop {
-    // The innermost merged axis lives in scalars and up to eight outer axes
+    // The innermost merged axis lives in scalars and up to four outer axes
     // inline, so building and running a loop makes no heap allocation for
     // the ranks kernels meet (more outer axes spill into an array).
     /// The number of elements in each innermost row.
@@ -22,14 +22,14 @@ struct StridedLoop {
     }
 
     private struct OuterAxes {
-        private var inline = InlineArray<8, Axis>(repeating: Axis())
+        private var inline = InlineArray<4, Axis>(repeating: Axis())
         private var spill = [Axis]()
         private(set) var count = 0
 
-        subscript(i: Int) -> Axis { i < 8 ? inline[i] : spill[i - 8] }
+        subscript(i: Int) -> Axis { i < 4 ? inline[i] : spill[i - 4] }
 
         mutating func append(_ axis: Axis) {
-            if count < 8 { inline[count] = axis } else { spill.append(axis) }
+            if count < 4 { inline[count] = axis } else { spill.append(axis) }
             count += 1
         }
     }
