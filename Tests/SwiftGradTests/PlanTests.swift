@@ -44,4 +44,25 @@ final class PlanTests: XCTestCase {
             }
         }
     }
+
+    /// A plan runs its own program: the gradient's `sum_to`s, identities
+    /// at these shapes, are dropped and the chains they cut fused again.
+    /// Its calls give the first (unplanned) call's values bit for bit.
+    func testSpecializedProgramsAgreeWithTheFirstCall() throws {
+        let a = try Tensor.placeholder(.float64, shape: [nil], name: "a")
+        let x = try Tensor.placeholder(.float64, shape: [nil], name: "x")
+        let b = try Tensor.placeholder(.float64, shape: [nil], name: "b")
+        let y = try (a * x + b).sigmoid() * x.unary(.tanh)
+        let f = try Function(inputs: [a, x, b], outputs: [y] + grad(y.sum(), wrt: [a, x, b]))
+        XCTAssertTrue(f.listing.contains("sum_to"), f.listing)
+        for n in [5, 3000] {
+            let values = try (0..<3).map { k in
+                try Tensor((0..<n).map { Double(($0 + k) % 11) / 4 - 1 }, shape: [n])
+            }
+            let first = try f(values).map { $0.scalars! }
+            for _ in 0..<2 {
+                XCTAssertEqual(try f(values).map { $0.scalars! }, first, "n = \(n)")
+            }
+        }
+    }
 }

@@ -79,19 +79,23 @@ public final class Function {
             defer { plan.lock.unlock() }
             // The plan keeps the slot array, emptied, for the next call.
             defer { plan.returnSlots(&slots) }
-            try program.run(&slots, plan)
-            return try program.results(slots)
+            try plan.program.run(&slots, plan)
+            return try plan.program.results(slots)
         }
-        let signature = program.signature(slots)
+        let signature = program.signature(slots), leafTypes = program.leafTypes(slots)
         var replaced = [(update: Int, storage: Storage)]()
         let types = try program.run(&slots, replaced: &replaced)
         // Plan a signature once its types are known (a data-dependent
         // shape leaves some unknown: such programs run unplanned).
         let complete = types.allSatisfy { !$0.shape.contains(nil) }
-        plansLock.withLock {
-            if complete, !plans.contains(where: { $0.signature == signature }) {
-                if plans.count == 8 { plans.removeFirst() }
-                plans.append(Plan(signature: signature, types: types, steps: program.steps, slotCount: program.slotCount))
+        if complete, plansLock.withLock({ !plans.contains { $0.signature == signature } }) {
+            let plan = program.specialized(leafTypes).map { Plan(signature: signature, program: $0.program, types: $0.types) }
+                ?? Plan(signature: signature, program: program, types: types)
+            plansLock.withLock {
+                if !plans.contains(where: { $0.signature == signature }) {
+                    if plans.count == 8 { plans.removeFirst() }
+                    plans.append(plan)
+                }
             }
         }
         return try program.results(slots)
@@ -203,6 +207,8 @@ private struct Program {
     var updates = [(variable: Tensor, slot: Int)]()
     /// For each update, the step computing its new value (nil for a leaf).
     var updateSteps = [Int?]()
+    /// The steps before fusion, which a plan may fuse again (`specialized`).
+    private var unfusedSteps = [Step]()
     private var updatedVariables = Set<ObjectIdentifier>()
 
     init(inputs: [Tensor], outputs: [Tensor], updates: [(Tensor, Tensor)]) throws {
@@ -266,18 +272,74 @@ private struct Program {
         self.outputs = try outputs.map(slot(of:))
         self.updates = try updates.map { ($0.0, try slot(of: $0.1)) }
 
-        // Free each intermediate value after its last reader.
         let kept = Set(self.outputs + self.updates.map(\.slot))
         operationCount = steps.count
+        unfusedSteps = steps
         fuseElementwise(kept: kept)
+        updatedVariables = Set(self.updates.map { ObjectIdentifier($0.variable) })
+        schedule(kept: kept)
+    }
+
+    /// Frees each intermediate value after its last reader, and finds the
+    /// steps computing the updates.
+    private mutating func schedule(kept: Set<Int>) {
         var lastReader = [Int: Int]()
         for (i, step) in steps.enumerated() {
             for input in step.inputs { lastReader[input] = i }
         }
         for (slot, i) in lastReader where !kept.contains(slot) { steps[i].releases.append(slot) }
-        updatedVariables = Set(self.updates.map { ObjectIdentifier($0.variable) })
         let producer = Dictionary(steps.enumerated().map { ($1.output, $0) }, uniquingKeysWith: { a, _ in a })
         updateSteps = self.updates.map { producer[$0.slot] }
+    }
+
+    /// The leaves' types in a call, by slot (nil for the other slots).
+    func leafTypes(_ slots: [NDArray?]) -> [TensorType?] {
+        var types = [TensorType?](repeating: nil, count: slotCount)
+        for (slot, _) in leaves {
+            if let value = slots[slot] { types[slot] = TensorType(value.dtype, value.shape) }
+        }
+        return types
+    }
+
+    /// This program for one call signature (the leaves' types): the
+    /// `sum_to` and `broadcast_to` steps that the shapes make identities are
+    /// dropped (their value is their input's), and the elementwise chains
+    /// they cut are fused again. Returns it with its steps' types; nil when
+    /// nothing is dropped or some type is not known.
+    func specialized(_ leafTypes: [TensorType?]) -> (program: Program, types: [TensorType])? {
+        var types = leafTypes
+        var alias = Array(0..<slotCount)
+        var kept = [Step](), dropped = 0
+        for step in unfusedSteps {
+            let inputs = step.inputs.map { alias[$0] }
+            var inputTypes = [TensorType]()
+            for slot in inputs {
+                guard let type = types[slot] else { return nil }
+                inputTypes.append(type)
+            }
+            guard let type = try? step.primitive.outputType(inputTypes), !type.shape.contains(nil) else { return nil }
+            if step.primitive is SumTo || step.primitive is BroadcastTo, inputTypes[0] == type {
+                alias[step.output] = inputs[0]
+                dropped += 1
+                continue
+            }
+            types[step.output] = type
+            kept.append(Step(primitive: step.primitive, inputs: inputs, output: step.output))
+        }
+        guard dropped > 0 else { return nil }
+        var program = self
+        program.steps = kept
+        program.outputs = outputs.map { alias[$0] }
+        program.updates = updates.map { ($0.variable, alias[$0.slot]) }
+        let keptSlots = Set(program.outputs + program.updates.map(\.slot))
+        program.fuseElementwise(kept: keptSlots)
+        program.schedule(kept: keptSlots)
+        var stepTypes = [TensorType]()
+        for step in program.steps {
+            guard let type = types[step.output] else { return nil }
+            stepTypes.append(type)
+        }
+        return (program, stepTypes)
     }
 
     /// Chains of elementwise steps become one `FusedElementwise` step where
@@ -543,8 +605,14 @@ final class Plan {
         let offset: Int, count: Int
     }
 
-    fileprivate init(signature: [[Int]], types: [TensorType], steps: [Program.Step], slotCount: Int) {
+    /// The program a planned call runs: the function's, or one made for
+    /// this signature (`Program.specialized`).
+    fileprivate let program: Program
+
+    fileprivate init(signature: [[Int]], program: Program, types: [TensorType]) {
+        let steps = program.steps, slotCount = program.slotCount
         self.signature = signature
+        self.program = program
         self.types = types
         storages = Array(repeating: nil, count: types.count)
         shapes = types.map { type in
