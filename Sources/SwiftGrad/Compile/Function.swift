@@ -63,18 +63,20 @@ public final class Function {
         // The arguments are checked, the plan chosen and the leaves read in
         // one critical section, so the values that run are the ones checked
         // against the signature (a shared variable may be an argument).
-        var (plan, slots) = try SharedValues.withLock { () throws -> (Plan?, [NDArray?]) in
-            try checkArguments(arguments)
+        var (plan, slots, problem) = SharedValues.withLock { () -> (Plan?, [NDArray?], ArgumentProblem?) in
+            if let problem = checkArguments(arguments) { return (nil, [], problem) }
             let plan = plansLock.withLock { plans.first { program.matches($0.signature, arguments) } }
             if let plan, plan.lock.tryLock() {
                 var slots = plan.takeSlots()
                 program.fillLeaves(&slots, arguments)
-                return (plan, slots)
+                return (plan, slots, nil)
             }
             var slots = [NDArray?](repeating: nil, count: program.slotCount)
             program.fillLeaves(&slots, arguments)
-            return (nil, slots)
+            return (nil, slots, nil)
         }
+        // Described outside the lock: a description may read values.
+        if let problem { throw problem.error(inputs) }
         if let plan {
             defer { plan.lock.unlock() }
             // The plan keeps the slot array, emptied, for the next call.
@@ -101,26 +103,39 @@ public final class Function {
         return try program.results(slots)
     }
 
-    /// Checks each argument's dtype and shape against its placeholder;
-    /// called with the shared values locked.
-    private func checkArguments(_ arguments: [Tensor]) throws {
-        for (i, (argument, input)) in zip(arguments, inputs).enumerated() {
-            guard let value = argument.storedValue else {
-                throw SwiftGradError.type("function", "argument \(i) is symbolic; calls take tensors with values")
+    /// An argument that does not fit its placeholder.
+    private enum ArgumentProblem {
+        case symbolic(Int)
+        case dtype(Int, DType)
+        case shape(Int, [Int])
+
+        func error(_ inputs: [Tensor]) -> SwiftGradError {
+            switch self {
+            case .symbolic(let i):
+                return .type("function", "argument \(i) is symbolic; calls take tensors with values")
+            case .dtype(let i, let dtype):
+                return .type("function", "argument \(i) has dtype \(dtype), but input \(inputs[i].summary) needs \(inputs[i].dtype)")
+            case .shape(let i, let shape):
+                return .value("function", "argument \(i) has shape \(describe(shape)), but input \(inputs[i].summary) needs \(describe(inputs[i].type.shape))")
             }
+        }
+    }
+
+    /// The first argument whose dtype or shape does not fit its
+    /// placeholder; called with the shared values locked.
+    private func checkArguments(_ arguments: [Tensor]) -> ArgumentProblem? {
+        for (i, (argument, input)) in zip(arguments, inputs).enumerated() {
+            guard let value = argument.storedValue else { return .symbolic(i) }
             // Read as `Tensor.value` reads a shared variable: lent.
             if argument.kind == .shared { argument.valueLent = true }
-            guard value.dtype == input.dtype else {
-                throw SwiftGradError.type("function", "argument \(i) has dtype \(value.dtype), but input \(input.summary) needs \(input.dtype)")
-            }
+            guard value.dtype == input.dtype else { return .dtype(i, value.dtype) }
             var fits = value.shape.count == input.rank
             if fits {
                 for (n, m) in zip(value.shape, input.type.shape) where m != nil && m != n { fits = false }
             }
-            guard fits else {
-                throw SwiftGradError.value("function", "argument \(i) has shape \(describe(value.shape)), but input \(input.summary) needs \(describe(input.type.shape))")
-            }
+            guard fits else { return .shape(i, value.shape) }
         }
+        return nil
     }
 
     public func callAsFunction(_ arguments: Tensor...) throws -> [Tensor] {
