@@ -68,49 +68,84 @@ public final class Function {
         guard arguments.count == inputs.count else {
             throw SwiftGradError.type("function", "expected \(inputs.count) argument\(inputs.count == 1 ? "" : "s"), got \(arguments.count)")
         }
-        var values = [NDArray]()
-        for (i, (argument, input)) in zip(arguments, inputs).enumerated() {
-            guard let value = argument.value else {
-                throw SwiftGradError.type("function", "argument \(i) is symbolic; calls take tensors with values")
-            }
-            guard value.dtype == input.dtype else {
-                throw SwiftGradError.type("function", "argument \(i) has dtype \(value.dtype), but input \(input.summary) needs \(input.dtype)")
-            }
-            let fits = value.shape.count == input.rank && zip(value.shape, input.type.shape).allSatisfy { $1 == nil || $0 == $1 }
-            guard fits else {
-                throw SwiftGradError.value("function", "argument \(i) has shape \(describe(value.shape)), but input \(input.summary) needs \(describe(input.type.shape))")
-            }
-            values.append(value)
-        }
         for lock in updateLocks { lock.lock() }
         defer { for lock in updateLocks.reversed() { lock.unlock() } }
-        var slots = program.leafValues(values)
-        let signature = program.signature(slots)
-        let plan = plansLock.withLock { plans.first { $0.signature == signature } }
-        if let plan, plan.lock.tryLock() {
-            defer { plan.lock.unlock() }
-            var replaced = [(update: Int, storage: Storage)]()
-            try program.run(&slots, plan, replaced: &replaced)
-            plan.release(program.escaping(slots))
-            // The values the updates replaced, which nothing else holds,
-            // are where the next call writes the new ones.
-            for (update, storage) in replaced {
-                if let step = program.updateSteps[update] { plan.reuse(storage, for: step) }
+        // The arguments are checked, the plan chosen and the leaves read in
+        // one critical section, so the values that run are the ones checked
+        // against the signature (a shared variable may be an argument).
+        var (plan, slots, problem) = SharedValues.withLock { () -> (Plan?, [NDArray?], ArgumentProblem?) in
+            if let problem = checkArguments(arguments) { return (nil, [], problem) }
+            let plan = plansLock.withLock { plans.first { program.matches($0.signature, arguments) } }
+            if let plan, plan.lock.tryLock() {
+                var slots = plan.takeSlots()
+                program.fillLeaves(&slots, arguments)
+                return (plan, slots, nil)
             }
-            return try program.results(slots)
+            var slots = [NDArray?](repeating: nil, count: program.slotCount)
+            program.fillLeaves(&slots, arguments)
+            return (nil, slots, nil)
         }
+        // Described outside the lock: a description may read values.
+        if let problem { throw problem.error(inputs) }
+        if let plan {
+            defer { plan.lock.unlock() }
+            // The plan keeps the slot array, emptied, for the next call.
+            defer { plan.returnSlots(&slots) }
+            try plan.program.run(&slots, plan)
+            return try plan.program.results(slots)
+        }
+        let signature = program.signature(slots), leafTypes = program.leafTypes(slots)
         var replaced = [(update: Int, storage: Storage)]()
-        let types = try program.run(&slots, nil, replaced: &replaced)
+        let types = try program.run(&slots, replaced: &replaced)
         // Plan a signature once its types are known (a data-dependent
         // shape leaves some unknown: such programs run unplanned).
         let complete = types.allSatisfy { !$0.shape.contains(nil) }
-        plansLock.withLock {
-            if complete, !plans.contains(where: { $0.signature == signature }) {
-                if plans.count == 8 { plans.removeFirst() }
-                plans.append(Plan(signature: signature, types: types))
+        if complete, plansLock.withLock({ !plans.contains { $0.signature == signature } }) {
+            let plan = program.specialized(leafTypes).map { Plan(signature: signature, program: $0.program, types: $0.types) }
+                ?? Plan(signature: signature, program: program, types: types)
+            plansLock.withLock {
+                if !plans.contains(where: { $0.signature == signature }) {
+                    if plans.count == 8 { plans.removeFirst() }
+                    plans.append(plan)
+                }
             }
         }
         return try program.results(slots)
+    }
+
+    /// An argument that does not fit its placeholder.
+    private enum ArgumentProblem {
+        case symbolic(Int)
+        case dtype(Int, DType)
+        case shape(Int, [Int])
+
+        func error(_ inputs: [Tensor]) -> SwiftGradError {
+            switch self {
+            case .symbolic(let i):
+                return .type("function", "argument \(i) is symbolic; calls take tensors with values")
+            case .dtype(let i, let dtype):
+                return .type("function", "argument \(i) has dtype \(dtype), but input \(inputs[i].summary) needs \(inputs[i].dtype)")
+            case .shape(let i, let shape):
+                return .value("function", "argument \(i) has shape \(describe(shape)), but input \(inputs[i].summary) needs \(describe(inputs[i].type.shape))")
+            }
+        }
+    }
+
+    /// The first argument whose dtype or shape does not fit its
+    /// placeholder; called with the shared values locked.
+    private func checkArguments(_ arguments: [Tensor]) -> ArgumentProblem? {
+        for (i, (argument, input)) in zip(arguments, inputs).enumerated() {
+            guard let value = argument.storedValue else { return .symbolic(i) }
+            // Read as `Tensor.value` reads a shared variable: lent.
+            if argument.kind == .shared { argument.valueLent = true }
+            guard value.dtype == input.dtype else { return .dtype(i, value.dtype) }
+            var fits = value.shape.count == input.rank
+            if fits {
+                for (n, m) in zip(value.shape, input.type.shape) where m != nil && m != n { fits = false }
+            }
+            guard fits else { return .shape(i, value.shape) }
+        }
+        return nil
     }
 
     public func callAsFunction(_ arguments: Tensor...) throws -> [Tensor] {
@@ -197,6 +232,8 @@ private struct Program {
     var updates = [(variable: Tensor, slot: Int)]()
     /// For each update, the step computing its new value (nil for a leaf).
     var updateSteps = [Int?]()
+    /// The steps before fusion, which a plan may fuse again (`specialized`).
+    private var unfusedSteps = [Step]()
     private var updatedVariables = Set<ObjectIdentifier>()
 
     init(inputs: [Tensor], outputs: [Tensor], updates: [(Tensor, Tensor)]) throws {
@@ -260,18 +297,74 @@ private struct Program {
         self.outputs = try outputs.map(slot(of:))
         self.updates = try updates.map { ($0.0, try slot(of: $0.1)) }
 
-        // Free each intermediate value after its last reader.
         let kept = Set(self.outputs + self.updates.map(\.slot))
         operationCount = steps.count
+        unfusedSteps = steps
         fuseElementwise(kept: kept)
+        updatedVariables = Set(self.updates.map { ObjectIdentifier($0.variable) })
+        schedule(kept: kept)
+    }
+
+    /// Frees each intermediate value after its last reader, and finds the
+    /// steps computing the updates.
+    private mutating func schedule(kept: Set<Int>) {
         var lastReader = [Int: Int]()
         for (i, step) in steps.enumerated() {
             for input in step.inputs { lastReader[input] = i }
         }
         for (slot, i) in lastReader where !kept.contains(slot) { steps[i].releases.append(slot) }
-        updatedVariables = Set(self.updates.map { ObjectIdentifier($0.variable) })
         let producer = Dictionary(steps.enumerated().map { ($1.output, $0) }, uniquingKeysWith: { a, _ in a })
         updateSteps = self.updates.map { producer[$0.slot] }
+    }
+
+    /// The leaves' types in a call, by slot (nil for the other slots).
+    func leafTypes(_ slots: [NDArray?]) -> [TensorType?] {
+        var types = [TensorType?](repeating: nil, count: slotCount)
+        for (slot, _) in leaves {
+            if let value = slots[slot] { types[slot] = TensorType(value.dtype, value.shape) }
+        }
+        return types
+    }
+
+    /// This program for one call signature (the leaves' types): the
+    /// `sum_to` and `broadcast_to` steps that the shapes make identities are
+    /// dropped (their value is their input's), and the elementwise chains
+    /// they cut are fused again. Returns it with its steps' types; nil when
+    /// nothing is dropped or some type is not known.
+    func specialized(_ leafTypes: [TensorType?]) -> (program: Program, types: [TensorType])? {
+        var types = leafTypes
+        var alias = Array(0..<slotCount)
+        var kept = [Step](), dropped = 0
+        for step in unfusedSteps {
+            let inputs = step.inputs.map { alias[$0] }
+            var inputTypes = [TensorType]()
+            for slot in inputs {
+                guard let type = types[slot] else { return nil }
+                inputTypes.append(type)
+            }
+            guard let type = try? step.primitive.outputType(inputTypes), !type.shape.contains(nil) else { return nil }
+            if step.primitive is SumTo || step.primitive is BroadcastTo, inputTypes[0] == type {
+                alias[step.output] = inputs[0]
+                dropped += 1
+                continue
+            }
+            types[step.output] = type
+            kept.append(Step(primitive: step.primitive, inputs: inputs, output: step.output))
+        }
+        guard dropped > 0 else { return nil }
+        var program = self
+        program.steps = kept
+        program.outputs = outputs.map { alias[$0] }
+        program.updates = updates.map { ($0.variable, alias[$0.slot]) }
+        let keptSlots = Set(program.outputs + program.updates.map(\.slot))
+        program.fuseElementwise(kept: keptSlots)
+        program.schedule(kept: keptSlots)
+        var stepTypes = [TensorType]()
+        for step in program.steps {
+            guard let type = types[step.output] else { return nil }
+            stepTypes.append(type)
+        }
+        return (program, stepTypes)
     }
 
     /// Chains of elementwise steps become one `FusedElementwise` step where
@@ -331,23 +424,37 @@ private struct Program {
         steps = steps.indices.compactMap { absorbed.contains($0) ? nil : fused[$0] ?? steps[$0] }
     }
 
-    /// The slots, with the leaves' values filled in.
-    func leafValues(_ arguments: [NDArray]) -> [NDArray?] {
-        var slots = [NDArray?](repeating: nil, count: slotCount)
-        SharedValues.withLock {
-            for (slot, source) in leaves {
-                switch source {
-                case .argument(let i): slots[slot] = arguments[i]
-                case .shared(let variable):
-                    slots[slot] = variable.storedValue
-                    // Held through this call by a function that does not
-                    // serialize with the variable's updaters.
-                    if !updatedVariables.contains(ObjectIdentifier(variable)) { variable.valueLent = true }
-                case .constant(let value): slots[slot] = value
-                }
+    /// Fills the leaves' slots: the arguments, shared values and
+    /// constants. Called with the shared values locked.
+    func fillLeaves(_ slots: inout [NDArray?], _ arguments: [Tensor]) {
+        for (slot, source) in leaves {
+            switch source {
+            case .argument(let i): slots[slot] = arguments[i].storedValue
+            case .shared(let variable):
+                slots[slot] = variable.storedValue
+                // Held through this call by a function that does not
+                // serialize with the variable's updaters.
+                if !updatedVariables.contains(ObjectIdentifier(variable)) { variable.valueLent = true }
+            case .constant(let value): slots[slot] = value
             }
         }
-        return slots
+    }
+
+    /// Whether the arguments and shared values have the shapes of
+    /// `signature`, compared in place. Called with the shared values locked.
+    func matches(_ signature: [[Int]], _ arguments: [Tensor]) -> Bool {
+        var k = 0
+        for (_, source) in leaves {
+            let value: NDArray?
+            switch source {
+            case .argument(let i): value = arguments[i].storedValue
+            case .shared(let variable): value = variable.storedValue
+            case .constant: continue
+            }
+            guard let value, k < signature.count, value.shape == signature[k] else { return false }
+            k += 1
+        }
+        return k == signature.count
     }
 
     /// What a plan is made for: the shapes of the arguments and shared values.
@@ -359,68 +466,115 @@ private struct Program {
     }
 
     /// Runs the steps, then writes the updates; returns each step's output
-    /// type. With a plan, its types stand (the signature matched) and its
-    /// buffers are reused where nothing else holds them.
-    /// `replaced` receives the storages of the values the updates replaced
-    /// that nothing outside the variable can hold (see `valueLent`).
-    @discardableResult
-    func run(_ slots: inout [NDArray?], _ plan: Plan?, replaced: inout [(update: Int, storage: Storage)]) throws -> [TensorType] {
-        func value(_ slot: Int) throws -> NDArray {
-            guard let value = slots[slot] else {
-                throw SwiftGradError.internal("function", "slot \(slot) is empty when read")
-            }
-            return value
-        }
+    /// type. `replaced` receives the storages of the values the updates
+    /// replaced that nothing outside the variable can hold (see `valueLent`).
+    func run(_ slots: inout [NDArray?], replaced: inout [(update: Int, storage: Storage)]) throws -> [TensorType] {
         var values = [NDArray](), types = [TensorType](), outputTypes = [TensorType]()
         outputTypes.reserveCapacity(steps.count)
-        for (i, step) in steps.enumerated() {
+        for step in steps {
             values.removeAll(keepingCapacity: true)
-            for slot in step.inputs { values.append(try value(slot)) }
-            let type: TensorType
-            if let plan {
-                type = plan.types[i]
-            } else {
-                types.removeAll(keepingCapacity: true)
-                for v in values { types.append(TensorType(v.dtype, v.shape)) }
-                type = try step.primitive.outputType(types)
-                outputTypes.append(type)
-            }
-            if let view = try step.primitive.view(of: values, type) {
-                slots[step.output] = view
-            } else if let plan {
-                let out = try plan.buffer(for: i)
-                try step.primitive.evaluate(values, into: out)
-                slots[step.output] = out
-            } else {
-                slots[step.output] = try step.primitive.value(of: values, type)
-            }
+            for slot in step.inputs { values.append(try value(slots, slot)) }
+            types.removeAll(keepingCapacity: true)
+            for v in values { types.append(TensorType(v.dtype, v.shape)) }
+            let type = try step.primitive.outputType(types)
+            outputTypes.append(type)
+            slots[step.output] = try step.primitive.value(of: values, type)
             for slot in step.releases { slots[slot] = nil }
         }
-        if !updates.isEmpty {
-            let newValues = try updates.map { try value($0.slot) }
-            // Memory the caller gets (outputs) or that two variables would
-            // share is lent; memory a new value uses cannot be reused.
-            let outputStorages = outputs.compactMap { slots[$0]?.storage }
-            func isOutput(_ storage: Storage) -> Bool { outputStorages.contains { $0 === storage } }
-            func newValueCount(_ storage: Storage) -> Int { newValues.reduce(0) { $0 + ($1.storage === storage ? 1 : 0) } }
-            SharedValues.withLock {
-                for (u, (update, newValue)) in zip(updates, newValues).enumerated() {
-                    let variable = update.variable
-                    if let old = variable.storedValue, !variable.valueLent, old.storage.byteCount > 0,
-                       old.storage.isWritable, newValueCount(old.storage) == 0, !isOutput(old.storage) {
-                        replaced.append((u, old.storage))
-                    }
-                    variable.storedValue = newValue
-                    variable.valueLent = isOutput(newValue.storage) || newValueCount(newValue.storage) > 1
-                }
-            }
-        }
+        try writeUpdates(slots, replaced: &replaced)
         return outputTypes
     }
 
-    /// The values that leave a call: outputs and new shared values.
-    func escaping(_ slots: [NDArray?]) -> [NDArray] {
-        (outputs + updates.map(\.slot)).compactMap { slots[$0] }
+    /// Runs the steps of a call whose signature `plan` was made for: its
+    /// types stand, its buffers and view layouts are reused, and its
+    /// scratch arrays hold the operands, so nothing is allocated but the
+    /// buffers that left the last call.
+    func run(_ slots: inout [NDArray?], _ plan: Plan) throws {
+        var operands = plan.takeOperands()
+        defer { plan.returnOperands(&operands) }
+        // Steps are read in place, not copied out one by one.
+        try steps.withUnsafeBufferPointer { steps in
+            for i in steps.indices {
+                clear(&operands)
+                for slot in steps[i].inputs { operands.append(try value(slots, slot)) }
+                let output = steps[i].output
+                if let kernel = plan.kernel(step: i, operands) {
+                    let out = try plan.buffer(for: i)
+                    kernel.run(operands, into: out)
+                    slots[output] = out
+                } else if let fused = try plan.fused(step: i, operands) {
+                    let out = try plan.buffer(for: i)
+                    try fused.run(operands, into: out)
+                    slots[output] = out
+                } else if let view = try plan.view(of: operands, step: i, steps[i].primitive) {
+                    slots[output] = view
+                } else {
+                    let out = try plan.buffer(for: i)
+                    try steps[i].primitive.evaluate(operands, into: out)
+                    slots[output] = out
+                }
+                for slot in steps[i].releases { slots[slot] = nil }
+            }
+        }
+        clear(&operands)
+        // The buffers under outputs and new shared values leave the call.
+        for slot in outputs { if let value = slots[slot] { plan.release(value.storage) } }
+        for update in updates { if let value = slots[update.slot] { plan.release(value.storage) } }
+        guard !updates.isEmpty else { return }
+        var replaced = plan.takeReplaced()
+        defer { plan.returnReplaced(&replaced) }
+        try writeUpdates(slots, replaced: &replaced)
+        // The values the updates replaced, which nothing else holds, are
+        // where the next call writes the new ones.
+        for (update, storage) in replaced {
+            if let step = updateSteps[update] { plan.reuse(storage, for: step) }
+        }
+    }
+
+    private func value(_ slots: [NDArray?], _ slot: Int) throws -> NDArray {
+        guard let value = slots[slot] else {
+            throw SwiftGradError.internal("function", "slot \(slot) is empty when read")
+        }
+        return value
+    }
+
+    /// Gives the shared variables their new values, all or none.
+    private func writeUpdates(_ slots: [NDArray?], replaced: inout [(update: Int, storage: Storage)]) throws {
+        for update in updates { _ = try value(slots, update.slot) }
+        // The storages of the outputs and new values, by identity, on the stack.
+        let outputCount = outputs.count, total = outputs.count + updates.count
+        try withUnsafeTemporaryAllocation(of: ObjectIdentifier?.self, capacity: Swift.max(total, 1)) { held in
+            for (k, slot) in outputs.enumerated() { held[k] = slots[slot].map { ObjectIdentifier($0.storage) } }
+            for (k, update) in updates.enumerated() {
+                held[outputCount + k] = slots[update.slot].map { ObjectIdentifier($0.storage) }
+            }
+            try writeUpdates(slots, outputs: UnsafeBufferPointer(rebasing: held[..<outputCount]),
+                             newValues: UnsafeBufferPointer(rebasing: held[outputCount..<total]), replaced: &replaced)
+        }
+    }
+
+    private func writeUpdates(_ slots: [NDArray?], outputs: UnsafeBufferPointer<ObjectIdentifier?>,
+                              newValues: UnsafeBufferPointer<ObjectIdentifier?>,
+                              replaced: inout [(update: Int, storage: Storage)]) throws {
+        // Memory the caller gets (outputs) or that two variables would
+        // share is lent; memory a new value uses cannot be reused.
+        func isOutput(_ storage: Storage) -> Bool { outputs.contains(ObjectIdentifier(storage)) }
+        func newValueCount(_ storage: Storage) -> Int {
+            let id = ObjectIdentifier(storage)
+            return newValues.reduce(0) { $0 + ($1 == id ? 1 : 0) }
+        }
+        SharedValues.withLock {
+            for (u, update) in updates.enumerated() {
+                guard let newValue = slots[update.slot] else { continue }
+                let variable = update.variable
+                if let old = variable.storedValue, !variable.valueLent, old.storage.byteCount > 0,
+                   old.storage.isWritable, newValueCount(old.storage) == 0, !isOutput(old.storage) {
+                    replaced.append((u, old.storage))
+                }
+                variable.storedValue = newValue
+                variable.valueLent = isOutput(newValue.storage) || newValueCount(newValue.storage) > 1
+            }
+        }
     }
 
     func results(_ slots: [NDArray?]) throws -> [Tensor] {
@@ -439,18 +593,51 @@ private struct Program {
 /// under a view of either) is the caller's from then on: the plan forgets
 /// it and the next call allocates anew. The others are referenced only by
 /// the call that used them, which the plan's lock orders before the next.
+/// The plan also keeps what a call would otherwise allocate: the slot and
+/// operand arrays, the layouts of the views steps take, and fused steps'
+/// kernels and scratch tiles.
 final class Plan {
     let signature: [[Int]]
     let types: [TensorType]
-    private var storages: [Storage?]
+    @exclusivity(unchecked) private var storages: [Storage?]
     /// The step each kept buffer belongs to.
-    private var owner = [ObjectIdentifier: Int]()
+    @exclusivity(unchecked) private var owner = [ObjectIdentifier: Int]()
     private let shapes: [(shape: [Int], strides: [Int], count: Int)?]
-    /// Held while a call uses the buffers; a concurrent call runs unplanned.
+    /// Steps whose views depend only on their inputs' shapes and first
+    /// input's strides, so a view's layout can be reused.
+    private let layoutViews: [Bool]
+    @exclusivity(unchecked) private var views: [ViewLayout?]
+    /// Unary and binary steps' kernel tables, and the kernel each call
+    /// runs, chosen on the first.
+    private let kernelTables: [KernelTable?]
+    @exclusivity(unchecked) private var kernels: [ElementwiseKernel?]
+    private let fusedPrograms: [FusedElementwise?]
+    @exclusivity(unchecked) private var prepared: [FusedElementwise.Prepared?]
+    @exclusivity(unchecked) private var slots: [NDArray?]
+    @exclusivity(unchecked) private var operands = [NDArray]()
+    @exclusivity(unchecked) private var replaced = [(update: Int, storage: Storage)]()
+    /// Held while a call uses the buffers and scratch (so their accesses
+    /// are not checked for exclusivity at run time); a concurrent call
+    /// runs unplanned.
     let lock = Mutex()
 
-    init(signature: [[Int]], types: [TensorType]) {
+    /// A view's layout relative to its input: reused while the input's
+    /// strides are `inputStrides` (its shape is the plan's).
+    private struct ViewLayout {
+        let inputStrides: [Int]
+        let dtype: DType
+        let shape: [Int], strides: [Int]
+        let offset: Int, count: Int
+    }
+
+    /// The program a planned call runs: the function's, or one made for
+    /// this signature (`Program.specialized`).
+    fileprivate let program: Program
+
+    fileprivate init(signature: [[Int]], program: Program, types: [TensorType]) {
+        let steps = program.steps, slotCount = program.slotCount
         self.signature = signature
+        self.program = program
         self.types = types
         storages = Array(repeating: nil, count: types.count)
         shapes = types.map { type in
@@ -458,6 +645,18 @@ final class Plan {
             guard let count = try? checkedCount(shape, itemSize: type.dtype.itemSize, "function") else { return nil }
             return (shape, contiguousStrides(shape), count)
         }
+        layoutViews = steps.map { $0.primitive is LayoutView }
+        views = Array(repeating: nil, count: steps.count)
+        kernelTables = steps.map { step in
+            if let unary = step.primitive as? Unary { return unary.op.definition.kernels }
+            if let binary = step.primitive as? Binary { return binary.op.definition.kernels }
+            return nil
+        }
+        kernels = Array(repeating: nil, count: steps.count)
+        fusedPrograms = steps.map { $0.primitive as? FusedElementwise }
+        prepared = Array(repeating: nil, count: steps.count)
+        slots = Array(repeating: nil, count: slotCount)
+        operands.reserveCapacity(steps.reduce(0) { Swift.max($0, $1.inputs.count) })
     }
 
     /// Step `i`'s destination: its buffer of the last call, or a new one.
@@ -475,6 +674,39 @@ final class Plan {
         return NDArray(storage, dtype, shape: layout.shape, strides: layout.strides, offset: 0, count: layout.count)
     }
 
+    /// Step `i`'s output if it is a view of its inputs: with the layout of
+    /// the last call's view when the input's strides are the same.
+    func view(of inputs: [NDArray], step i: Int, _ primitive: any Primitive) throws -> NDArray? {
+        guard layoutViews[i], let x = inputs.first else { return try primitive.view(of: inputs, types[i]) }
+        if let layout = views[i], layout.inputStrides == x.strides {
+            return NDArray(x.storage, layout.dtype, shape: layout.shape, strides: layout.strides,
+                           offset: x.offset + layout.offset, count: layout.count)
+        }
+        guard let view = try primitive.view(of: inputs, types[i]) else { return nil }
+        if view.storage === x.storage {
+            views[i] = ViewLayout(inputStrides: x.strides, dtype: view.dtype, shape: view.shape, strides: view.strides,
+                                  offset: view.offset - x.offset, count: view.count)
+        }
+        return view
+    }
+
+    /// Step `i`'s kernel if it is unary or binary (the dtypes are the plan's).
+    func kernel(step i: Int, _ inputs: [NDArray]) -> ElementwiseKernel? {
+        if let kernel = kernels[i] { return kernel }
+        guard let table = kernelTables[i], let x = inputs.first, let kernel = table[x.dtype] else { return nil }
+        kernels[i] = kernel
+        return kernel
+    }
+
+    /// Step `i`'s fused program, prepared on its first call.
+    func fused(step i: Int, _ inputs: [NDArray]) throws -> FusedElementwise.Prepared? {
+        if let ready = prepared[i] { return ready }
+        guard let program = fusedPrograms[i] else { return nil }
+        let ready = try program.prepared(for: inputs.map(\.dtype))
+        prepared[i] = ready
+        return ready
+    }
+
     /// Makes `storage` step `i`'s buffer for the next call, if the step
     /// has none and it is large enough.
     func reuse(_ storage: Storage, for i: Int) {
@@ -484,10 +716,66 @@ final class Plan {
         owner[ObjectIdentifier(storage)] = i
     }
 
-    /// Gives up the buffers under `values`, which leave the call.
-    func release(_ values: [NDArray]) {
-        for value in values {
-            if let i = owner.removeValue(forKey: ObjectIdentifier(value.storage)) { storages[i] = nil }
-        }
+    /// Gives up the buffer `storage`, which leaves the call.
+    func release(_ storage: Storage) {
+        if let i = owner.removeValue(forKey: ObjectIdentifier(storage)) { storages[i] = nil }
+    }
+
+    // The scratch arrays, lent to the call holding the lock and given back
+    // empty (so the plan holds no values between calls) with their capacity.
+
+    func takeSlots() -> [NDArray?] {
+        var taken = [NDArray?]()
+        swap(&taken, &slots)
+        return taken
+    }
+
+    func returnSlots(_ taken: inout [NDArray?]) {
+        for i in taken.indices { taken[i] = nil }
+        swap(&taken, &slots)
+    }
+
+    func takeOperands() -> [NDArray] {
+        var taken = [NDArray]()
+        swap(&taken, &operands)
+        return taken
+    }
+
+    func returnOperands(_ taken: inout [NDArray]) {
+        clear(&taken)
+        swap(&taken, &operands)
+    }
+
+    func takeReplaced() -> [(update: Int, storage: Storage)] {
+        var taken = [(update: Int, storage: Storage)]()
+        swap(&taken, &replaced)
+        return taken
+    }
+
+    func returnReplaced(_ taken: inout [(update: Int, storage: Storage)]) {
+        taken.removeAll(keepingCapacity: true)
+        swap(&taken, &replaced)
     }
 }
+
+/// Empties `array` keeping its capacity: element by element, which for a
+/// few elements is much cheaper than `removeAll(keepingCapacity:)`.
+@inline(__always)
+func clear<T>(_ array: inout [T]) {
+    while !array.isEmpty { array.removeLast() }
+}
+
+/// A view primitive whose view, when it makes one, depends only on its
+/// inputs' shapes and its first input's strides, over that input's
+/// storage: a compiled function's plan reuses its layout.
+protocol LayoutView {}
+
+extension ExpandDims: LayoutView {}
+extension Squeeze: LayoutView {}
+extension PermuteDims: LayoutView {}
+extension BroadcastTo: LayoutView {}
+extension SumTo: LayoutView {}
+extension AsType: LayoutView {}
+extension Reshape: LayoutView {}
+extension ReshapeLike: LayoutView {}
+extension Slice: LayoutView {}

@@ -117,8 +117,7 @@ private struct SelectInto: ElementVisitor {
     let cond: NDArray, a: NDArray, out: NDArray
     func visit<T: Element>(_: T.Type) {
         let pc = cond.pointer(Bool.self), pa = a.pointer(T.self), dst = out.pointer(T.self)
-        StridedLoop(shape: out.shape, out.strides, broadcastStrides(cond, to: out.shape),
-                    broadcastStrides(a, to: out.shape))
+        StridedLoop(shape: out.shape, out.strides, broadcasting: cond, a)
             .forEachRow { o, c, i, n, so, sc, si in
                 for e in 0..<n where pc[c &+ e &* sc] { dst[o &+ e &* so] = pa[i &+ e &* si] }
             }

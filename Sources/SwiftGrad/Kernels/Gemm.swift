@@ -6,7 +6,10 @@ import COpenBLAS
 func gemm(_ a: NDArray, _ b: NDArray, into out: NDArray, _ op: String) throws {
     let m = a.shape[0], k = a.shape[1], n = b.shape[1]
     guard !usesLoop(a, b) else {
-        return try a.dtype.dispatchNumber(NaiveGemm(a: a, b: b, out: out, offsetsA: matrixOffsets(a, batch: []), offsetsB: matrixOffsets(b, batch: [])), op)
+        // One matrix each: offsets made directly, without shape arrays.
+        let offsetsA = MatrixOffsets(base: a.offset, batch: [], strides: [], count: 1)
+        let offsetsB = MatrixOffsets(base: b.offset, batch: [], strides: [], count: 1)
+        return try a.dtype.dispatchNumber(NaiveGemm(a: a, b: b, out: out, offsetsA: offsetsA, offsetsB: offsetsB), op)
     }
     let (a, ta, lda) = try blasOperand(a, op)
     let (b, tb, ldb) = try blasOperand(b, op)

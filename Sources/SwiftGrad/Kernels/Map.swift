@@ -22,7 +22,7 @@ protocol ScalarZip {
 /// `out[i] = f(x[i])`; `x` has `out`'s shape (or broadcasts to it).
 func mapLoop<F: ScalarMap>(_ x: NDArray, into out: NDArray, _ f: F) {
     let src = x.pointer(F.Input.self), dst = out.pointer(F.Output.self)
-    StridedLoop(shape: out.shape, out.strides, broadcastStrides(x, to: out.shape), inMemoryOrder: true)
+    StridedLoop(shape: out.shape, out.strides, broadcasting: x, inMemoryOrder: true)
         .forEachRowInParallel { o, i, _, n, so, si, _ in
             let d = dst + o, s = src + i
             if so == 1 && si == 1 {
@@ -41,7 +41,7 @@ func mapLoop<F: ScalarMap>(_ x: NDArray, into out: NDArray, _ f: F) {
 func vectorMapLoop<F: ScalarMap>(_ function: sg_vmath_function, _ x: NDArray, into out: NDArray, _ f: F)
 where F.Input == F.Output {
     let src = x.pointer(F.Input.self), dst = out.pointer(F.Output.self)
-    StridedLoop(shape: out.shape, out.strides, broadcastStrides(x, to: out.shape), inMemoryOrder: true)
+    StridedLoop(shape: out.shape, out.strides, broadcasting: x, inMemoryOrder: true)
         .forEachRowInParallel { o, i, _, n, so, si, _ in
             let d = dst + o, s = src + i
             if so == 1 && si == 1 {
@@ -70,8 +70,7 @@ private func vectorized<T>(_ function: sg_vmath_function, _ x: UnsafeMutablePoin
 /// `out[i] = f(a[i], b[i])` with `a` and `b` broadcast to `out`'s shape.
 func zipLoop<F: ScalarZip>(_ a: NDArray, _ b: NDArray, into out: NDArray, _ f: F) {
     let pa = a.pointer(F.Input.self), pb = b.pointer(F.Input.self), dst = out.pointer(F.Output.self)
-    StridedLoop(shape: out.shape, out.strides, broadcastStrides(a, to: out.shape), broadcastStrides(b, to: out.shape),
-                inMemoryOrder: true)
+    StridedLoop(shape: out.shape, out.strides, broadcasting: a, b, inMemoryOrder: true)
         .forEachRowInParallel { o, i, j, n, so, si, sj in
             let d = dst + o, x = pa + i, y = pb + j
             // Unit and zero steps get loops the compiler can vectorize.

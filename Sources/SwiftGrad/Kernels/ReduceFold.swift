@@ -148,42 +148,71 @@ func converted(_ x: NDArray, to dtype: DType, _ op: String) throws -> NDArray {
 /// the sum's and whose shape holds the kept axes in order (and any
 /// length-1 axes). Contiguous runs are summed pairwise, as NumPy does, so
 /// float32 keeps its precision over long sums.
-func reduceSum(_ x: NDArray, reducing: [Bool], into out: NDArray) throws {
+func reduceSum(_ x: NDArray, reducing: ReducedAxes, into out: NDArray) throws {
     let x = try converted(x, to: out.dtype, "sum")
     try out.dtype.dispatchNumber(SumVisitor(x: x, reducing: reducing, out: out), "sum")
 }
 
 private struct SumVisitor: NumberVisitor {
-    let x: NDArray, reducing: [Bool], out: NDArray
+    let x: NDArray, reducing: ReducedAxes, out: NDArray
     func visit<T: NumberElement>(_: T.Type) { reduce(SumFold<T>(), x, reducing: reducing, into: out) }
 }
 
-/// Folds `x` (of the fold's element type) over the axes marked in
-/// `reducing` into `out` (same element type; the kept axes in order).
-func reduce<F: Fold>(_ fold: F, _ x: NDArray, reducing: [Bool], into out: NDArray) {
+/// The axes of an input that a reduction folds, read as the loop needs
+/// them, so no mask is built per call: listed axes, or the axes a sum
+/// down to `target` removes (the leading extra axes, and axes where
+/// the target has length 1 and the input does not).
+enum ReducedAxes {
+    case listed([Int])
+    case toShape([Int])
+
+    func contains(_ axis: Int, of shape: [Int]) -> Bool {
+        switch self {
+        case .listed(let axes): return axes.contains(axis)
+        case .toShape(let target):
+            let lead = shape.count - target.count
+            return axis < lead || (target[axis - lead] == 1 && shape[axis] != 1)
+        }
+    }
+}
+
+/// Folds `x` (of the fold's element type) over the axes `reducing` marks
+/// into `out` (same element type; the kept axes in order).
+func reduce<F: Fold>(_ fold: F, _ x: NDArray, reducing: ReducedAxes, into out: NDArray) {
+    let dst = out.pointer(F.Value.self)
+    for i in 0..<out.count { dst[i] = fold.identity }
+    // The output's strides along x's axes: 0 along reduced ones.
+    let rank = x.shape.count
+    withUnsafeTemporaryAllocation(of: Int.self, capacity: Swift.max(rank, 1)) { outStrides in
+        var step = 1
+        for axis in stride(from: rank - 1, through: 0, by: -1) {
+            if reducing.contains(axis, of: x.shape) {
+                outStrides[axis] = 0
+            } else {
+                outStrides[axis] = step
+                step &*= x.shape[axis]
+            }
+        }
+        // Walk x in its memory order, largest steps outermost.
+        let loop = StridedLoop(rank: rank, length: { x.shape[$0] }, steps: { (outStrides[$0], x.strides[$0], 0) },
+                               inMemoryOrder: true, order: { x.strides[$0] })
+        reduce(fold, x, loop, into: out)
+    }
+}
+
+private func reduce<F: Fold>(_ fold: F, _ x: NDArray, _ loop: StridedLoop, into out: NDArray) {
     typealias T = F.Value
     let src = x.pointer(T.self), dst = out.pointer(T.self)
     let identity = fold.identity
-    for i in 0..<out.count { dst[i] = identity }
-    // The output's strides along x's axes: 0 along reduced ones.
-    var outStrides = [Int](repeating: 0, count: x.shape.count)
-    var step = 1
-    for axis in x.shape.indices.reversed() where !reducing[axis] {
-        outStrides[axis] = step
-        step &*= x.shape[axis]
-    }
-    // Walk x in its memory order, largest steps outermost.
-    let order = x.shape.indices.sorted { Swift.abs(x.strides[$0]) > Swift.abs(x.strides[$1]) }
-    let loop = StridedLoop(shape: order.map { x.shape[$0] }, order.map { outStrides[$0] }, order.map { x.strides[$0] })
     let width = WorkerPool.shared.width, n = loop.rowLength, rows = loop.rowCount
     let large = width > 1 && rows &* n >= parallelThreshold
-    if loop.shape.isEmpty {
+    if loop.isScalar {
         if !loop.isEmpty { dst[0] = fold.combine(identity, src[0]) }
-    } else if loop.strides.0.last == 0 {
+    } else if loop.rowSteps.0 == 0 {
         // Rows are reduced: each row's fold is combined into its output element.
         if large && rows == 1 {
             // One long row: partial folds in parallel, then combined.
-            let chunks = width * 4, d = loop.strides.1[0]
+            let chunks = width * 4, d = loop.rowSteps.1
             var partial = [T](repeating: identity, count: chunks)
             partial.withUnsafeMutableBufferPointer { partial in
                 WorkerPool.shared.run(tasks: chunks) { c in
@@ -200,7 +229,8 @@ func reduce<F: Fold>(_ fold: F, _ x: NDArray, reducing: [Bool], into out: NDArra
         }
     } else {
         // Rows are kept: combine whole rows, split by columns.
-        let body = { (o: Int, i: Int, n: Int, so: Int, si: Int) in
+        // A local function, not a closure value: its context stays on the stack.
+        @inline(__always) func body(_ o: Int, _ i: Int, _ n: Int, _ so: Int, _ si: Int) {
             let d = dst + o, s = src + i
             if so == 1 && si == 1 {
                 for e in 0..<n { d[e] = fold.combine(d[e], s[e]) }

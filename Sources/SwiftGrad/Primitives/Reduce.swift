@@ -27,7 +27,7 @@ struct Sum: Primitive {
 
     func evaluate(_ inputs: [NDArray], into out: NDArray) throws {
         let x = inputs[0]
-        try reduceSum(x, reducing: x.shape.indices.map(axes.contains), into: out)
+        try reduceSum(x, reducing: .listed(axes), into: out)
     }
 
     // The vjp reads shapes only.
@@ -55,16 +55,18 @@ struct SumTo: Primitive {
     }
 
     func view(of inputs: [NDArray], _ output: TensorType) throws -> NDArray? {
-        inputs[0].shape == (try output.knownShape(name)) ? inputs[0] : nil
+        // Compared in place: no array of the known lengths is made.
+        let x = inputs[0]
+        guard x.shape.count == output.shape.count else { return nil }
+        for (n, m) in zip(x.shape, output.shape) where m != n {
+            guard m != nil else { throw SwiftGradError.internal(name, "shape \(describe(output.shape)) is not known") }
+            return nil
+        }
+        return x
     }
 
     func evaluate(_ inputs: [NDArray], into out: NDArray) throws {
-        let x = inputs[0], shape = out.shape
-        let lead = x.shape.count - shape.count
-        let reducing = x.shape.indices.map { axis in
-            axis < lead || (shape[axis - lead] == 1 && x.shape[axis] != 1)
-        }
-        try reduceSum(x, reducing: reducing, into: out)
+        try reduceSum(inputs[0], reducing: .toShape(out.shape), into: out)
     }
 
     // The vjp reads shapes only.
@@ -115,7 +117,9 @@ struct ElementCount: Primitive {
     func outputType(_ inputs: [TensorType]) throws -> TensorType { TensorType(dtype, []) }
 
     func evaluate(_ inputs: [NDArray], into out: NDArray) throws {
-        let count = try checkedCount(axes.map { inputs[0].shape[$0] }, name)
+        // The product of the lengths, which a valid array's shape keeps within Int.
+        var count = 1
+        for axis in axes { count &*= inputs[0].shape[axis] }
         try dtype.dispatch(Store(out: out, value: .int(Int64(count))))
     }
 
@@ -187,7 +191,7 @@ struct Reduce: Primitive {
 
     func evaluate(_ inputs: [NDArray], into out: NDArray) throws {
         let x = inputs[0]
-        let reducing = x.shape.indices.map(axes.contains)
+        let reducing = ReducedAxes.listed(axes)
         if op == .max || op == .min, let axis = axes.first(where: { x.shape[$0] == 0 }) {
             throw SwiftGradError.value(
                 name, "zero-size array to reduction operation over axis \(axis) of shape \(describe(x.shape)), which has no identity")
@@ -205,12 +209,12 @@ struct Reduce: Primitive {
     }
 
     private struct Folding: NumberVisitor {
-        let x: NDArray, reducing: [Bool], out: NDArray
+        let x: NDArray, reducing: ReducedAxes, out: NDArray
         func visit<T: NumberElement>(_: T.Type) { reduce(ProductFold<T>(), x, reducing: reducing, into: out) }
     }
 
     private struct Extremes: OrderedVisitor {
-        let x: NDArray, reducing: [Bool], out: NDArray, largest: Bool
+        let x: NDArray, reducing: ReducedAxes, out: NDArray, largest: Bool
         func visit<T: BoundedElement>(_: T.Type) {
             if largest {
                 reduce(MaxFold<T>(), x, reducing: reducing, into: out)
