@@ -190,19 +190,7 @@ private func substituting(_ givens: [(Tensor, Tensor)], in roots: [Tensor], inpu
             throw SwiftGradError.value("function", "given \(i) replaces \(old.summary) a second time")
         }
     }
-    var built = [ObjectIdentifier: Tensor]()
-    let order = Autodiff.topologicalOrder(roots) { $0.kind == .symbolic && replacement[ObjectIdentifier($0)] == nil }
-    for tensor in order {
-        let id = ObjectIdentifier(tensor)
-        if let new = replacement[id] {
-            built[id] = new
-        } else if tensor.kind == .symbolic, let node = tensor.node {
-            let inputs = node.inputs.map { built[ObjectIdentifier($0)] ?? $0 }
-            let unchanged = zip(inputs, node.inputs).allSatisfy { $0 === $1 }
-            built[id] = unchanged ? tensor : try Tensor.apply(node.primitive, inputs)
-        }
-    }
-    return roots.map { built[ObjectIdentifier($0)] ?? $0 }
+    return try rebuilding(roots, replacing: replacement)
 }
 
 /// A graph laid out as steps over value slots.
