@@ -74,7 +74,8 @@ public func sgFunctionCall(_ function: OpaquePointer?, _ args: UnsafePointer<Opa
         guard resultCount == function.outputCount else {
             throw SwiftGradError(.value, call.function, "room for \(resultCount) results; the function has \(function.outputCount) outputs")
         }
-        let outputs = try function(call.tensors(args, argCount, "args"))
+        let args = try call.tensorView(args, argCount, "args")
+        let outputs = try function.call(count: args.count) { args[$0] }
         guard resultCount > 0 else { return }
         let results = try call.pointer(results, "results")
         for (i, output) in outputs.enumerated() { results[i] = output.retainedHandle }

@@ -80,6 +80,20 @@ struct Call {
         return try (0..<count).map { try tensor(handles[$0], "\(argument)[\($0)]") }
     }
 
+    /// `count` tensors from a C array of handles, viewed in place (no
+    /// array is made), each checked not NULL.
+    func tensorView(_ handles: UnsafePointer<OpaquePointer?>?, _ count: Int, _ argument: String) throws -> TensorHandles {
+        try checkCount(count, argument)
+        guard count > 0 else { return TensorHandles(handles: UnsafeBufferPointer(start: nil, count: 0)) }
+        guard let handles else { throw NullArgument(message: "[\(function)] \(argument) is NULL") }
+        for i in 0..<count where handles[i] == nil {
+            throw NullArgument(message: "[\(function)] \(argument)[\(i)] is NULL")
+        }
+        // Checked: none is NULL, and an optional pointer has a pointer's layout.
+        let checked = UnsafeRawPointer(handles).assumingMemoryBound(to: OpaquePointer.self)
+        return TensorHandles(handles: UnsafeBufferPointer(start: checked, count: count))
+    }
+
     /// `count` 64-bit integers, at most 64 of them (NumPy's limit on dimensions).
     func integers(_ values: UnsafePointer<Int64>?, _ count: Int, _ argument: String) throws -> [Int] {
         try checkCount(count, argument)
@@ -157,5 +171,15 @@ func operation(_ function: String, _ out: UnsafeMutablePointer<OpaquePointer?>?,
     guarded(function) { call in
         let out = try call.pointer(out, "out")
         out.pointee = try body(call).retainedHandle
+    }
+}
+
+/// The tensors behind a caller's array of handles, borrowed for one call.
+struct TensorHandles: RandomAccessCollection {
+    let handles: UnsafeBufferPointer<OpaquePointer>
+    var startIndex: Int { 0 }
+    var endIndex: Int { handles.count }
+    subscript(i: Int) -> Tensor {
+        Unmanaged<Tensor>.fromOpaque(UnsafeRawPointer(handles[i])).takeUnretainedValue()
     }
 }

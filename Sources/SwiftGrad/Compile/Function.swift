@@ -65,8 +65,15 @@ public final class Function {
     /// placeholders'; returns the outputs as new tensors. On failure no
     /// shared variable changes.
     public func callAsFunction(_ arguments: [Tensor]) throws -> [Tensor] {
-        guard arguments.count == inputs.count else {
-            throw SwiftGradError.type("function", "expected \(inputs.count) argument\(inputs.count == 1 ? "" : "s"), got \(arguments.count)")
+        try call(count: arguments.count) { arguments[$0] }
+    }
+
+    /// Runs the function on `count` arguments, `argument(i)` the i-th (the
+    /// C ABI reads them from the caller's handles, so a planned call
+    /// allocates nothing but its outputs).
+    public func call(count: Int, argument arguments: (Int) -> Tensor) throws -> [Tensor] {
+        guard count == inputs.count else {
+            throw SwiftGradError.type("function", "expected \(inputs.count) argument\(inputs.count == 1 ? "" : "s"), got \(count)")
         }
         for lock in updateLocks { lock.lock() }
         defer { for lock in updateLocks.reversed() { lock.unlock() } }
@@ -133,8 +140,9 @@ public final class Function {
 
     /// The first argument whose dtype or shape does not fit its
     /// placeholder; called with the shared values locked.
-    private func checkArguments(_ arguments: [Tensor]) -> ArgumentProblem? {
-        for (i, (argument, input)) in zip(arguments, inputs).enumerated() {
+    private func checkArguments(_ arguments: (Int) -> Tensor) -> ArgumentProblem? {
+        for (i, input) in inputs.enumerated() {
+            let argument = arguments(i)
             guard let value = argument.storedValue else { return .symbolic(i) }
             // Read as `Tensor.value` reads a shared variable: lent.
             if argument.kind == .shared { argument.valueLent = true }
@@ -414,10 +422,10 @@ private struct Program {
 
     /// Fills the leaves' slots: the arguments, shared values and
     /// constants. Called with the shared values locked.
-    func fillLeaves(_ slots: inout [NDArray?], _ arguments: [Tensor]) {
+    func fillLeaves(_ slots: inout [NDArray?], _ arguments: (Int) -> Tensor) {
         for (slot, source) in leaves {
             switch source {
-            case .argument(let i): slots[slot] = arguments[i].storedValue
+            case .argument(let i): slots[slot] = arguments(i).storedValue
             case .shared(let variable):
                 slots[slot] = variable.storedValue
                 // Held through this call by a function that does not
@@ -430,12 +438,12 @@ private struct Program {
 
     /// Whether the arguments and shared values have the shapes of
     /// `signature`, compared in place. Called with the shared values locked.
-    func matches(_ signature: [[Int]], _ arguments: [Tensor]) -> Bool {
+    func matches(_ signature: [[Int]], _ arguments: (Int) -> Tensor) -> Bool {
         var k = 0
         for (_, source) in leaves {
             let value: NDArray?
             switch source {
-            case .argument(let i): value = arguments[i].storedValue
+            case .argument(let i): value = arguments(i).storedValue
             case .shared(let variable): value = variable.storedValue
             case .constant: continue
             }
