@@ -596,6 +596,10 @@ final class Plan {
     let signature: [[Int]]
     let types: [TensorType]
     @exclusivity(unchecked) private var storages: [Storage?]
+    /// Buffers that left a call, kept to be taken back once their caller
+    /// lets go of them (a large output freed and allocated again on every
+    /// call would go back to the system and fault in anew each time).
+    @exclusivity(unchecked) private var lent: [Storage?]
     /// The step each kept buffer belongs to.
     @exclusivity(unchecked) private var owner = [ObjectIdentifier: Int]()
     private let shapes: [(shape: [Int], strides: [Int], count: Int)?]
@@ -636,6 +640,7 @@ final class Plan {
         self.program = program
         self.types = types
         storages = Array(repeating: nil, count: types.count)
+        lent = storages
         shapes = types.map { type in
             let shape = type.shape.compactMap { $0 }
             guard let count = try? checkedCount(shape, itemSize: type.dtype.itemSize, "function") else { return nil }
@@ -663,7 +668,13 @@ final class Plan {
         if let kept = storages[i] {
             storage = kept
         } else {
-            storage = try Storage(byteCount: layout.count * dtype.itemSize, op: "function")
+            var returned = lent[i]
+            lent[i] = nil
+            if returned != nil, isKnownUniquelyReferenced(&returned), let returned {
+                storage = returned
+            } else {
+                storage = try Storage(byteCount: layout.count * dtype.itemSize, op: "function")
+            }
             storages[i] = storage
             owner[ObjectIdentifier(storage)] = i
         }
@@ -714,7 +725,10 @@ final class Plan {
 
     /// Gives up the buffer `storage`, which leaves the call.
     func release(_ storage: Storage) {
-        if let i = owner.removeValue(forKey: ObjectIdentifier(storage)) { storages[i] = nil }
+        if let i = owner.removeValue(forKey: ObjectIdentifier(storage)) {
+            storages[i] = nil
+            lent[i] = storage
+        }
     }
 
     // The scratch arrays, lent to the call holding the lock and given back
