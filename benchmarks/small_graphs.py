@@ -49,14 +49,26 @@ def median_seconds(run, budget=None):
 
 
 def report(title, rows):
-    """rows: (name, seconds or None for skipped); the first is swiftgrad."""
+    """rows: (name, seconds, None for not installed, or the exception a
+    peer raised); the first is swiftgrad."""
     print(f"\n{title}")
     base = rows[0][1]
     for name, seconds in rows:
         if seconds is None:
             print(f"  {name:22s} skipped (not installed)")
+        elif isinstance(seconds, BaseException):
+            print(f"  {name:22s} failed ({type(seconds).__name__})")
         else:
             print(f"  {name:22s} {seconds * 1e6:12.1f} us  {seconds / base:7.2f}x swiftgrad")
+
+
+def attempt(time_it):
+    """A peer's timing, or the exception it raised (a peer that fails on a
+    case is reported, not fatal)."""
+    try:
+        return time_it()
+    except Exception as error:  # noqa: BLE001
+        return error
 
 
 # ------------------------------------------------------------- train steps
@@ -233,8 +245,10 @@ def compile_times():
             ("pytensor function", median_seconds(compile_seed_pytensor(), once) if have("pytensor") else None)])
     report(f"compiling a {NODES}-node graph",
            [("swiftgrad function", median_seconds(compile_big_swiftgrad(), once)),
-            ("jax jit (trace+compile)", median_seconds(compile_big_jax(), 0) if have("jax") else None),
-            ("pytensor function", median_seconds(compile_big_pytensor(), 0) if have("pytensor") else None)])
+            ("jax jit (trace+compile)",
+             attempt(lambda: median_seconds(compile_big_jax(), 0)) if have("jax") else None),
+            ("pytensor function",
+             attempt(lambda: median_seconds(compile_big_pytensor(), 0)) if have("pytensor") else None)])
 
 
 def main():
