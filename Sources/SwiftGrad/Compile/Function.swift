@@ -331,6 +331,13 @@ private struct Program {
         var types = leafTypes
         var alias = Array(0..<slotCount)
         var kept = [Step](), dropped = 0
+        // Slots holding ones (a sum's gradient seed, broadcast): a product
+        // with one of them is its other operand where that has its shape.
+        var ones = Set<Int>()
+        for case let (slot, .constant(value)) in leaves
+        where value.count <= 64 && value.elements.allSatisfy({ $0 == .real(1) || $0 == .int(1) || $0 == .uint(1) }) {
+            ones.insert(slot)
+        }
         for step in unfusedSteps {
             let inputs = step.inputs.map { alias[$0] }
             var inputTypes = [TensorType]()
@@ -341,6 +348,14 @@ private struct Program {
             guard let type = try? step.primitive.outputType(inputTypes), !type.shape.contains(nil) else { return nil }
             if step.primitive is SumTo || step.primitive is BroadcastTo, inputTypes[0] == type {
                 alias[step.output] = inputs[0]
+                dropped += 1
+                continue
+            }
+            if step.primitive is BroadcastTo, ones.contains(inputs[0]) { ones.insert(step.output) }
+            if let product = step.primitive as? Binary, product.op == .multiply,
+               let other = ones.contains(inputs[0]) ? 1 : ones.contains(inputs[1]) ? 0 : nil,
+               inputTypes[other] == type {
+                alias[step.output] = inputs[other]
                 dropped += 1
                 continue
             }

@@ -124,6 +124,10 @@ struct Rewriter {
             switch p.op {
             case .multiply where a.isConstant(1): return ("x*1", b)
             case .multiply where b.isConstant(1): return ("x*1", a)
+            // A sum's gradient seeds ones of the summed shape; times a
+            // tensor of that shape they are the tensor.
+            case .multiply where a.isBroadcastOne && sameShape(a, b): return ("x*1", b)
+            case .multiply where b.isBroadcastOne && sameShape(a, b): return ("x*1", a)
             case .divide where b.isConstant(1): return ("x/1", a)
             case .subtract where b.isConstant(0): return ("x-0", a)
             case .pow where b.isConstant(1): return ("x**1", a)
@@ -198,6 +202,12 @@ extension Tensor {
         guard let difference = node?.primitive as? Binary, difference.op == .subtract, let operands = node?.inputs,
               let lse = operands[1].node?.primitive as? LogSumExp, lse.keepDims else { return false }
         return operands[1].node?.inputs[0] === operands[0]
+    }
+
+    /// Whether this is ones broadcast to another tensor's shape.
+    fileprivate var isBroadcastOne: Bool {
+        guard node?.primitive is BroadcastTo, let ones = node?.inputs[0] else { return false }
+        return ones.isConstant(1)
     }
 
     /// Whether this is a small constant whose every element is `x`, sign
