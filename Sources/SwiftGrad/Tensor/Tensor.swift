@@ -270,9 +270,12 @@ final class Node {
     let primitive: any Primitive
     let inputs: [Tensor]
     /// For an eager node: the storage versions of its inputs and then of
-    /// its result when it was recorded. A backward that finds one changed
-    /// refuses, since the gradient would use overwritten values.
-    var versions: [Int] = []
+    /// its result when it was recorded (the first three inline, the rest
+    /// in `moreVersions`). A backward that finds one changed refuses,
+    /// since the gradient would use overwritten values.
+    private var versions: (Int, Int, Int) = (0, 0, 0)
+    private var moreVersions: [Int] = []
+    private var recordsVersions = false
     /// The result, for an eager node whose vjp reads it.
     var savedResult: NDArray?
     /// Hooks and retain_grad of the tensor this node made.
@@ -288,12 +291,34 @@ final class Node {
     init(primitive: any Primitive, inputs: [Tensor], result: NDArray) {
         self.primitive = primitive
         var kept = inputs
-        for i in kept.indices where !primitive.vjpReads(input: i) { kept[i] = kept[i].recordedStandIn }
+        // Copied only when a stand-in replaces an input.
+        for i in inputs.indices where !primitive.vjpReads(input: i) {
+            let standIn = inputs[i].recordedStandIn
+            if standIn !== inputs[i] { kept[i] = standIn }
+        }
         self.inputs = kept
         if primitive.vjpReadsResult { savedResult = result }
-        versions.reserveCapacity(inputs.count + 1)
-        for input in kept { versions.append(input.storedValue?.storage.version ?? 0) }
-        versions.append(result.storage.version)
+        recordsVersions = true
+        for (i, input) in kept.enumerated() { setVersion(input.storedValue?.storage.version ?? 0, at: i) }
+        setVersion(result.storage.version, at: kept.count)
+    }
+
+    private func setVersion(_ version: Int, at i: Int) {
+        switch i {
+        case 0: versions.0 = version
+        case 1: versions.1 = version
+        case 2: versions.2 = version
+        default: moreVersions.append(version)
+        }
+    }
+
+    private func version(at i: Int) -> Int {
+        switch i {
+        case 0: return versions.0
+        case 1: return versions.1
+        case 2: return versions.2
+        default: return moreVersions[i - 3]
+        }
     }
 
     /// The tensor a vjp gets as the result: `tensor`, or, when that is a
@@ -306,12 +331,13 @@ final class Node {
     /// Throws if an input or the result (`tensor`) was written in place
     /// since this node was recorded.
     func checkVersions(of tensor: Tensor) throws {
-        guard !versions.isEmpty else { return }
-        for (i, input) in (inputs + [result(tensor)]).enumerated() {
-            guard let now = input.storedValue?.storage.version, now != versions[i] else { continue }
+        guard recordsVersions else { return }
+        for i in 0...inputs.count {
+            let value = i < inputs.count ? inputs[i].storedValue : result(tensor).storedValue
+            guard let now = value?.storage.version, now != version(at: i) else { continue }
             let what = i < inputs.count ? "input \(i)" : "the result"
             throw SwiftGradError.value(
-                "backward", "\(what) of \(primitive.name) was modified in place after \(primitive.name) was recorded (version \(versions[i]), now \(now)); its gradient would use the new values")
+                "backward", "\(what) of \(primitive.name) was modified in place after \(primitive.name) was recorded (version \(version(at: i)), now \(now)); its gradient would use the new values")
         }
     }
 }
