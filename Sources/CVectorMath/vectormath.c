@@ -3,6 +3,7 @@
  * on CPUs without it: the dispatch below checks the CPU once. */
 #include <immintrin.h>
 #include <string.h>
+#include <math.h>
 
 #include "vectormath.h"
 
@@ -104,3 +105,9 @@ int sg_vmath_f64(sg_vmath_function function, const double *x, double *y, size_t 
     (l == 2 ? f64_512 : f64_256)[function](x, y, n);
     return 1;
 }
+
+static const float nan_f32[2] = {NAN, NAN};
+static const double nan_f64[2] = {NAN, NAN};
+
+const float *sg_vmath_nan_f32(void) { return nan_f32; }
+const double *sg_vmath_nan_f64(void) { return nan_f64; }

@@ -19,4 +19,10 @@ typedef enum sg_vmath_function {
 int sg_vmath_f32(sg_vmath_function function, const float *x, float *y, size_t n);
 int sg_vmath_f64(sg_vmath_function function, const double *x, double *y, size_t n);
 
+/* Two NaNs of each floating width (a complex NaN) in static memory, which
+ * needs no initialization at run time: what the stand-ins of recorded
+ * values view. */
+const float *sg_vmath_nan_f32(void);
+const double *sg_vmath_nan_f64(void);
+
 #endif

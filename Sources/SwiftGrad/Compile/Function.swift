@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A compiled function over a symbolic graph (Theano's `theano.function`).
 ///
 /// Compiling rewrites the graph and orders it into a flat program over
@@ -613,8 +619,11 @@ final class Plan {
     @exclusivity(unchecked) private var storages: [Storage?]
     /// Buffers that left a call, kept to be taken back once their caller
     /// lets go of them (a large output freed and allocated again on every
-    /// call would go back to the system and fault in anew each time).
-    @exclusivity(unchecked) private var lent: [Storage?]
+    /// call would go back to the system and fault in anew each time), with
+    /// the thread that called. Only that thread takes one back: another
+    /// thread's release of it is ordered before the check by the runtime's
+    /// reference counts alone, which ThreadSanitizer cannot see.
+    @exclusivity(unchecked) private var lent: [(storage: Storage, thread: pthread_t)?]
     /// The step each kept buffer belongs to.
     @exclusivity(unchecked) private var owner = [ObjectIdentifier: Int]()
     private let shapes: [(shape: [Int], strides: [Int], count: Int)?]
@@ -655,7 +664,7 @@ final class Plan {
         self.program = program
         self.types = types
         storages = Array(repeating: nil, count: types.count)
-        lent = storages
+        lent = Array(repeating: nil, count: types.count)
         shapes = types.map { type in
             let shape = type.shape.compactMap { $0 }
             guard let count = try? checkedCount(shape, itemSize: type.dtype.itemSize, "function") else { return nil }
@@ -683,7 +692,7 @@ final class Plan {
         if let kept = storages[i] {
             storage = kept
         } else {
-            var returned = lent[i]
+            var returned = lent[i].flatMap { pthread_equal($0.thread, pthread_self()) != 0 ? $0.storage : nil }
             lent[i] = nil
             if returned != nil, isKnownUniquelyReferenced(&returned), let returned {
                 storage = returned
@@ -742,7 +751,7 @@ final class Plan {
     func release(_ storage: Storage) {
         if let i = owner.removeValue(forKey: ObjectIdentifier(storage)) {
             storages[i] = nil
-            lent[i] = storage
+            lent[i] = (storage, pthread_self())
         }
     }
 

@@ -1,3 +1,5 @@
+import CVectorMath
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -351,31 +353,27 @@ extension Tensor {
     }
 
     /// For a recorded result: a tensor of its node and shape whose value
-    /// is one NaN seen through zero strides (so shapes and dtypes read as
+    /// is one static NaN seen through zero strides (so shapes and dtypes read as
     /// before and a rule that wrongly reads it gives NaN); leaves and
     /// symbolic tensors are themselves.
     var recordedStandIn: Tensor {
-        guard case .node(let node) = origin, let value = storedValue,
-              let nan = standInNaNs[Int(value.dtype.rawValue)] else { return self }
+        guard case .node(let node) = origin, let value = storedValue, value.dtype.isFloating else { return self }
         if let standIn { return standIn }
-        let rank = value.shape.count
-        let strides = rank < zeroStrides.count ? zeroStrides[rank] : [Int](repeating: 0, count: rank)
+        let pointer = value.dtype.realPart == .float32
+            ? UnsafeRawPointer(sg_vmath_nan_f32()) : UnsafeRawPointer(sg_vmath_nan_f64())
+        guard let pointer else { return self }
+        let nan = UnsafeMutableRawPointer(mutating: pointer)
+        // Made here rather than shared through a global: lazily initialized
+        // globals race, to ThreadSanitizer, between threads that record.
+        let strides = [Int](repeating: 0, count: value.shape.count)
         let made = Tensor(type: type, origin: .node(node),
-                          value: NDArray(nan, value.dtype, shape: value.shape, strides: strides, offset: 0, count: value.count),
+                          value: NDArray(Storage(borrowing: nan, release: nil, writable: false), value.dtype,
+                                         shape: value.shape, strides: strides, offset: 0, count: value.count),
                           requiresGrad: requiresGrad)
         standIn = made
         return made
     }
 }
-
-/// One NaN per floating dtype (the only ones recorded results have), which
-/// every stand-in of that dtype views; nothing writes into stand-ins.
-private let standInNaNs: [Storage?] = DType.allCases.map { dtype in
-    dtype.isFloating ? (try? NDArray.filled(.real(.nan), dtype, [], "backward"))?.storage : nil
-}
-
-/// All-zero strides of each rank, shared by stand-ins.
-private let zeroStrides: [[Int]] = (0...16).map { [Int](repeating: 0, count: $0) }
 
 /// A mutual-exclusion lock.
 final class Mutex {
